@@ -1,0 +1,52 @@
+# One place for setting up and checking lstm-shapes. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch, installed first so that `torch>=2.1` is already satisfied
+# (an unpinned torch can resolve to a multi-GB CUDA build). Override on a GPU machine:
+#   make TORCH_SPEC='torch' setup
+TORCH_SPEC ?= torch==2.13.0
+EXAMPLE ?= explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
+
+.PHONY: help setup demo check test lint typecheck golden docs bench clean
+
+help:
+	@echo "make demo       set up .venv and run: lstm-shapes $(EXAMPLE)"
+	@echo "make check      set up .venv and run every check: tests, ruff, mypy"
+	@echo "make golden     regenerate tests/golden and generated docs (review the diff)"
+	@echo "make bench      run benchmarks/ and rewrite docs/performance.md"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(BIN)/lstm-shapes $(EXAMPLE)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/python -m ruff check lstm_shapes tests benchmarks
+	$(BIN)/python -m ruff format --check lstm_shapes tests benchmarks
+
+typecheck: setup
+	$(BIN)/python -m mypy
+
+check: test lint typecheck
+
+golden: setup
+	$(BIN)/python -m pytest tests --update-golden -q
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

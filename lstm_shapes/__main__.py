@@ -1,0 +1,3 @@
+from lstm_shapes.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""``lstm-shapes explain`` and ``lstm-shapes variants``."""
+
+from __future__ import annotations
+
+from lstm_shapes.cli import options as o
+from lstm_shapes.cli.errors import user_errors
+from lstm_shapes.cli.output import emit_text, print_renderable
+from lstm_shapes.spec import parse_choice
+
+EXPLAIN_FORMATS = ("table", "json", "markdown")
+
+
+def explain_command(
+    input_size: o.InputSize,
+    hidden_size: o.HiddenSize,
+    num_layers: o.NumLayers = "1",
+    bias: o.Bias = True,
+    batch_first: o.BatchFirst = False,
+    dropout: o.Dropout = "0.0",
+    bidirectional: o.Bidirectional = False,
+    proj_size: o.ProjSize = "0",
+    batch: o.Batch = None,
+    seq_len: o.SeqLen = None,
+    unbatched: o.Unbatched = False,
+    device: o.Device = "auto",
+    dtype: o.Dtype = "float32",
+    seed: o.Seed = "0",
+    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
+) -> None:
+    """Build the real nn.LSTM, run one forward pass and name every dimension.
+
+    Example: lstm-shapes explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
+    """
+    with user_errors():
+        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        spec = o.spec_from_options(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            batch_first=batch_first,
+            dropout=dropout,
+            bidirectional=bidirectional,
+            proj_size=proj_size,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+        from lstm_shapes.api import explain
+
+        report = explain(spec)
+    if fmt == "json":
+        from lstm_shapes.render.json_ import explain_json
+
+        emit_text(explain_json(report))
+    elif fmt == "markdown":
+        from lstm_shapes.render.markdown import explain_markdown
+
+        emit_text(explain_markdown(report))
+    else:
+        from lstm_shapes.render.table import explain_renderable
+
+        print_renderable(explain_renderable(report))
+
+
+def variants_command(
+    input_size: o.InputSize,
+    hidden_size: o.HiddenSize,
+    num_layers: o.NumLayers = "1",
+    bias: o.Bias = True,
+    dropout: o.Dropout = "0.0",
+    proj_size: o.ProjSize = "0",
+    batch: o.Batch = None,
+    seq_len: o.SeqLen = None,
+    unbatched: o.Unbatched = False,
+    device: o.Device = "auto",
+    dtype: o.Dtype = "float32",
+    seed: o.Seed = "0",
+    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
+) -> None:
+    """The same sizes under all four batch_first x bidirectional combinations, side by side.
+
+    Each variant is run for real. Example: lstm-shapes variants -i 10 -H 20 -l 2
+    """
+    with user_errors():
+        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        spec = o.spec_from_options(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            dropout=dropout,
+            proj_size=proj_size,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+        from lstm_shapes.variants import variants
+
+        reports = variants(spec)
+    if fmt == "json":
+        from lstm_shapes.render.json_ import variants_json
+
+        emit_text(variants_json(reports))
+    elif fmt == "markdown":
+        from lstm_shapes.render.markdown import variants_markdown
+
+        emit_text(variants_markdown(reports))
+    else:
+        from lstm_shapes.render.table import variants_renderable
+
+        print_renderable(variants_renderable(reports))

@@ -1,0 +1,171 @@
+"""The options shared by ``explain``, ``variants`` and friends, mirroring ``nn.LSTM``.
+
+Sizes are taken as text and validated by :mod:`lstm_shapes.spec`, so every bad value
+gets the same one-line message from the library and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from lstm_shapes.spec import DEFAULT_BATCH, DEFAULT_SEQ_LEN, DTYPES, Spec, make_spec
+
+MODULE = "Module (nn.LSTM arguments)"
+INPUT = "Input"
+RUN = "Run"
+OUTPUT = "Output"
+
+
+def _complete(choices: tuple[str, ...]) -> Any:
+    def complete(incomplete: str) -> list[str]:
+        return [c for c in choices if c.startswith(incomplete)]
+
+    return complete
+
+
+InputSize = Annotated[
+    str,
+    typer.Option(
+        "--input-size",
+        "-i",
+        metavar="INT",
+        rich_help_panel=MODULE,
+        help="H_in: features per time step of the input (input_size).",
+    ),
+]
+HiddenSize = Annotated[
+    str,
+    typer.Option(
+        "--hidden-size",
+        "-H",
+        metavar="INT",
+        rich_help_panel=MODULE,
+        help="H_cell: features of the cell state, and of h unless --proj-size (hidden_size).",
+    ),
+]
+NumLayers = Annotated[
+    str,
+    typer.Option(
+        "--num-layers",
+        "-l",
+        metavar="INT",
+        rich_help_panel=MODULE,
+        help="Stacked layers (num_layers).",
+    ),
+]
+Bias = Annotated[
+    bool,
+    typer.Option(
+        "--bias/--no-bias", rich_help_panel=MODULE, help="Use bias_ih and bias_hh (bias)."
+    ),
+]
+BatchFirst = Annotated[
+    bool,
+    typer.Option(
+        "--batch-first",
+        rich_help_panel=MODULE,
+        help="input and output are (N, L, ...) instead of (L, N, ...); h and c never move.",
+    ),
+]
+Dropout = Annotated[
+    str,
+    typer.Option(
+        "--dropout",
+        metavar="FLOAT",
+        rich_help_panel=MODULE,
+        help="Dropout between stacked layers, from 0 to 1 (dropout).",
+    ),
+]
+Bidirectional = Annotated[
+    bool,
+    typer.Option(
+        "--bidirectional", rich_help_panel=MODULE, help="Two directions: D = 2 (bidirectional)."
+    ),
+]
+ProjSize = Annotated[
+    str,
+    typer.Option(
+        "--proj-size",
+        metavar="INT",
+        rich_help_panel=MODULE,
+        help="Project h to H_out = proj_size, from 0 (off) to hidden_size - 1 (proj_size).",
+    ),
+]
+Batch = Annotated[
+    str | None,
+    typer.Option(
+        "--batch",
+        "-N",
+        metavar="INT",
+        rich_help_panel=INPUT,
+        show_default=False,
+        help=f"N: sequences in the batch.  [default: {DEFAULT_BATCH}]",
+    ),
+]
+SeqLen = Annotated[
+    str | None,
+    typer.Option(
+        "--seq-len",
+        "-L",
+        metavar="INT",
+        rich_help_panel=INPUT,
+        show_default=False,
+        help=f"L: time steps per sequence.  [default: {DEFAULT_SEQ_LEN}]",
+    ),
+]
+Unbatched = Annotated[
+    bool,
+    typer.Option(
+        "--unbatched", rich_help_panel=INPUT, help="A 2-D input (L, H_in): one sequence, no N."
+    ),
+]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        metavar="auto|cpu|cuda|cuda:K|mps",
+        rich_help_panel=RUN,
+        autocompletion=_complete(("auto", "cpu", "cuda", "mps")),
+        help="Where to run: auto is CUDA when available, else CPU.",
+    ),
+]
+Dtype = Annotated[
+    str,
+    typer.Option(
+        "--dtype",
+        metavar="|".join(DTYPES),
+        rich_help_panel=RUN,
+        autocompletion=_complete(DTYPES),
+        help="Floating-point type of the module and input.",
+    ),
+]
+Seed = Annotated[
+    str,
+    typer.Option(
+        "--seed",
+        metavar="INT",
+        rich_help_panel=RUN,
+        help="Seed for the weights and the random input.",
+    ),
+]
+
+
+def format_option(choices: tuple[str, ...]) -> Any:
+    return Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="|".join(choices),
+            rich_help_panel=OUTPUT,
+            autocompletion=_complete(choices),
+            help="How to print the report.",
+        ),
+    ]
+
+
+def spec_from_options(**options: Any) -> Spec:
+    """The options of a command, validated into a Spec (raises SpecError)."""
+    return make_spec(**options)

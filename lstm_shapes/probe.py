@@ -1,0 +1,220 @@
+"""The one module that touches torch: build the real module, run it, record what happened.
+
+torch is imported inside functions only, so importing this module is free; nothing it
+returns holds a torch object.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from lstm_shapes import theory
+from lstm_shapes.errors import SpecError
+from lstm_shapes.spec import ModuleSpec, Spec
+
+# Warnings torch raises that say nothing about the user's configuration.
+_IRRELEVANT_WARNINGS = (
+    "Failed to initialize NumPy",
+    "not supported with oneDNN",
+)
+_DROPOUT_WARNING = "dropout option adds dropout after all but last recurrent layer"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A statement verified numerically on this run."""
+
+    id: str
+    statement: str
+    holds: bool
+    max_abs_diff: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "statement": self.statement, "holds": self.holds}
+        if self.max_abs_diff is not None:
+            data["max_abs_diff"] = self.max_abs_diff
+        return data
+
+
+@dataclass(frozen=True)
+class Observation:
+    torch_version: str
+    device: str
+    dtype: str
+    shapes: dict[str, tuple[int, ...]]
+    parameters: list[tuple[str, tuple[int, ...]]]
+    checks: list[Check] = field(default_factory=list)
+    torch_warnings: list[str] = field(default_factory=list)
+
+
+def import_torch() -> ModuleType:
+    """Import torch without letting its import-time warnings (e.g. no NumPy) leak."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import torch
+
+    return torch  # type: ignore[no-any-return]
+
+
+def available_devices(torch: ModuleType) -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += [f"cuda:{k}" for k in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def resolve_device(torch: ModuleType, requested: str) -> Any:
+    """``auto`` is CUDA when available, else CPU; an unavailable device is a SpecError."""
+    available = available_devices(torch)
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cpu":
+        return torch.device("cpu")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise SpecError(
+                f"--device {requested} was asked for, but CUDA is not available here "
+                f"(available: {', '.join(available)})"
+            )
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise SpecError(
+                f"--device {requested} was asked for, but there is no such CUDA device "
+                f"(available: {', '.join(available)})"
+            )
+        return torch.device("cuda", index)
+    if requested == "mps":
+        if "mps" not in available:
+            raise SpecError(
+                f"--device mps was asked for, but MPS is not available here "
+                f"(available: {', '.join(available)})"
+            )
+        return torch.device("mps")
+    raise SpecError(f"--device must be one of auto, cpu, cuda, cuda:K or mps (got {requested!r})")
+
+
+def build_module(torch: ModuleType, m: ModuleSpec) -> Any:
+    common: dict[str, Any] = {
+        "num_layers": m.num_layers,
+        "bias": m.bias,
+        "batch_first": m.batch_first,
+        "dropout": m.dropout,
+        "bidirectional": m.bidirectional,
+    }
+    if m.kind == "lstm":
+        return torch.nn.LSTM(m.input_size, m.hidden_size, proj_size=m.proj_size, **common)
+    if m.kind == "gru":
+        return torch.nn.GRU(m.input_size, m.hidden_size, **common)
+    return torch.nn.RNN(m.input_size, m.hidden_size, nonlinearity=m.nonlinearity, **common)
+
+
+def _tolerance(dtype: str) -> float:
+    return {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-3)
+
+
+def _max_abs_diff(a: Any, b: Any) -> float:
+    return float((a.double() - b.double()).abs().max().item()) if a.numel() else 0.0
+
+
+def _run_forward(module: Any, args: tuple[Any, ...], spec: Spec) -> Any:
+    try:
+        return module(*args)
+    except RuntimeError as error:
+        text = str(error).splitlines()[0]
+        if "not implemented for" in text or "Unsupported" in text or "dtype" in text.lower():
+            raise SpecError(
+                f"--dtype {spec.run.dtype} cannot run nn.{spec.module.class_name} on "
+                f"{spec.run.device} (torch: {text}); use float32 or float64"
+            ) from None
+        raise
+
+
+def observe(spec: Spec) -> Observation:
+    """Build the module, run one forward pass, and record shapes and checks."""
+    torch = import_torch()
+    device = resolve_device(torch, spec.run.device)
+    if device.type == "mps" and spec.run.dtype == "float64":
+        raise SpecError(
+            "--dtype float64 cannot run on --device mps (allowed: float32, float16, bfloat16)"
+        )
+    dtype = getattr(torch, spec.run.dtype)
+    names = theory.tensor_names(spec.module)
+    input_shape = theory.tensor_shapes(spec)["input"].shape
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.manual_seed(spec.run.seed)
+        module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
+        generator = torch.Generator().manual_seed(spec.run.seed)
+        # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
+        x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
+        with torch.no_grad():
+            output, state = _run_forward(module, (x,), spec)
+            hn, cn = state if spec.module.has_cell else (state, None)
+            h0 = torch.zeros_like(hn)  # on the module's device and dtype, like the hn it starts
+            c0 = torch.zeros_like(cn) if cn is not None else None
+            explicit = (h0, c0) if c0 is not None else h0
+            output_zeros, _ = _run_forward(module, (x, explicit), spec)
+
+    tensors = {"input": x, "h0": h0, "c0": c0, "output": output, "hn": hn, "cn": cn}
+    shapes = {name: tuple(tensors[name].shape) for name in names}
+    parameters = [(name, tuple(p.shape)) for name, p in module.named_parameters()]
+    checks = _checks(spec, output, hn, output_zeros)
+    torch_warnings = [
+        str(w.message)
+        for w in caught
+        if not any(text in str(w.message) for text in _IRRELEVANT_WARNINGS)
+    ]
+    return Observation(
+        torch_version=str(torch.__version__),
+        device=str(device),
+        dtype=spec.run.dtype,
+        shapes=shapes,
+        parameters=parameters,
+        checks=checks,
+        torch_warnings=torch_warnings,
+    )
+
+
+def _checks(spec: Spec, output: Any, hn: Any, output_zeros: Any) -> list[Check]:
+    tol = _tolerance(spec.run.dtype)
+    m = spec.module
+    scope = {"output": output, "hn": hn}
+    checks = []
+    for check_id, hn_expr, out_expr in theory.hn_slices(spec):
+        diff = _max_abs_diff(eval(hn_expr, {}, scope), eval(out_expr, {}, scope))
+        what = {
+            "hn-last-step": "the last layer's hidden state at the last step",
+            "hn-forward-last-step": "the last layer's forward direction at the last step",
+            "hn-backward-first-step": "the last layer's backward direction, which ends at t=0",
+        }[check_id]
+        checks.append(Check(check_id, f"{hn_expr} == {out_expr}: {what}", diff <= tol, diff))
+    if m.D == 2 and spec.input.seq_len > 1:
+        hn_expr, wrong = "hn[-1]", theory.step_expr(spec, -1, "backward")
+        diff = _max_abs_diff(eval(hn_expr, {}, scope), eval(wrong, {}, scope))
+        checks.append(
+            Check(
+                "hn-backward-not-last-step",
+                f"{hn_expr} != {wrong}: at the last step the backward direction has "
+                "seen one input only",
+                diff > tol,
+                diff,
+            )
+        )
+    diff = _max_abs_diff(output, output_zeros)
+    state = "(h0, c0)" if m.has_cell else "h0"
+    checks.append(
+        Check(
+            "default-state-zeros",
+            f"omitting {state} gives the same output as passing zeros",
+            diff <= tol,
+            diff,
+        )
+    )
+    return checks

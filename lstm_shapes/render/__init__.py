@@ -1,0 +1,1 @@
+"""Turn reports into text: rich tables, Markdown, JSON. Never imports torch."""

@@ -1,0 +1,55 @@
+"""One place that decides how wide and how colourful the terminal output is."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO
+
+from rich.console import Console
+
+DEFAULT_WIDTH = 100
+
+
+def make_console(
+    file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None
+) -> Console:
+    """A console for our tables: the terminal's width when it is one (at most 120),
+    else ``COLUMNS`` or 100; colour only on a terminal, never with ``NO_COLOR``."""
+    stream = file if file is not None else sys.stdout
+    is_tty = bool(getattr(stream, "isatty", lambda: False)())
+    if width is None:
+        if is_tty:
+            width = min(os.get_terminal_size(stream.fileno()).columns, 120)
+        else:
+            width = int(os.environ.get("COLUMNS", DEFAULT_WIDTH))
+    if color is None:
+        color = is_tty and "NO_COLOR" not in os.environ
+    return Console(
+        file=stream,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def render_to_text(renderable: object, *, width: int = DEFAULT_WIDTH) -> str:
+    """Plain text of a rich renderable, as piped output shows it (used by golden tests)."""
+    import io
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=False,
+        no_color=True,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -1,0 +1,17 @@
+"""``--format json``: the contract of design.md, pretty-printed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from lstm_shapes.report import SCHEMA_VERSION, Report
+
+
+def explain_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2) + "\n"
+
+
+def variants_json(reports: Sequence[Report]) -> str:
+    data = {"schema_version": SCHEMA_VERSION, "variants": [r.as_dict() for r in reports]}
+    return json.dumps(data, indent=2) + "\n"

@@ -1,0 +1,320 @@
+"""The validated description of a module, its input and the run.
+
+Every user-facing validation lives here and raises :class:`SpecError` with a one-line
+message that names the option, the value and what is allowed. No torch import.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lstm_shapes.errors import SpecError
+
+#: torch stores sizes as 64-bit integers but its kernels index with 32-bit ones.
+MAX_SIZE = 2**31 - 1
+KINDS = ("lstm", "gru", "rnn")
+NONLINEARITIES = ("tanh", "relu")
+DTYPES = ("float32", "float64", "float16", "bfloat16")
+DEVICE_HELP = "auto, cpu, cuda, cuda:K or mps"
+DEFAULT_BATCH = 3
+DEFAULT_SEQ_LEN = 7
+KIND_CLASS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+
+
+def _show(value: object) -> str:
+    """How a rejected value is quoted back: text in quotes, numbers as they are."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def parse_size(option: str, value: object, minimum: int = 1) -> int:
+    """A whole number in ``[minimum, MAX_SIZE]``; text such as ``"10"`` is accepted."""
+    allowed = f"{option} must be a whole number from {minimum} to {MAX_SIZE}"
+    number: int
+    if isinstance(value, bool):
+        raise SpecError(f"{allowed} (got {value})")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text, 10)
+        except ValueError:
+            raise SpecError(f"{allowed} (got {_show(value)})") from None
+    else:
+        raise SpecError(f"{allowed} (got {_show(value)})")
+    if not minimum <= number <= MAX_SIZE:
+        raise SpecError(f"{allowed} (got {number})")
+    return number
+
+
+def parse_dropout(value: object) -> float:
+    allowed = "--dropout must be a number from 0 to 1"
+    if isinstance(value, bool):
+        raise SpecError(f"{allowed} (got {value})")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SpecError(f"{allowed} (got {_show(value)})") from None
+    if math.isnan(number) or not 0.0 <= number <= 1.0:
+        raise SpecError(f"{allowed} (got {value})")
+    return number
+
+
+def parse_choice(option: str, value: object, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise SpecError(f"{option} must be one of {', '.join(choices)} (got {_show(value)})")
+    return value.strip().lower()
+
+
+def parse_device(value: object) -> str:
+    """Syntax only; whether the device exists is for the probe to say."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("auto", "cpu", "cuda", "mps"):
+            return text
+        prefix, _, index = text.partition(":")
+        if prefix == "cuda" and index.isdigit():
+            return f"cuda:{int(index)}"
+    raise SpecError(f"--device must be one of {DEVICE_HELP} (got {_show(value)})")
+
+
+def parse_lengths(value: object) -> tuple[int, ...]:
+    """``"7,4,2"`` or a sequence of ints: the real length of each sequence in the batch."""
+    allowed = "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2"
+    items: list[object]
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(",")] if value.strip() else []
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise SpecError(f"{allowed} (got {_show(value)})")
+    if not items:
+        raise SpecError(f"{allowed} (got {_show(value)})")
+    lengths = []
+    for item in items:
+        try:
+            lengths.append(parse_size("--lengths", item))
+        except SpecError:
+            shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
+            raise SpecError(f"{allowed} (got {_show(shown)})") from None
+    return tuple(lengths)
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """The constructor arguments of ``nn.LSTM`` (or ``nn.GRU`` / ``nn.RNN``)."""
+
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+    proj_size: int = 0
+    kind: str = "lstm"
+    nonlinearity: str = "tanh"
+
+    @property
+    def D(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def H_out(self) -> int:
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
+
+    @property
+    def H_cell(self) -> int:
+        return self.hidden_size
+
+    @property
+    def gates(self) -> int:
+        """Row blocks in each weight matrix: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), RNN 1."""
+        return {"lstm": 4, "gru": 3, "rnn": 1}[self.kind]
+
+    @property
+    def has_cell(self) -> bool:
+        return self.kind == "lstm"
+
+    @property
+    def class_name(self) -> str:
+        return KIND_CLASS[self.kind]
+
+    def constructor(self) -> str:
+        """The ``nn.LSTM(...)`` call, naming only what differs from torch's defaults."""
+        args = [f"input_size={self.input_size}", f"hidden_size={self.hidden_size}"]
+        if self.num_layers != 1:
+            args.append(f"num_layers={self.num_layers}")
+        if self.kind == "rnn" and self.nonlinearity != "tanh":
+            args.append(f"nonlinearity={self.nonlinearity!r}")
+        if not self.bias:
+            args.append("bias=False")
+        if self.batch_first:
+            args.append("batch_first=True")
+        if self.dropout:
+            args.append(f"dropout={self.dropout}")
+        if self.bidirectional:
+            args.append("bidirectional=True")
+        if self.proj_size:
+            args.append(f"proj_size={self.proj_size}")
+        return f"nn.{self.class_name}({', '.join(args)})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract's ``lstm`` object (``kind`` is added for GRU/RNN only)."""
+        data: dict[str, Any] = {
+            "input_size": self.input_size,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bias": self.bias,
+            "batch_first": self.batch_first,
+            "dropout": self.dropout,
+            "bidirectional": self.bidirectional,
+            "proj_size": self.proj_size,
+        }
+        if self.kind != "lstm":
+            data["kind"] = self.kind
+            if self.kind == "rnn":
+                data["nonlinearity"] = self.nonlinearity
+        return data
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input tensor: ``(N, L, H_in)`` / ``(L, N, H_in)``, or ``(L, H_in)`` unbatched.
+
+    ``lengths`` (packed, variable-length input) gives each sequence's real length."""
+
+    batch: int = DEFAULT_BATCH
+    seq_len: int = DEFAULT_SEQ_LEN
+    unbatched: bool = False
+    lengths: tuple[int, ...] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch": None if self.unbatched else self.batch,
+            "seq_len": self.seq_len,
+            "unbatched": self.unbatched,
+            "lengths": list(self.lengths) if self.lengths is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    device: str = "auto"
+    dtype: str = "float32"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Spec:
+    module: ModuleSpec
+    input: InputSpec = field(default_factory=InputSpec)
+    run: RunSpec = field(default_factory=RunSpec)
+
+    def with_module(self, **changes: Any) -> Spec:
+        return replace(self, module=replace(self.module, **changes))
+
+    def sizes_line(self) -> str:
+        """The bound sizes as ``name=value`` pairs, for messages."""
+        m = self.module
+        parts = []
+        if not self.input.unbatched:
+            parts.append(f"N={self.input.batch}")
+        parts += [
+            f"L={self.input.seq_len}",
+            f"H_in={m.input_size}",
+            f"D={m.D}",
+            f"num_layers={m.num_layers}",
+            f"H_out={m.H_out}",
+        ]
+        if m.has_cell:
+            parts.append(f"H_cell={m.H_cell}")
+        return " ".join(parts)
+
+
+def make_spec(
+    *,
+    input_size: object,
+    hidden_size: object,
+    num_layers: object = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: object = 0.0,
+    bidirectional: bool = False,
+    proj_size: object = 0,
+    kind: object = "lstm",
+    nonlinearity: object = "tanh",
+    batch: object | None = None,
+    seq_len: object | None = None,
+    unbatched: bool = False,
+    lengths: object | None = None,
+    device: object = "auto",
+    dtype: object = "float32",
+    seed: object = 0,
+) -> Spec:
+    """Validate raw values (from the CLI or the Python API) into a :class:`Spec`."""
+    kind_ = parse_choice("--kind", kind, KINDS)
+    input_size_ = parse_size("--input-size", input_size)
+    hidden_size_ = parse_size("--hidden-size", hidden_size)
+    num_layers_ = parse_size("--num-layers", num_layers)
+    dropout_ = parse_dropout(dropout)
+    proj_size_ = parse_size("--proj-size", proj_size, minimum=0) if proj_size else 0
+    if proj_size_ and kind_ != "lstm":
+        raise SpecError(
+            f"--proj-size is only for --kind lstm "
+            f"(got --proj-size {proj_size_} with --kind {kind_})"
+        )
+    if proj_size_ >= hidden_size_ and proj_size_ > 0:
+        raise SpecError(
+            f"--proj-size must be smaller than --hidden-size (got {proj_size_} >= {hidden_size_})"
+        )
+    nonlinearity_ = parse_choice("--nonlinearity", nonlinearity, NONLINEARITIES)
+    if nonlinearity_ != "tanh" and kind_ != "rnn":
+        raise SpecError(
+            f"--nonlinearity is only for --kind rnn (got --nonlinearity {nonlinearity_} "
+            f"with --kind {kind_})"
+        )
+
+    lengths_ = parse_lengths(lengths) if lengths is not None else None
+    if lengths_ is not None:
+        if unbatched:
+            raise SpecError("--lengths needs a batch: it cannot be used with --unbatched")
+        batch_ = parse_size("--batch", batch) if batch is not None else len(lengths_)
+        if len(lengths_) != batch_:
+            raise SpecError(
+                f"--lengths must give one length per sequence: --batch is {batch_} "
+                f"(got {len(lengths_)} lengths: {','.join(map(str, lengths_))})"
+            )
+        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else max(lengths_)
+        if max(lengths_) > seq_len_:
+            raise SpecError(
+                f"--lengths must be at most --seq-len {seq_len_} "
+                f"(got {','.join(map(str, lengths_))})"
+            )
+    else:
+        batch_ = parse_size("--batch", batch) if batch is not None else DEFAULT_BATCH
+        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else DEFAULT_SEQ_LEN
+
+    device_ = parse_device(device)
+    dtype_ = parse_choice("--dtype", dtype, DTYPES)
+    seed_ = parse_size("--seed", seed, minimum=0)
+    return Spec(
+        module=ModuleSpec(
+            input_size=input_size_,
+            hidden_size=hidden_size_,
+            num_layers=num_layers_,
+            bias=bool(bias),
+            batch_first=bool(batch_first),
+            dropout=dropout_,
+            bidirectional=bool(bidirectional),
+            proj_size=proj_size_,
+            kind=kind_,
+            nonlinearity=nonlinearity_,
+        ),
+        input=InputSpec(
+            batch=batch_, seq_len=seq_len_, unbatched=bool(unbatched), lengths=lengths_
+        ),
+        run=RunSpec(device=device_, dtype=dtype_, seed=seed_),
+    )

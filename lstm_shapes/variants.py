@@ -1,0 +1,49 @@
+"""The same sizes under the four combinations of ``batch_first`` x ``bidirectional``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lstm_shapes.report import Report
+from lstm_shapes.spec import Spec
+
+#: (batch_first, bidirectional), the baseline first.
+COMBINATIONS = ((False, False), (True, False), (False, True), (True, True))
+
+RULES = (
+    "batch_first=True swaps N and L in input and output only; h0/c0/hn/cn never move.",
+    "bidirectional=True doubles output's last dimension (D*H_out) and the first dimension "
+    "of h0/c0/hn/cn (D*num_layers).",
+    "Neither changes a parameter's shape except that bidirectional adds the _reverse set "
+    "and widens weight_ih of layers above the first.",
+)
+
+
+def variant_label(spec: Spec) -> str:
+    m = spec.module
+    return f"batch_first={m.batch_first}, bidirectional={m.bidirectional}"
+
+
+def variant_specs(spec: Spec) -> list[Spec]:
+    return [
+        replace(spec, module=replace(spec.module, batch_first=bf, bidirectional=bi))
+        for bf, bi in COMBINATIONS
+    ]
+
+
+def variants(spec: Spec) -> list[Report]:
+    """Run all four variants for real and return their reports, baseline first."""
+    from lstm_shapes.api import explain
+
+    return [explain(s) for s in variant_specs(spec)]
+
+
+def changed_dims(baseline: Report, report: Report, name: str) -> list[bool]:
+    """For each dimension of ``name`` in ``report``: does it differ from the baseline's
+    (in symbol or in size)?"""
+    base = baseline.tensors[name].dims
+    dims = report.tensors[name].dims
+    return [
+        k >= len(base) or dim.symbol != base[k].symbol or dim.size != base[k].size
+        for k, dim in enumerate(dims)
+    ]
