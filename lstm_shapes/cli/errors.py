@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import typer
 
+from lstm_shapes.errors import InconsistencyError, SpecError
+
 
 def _click_exception() -> type[Exception]:
     """click's ClickException, wherever this typer keeps it (newer releases vendor click,
@@ -20,7 +22,6 @@ def _click_exception() -> type[Exception]:
 
 ClickException = _click_exception()
 
-from lstm_shapes.errors import InconsistencyError, SpecError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
