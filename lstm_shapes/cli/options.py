@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from lstm_shapes.spec import DEFAULT_BATCH, DEFAULT_SEQ_LEN, DTYPES, Spec, make_spec
+from lstm_shapes.spec import (
+    DEFAULT_BATCH,
+    DEFAULT_SEQ_LEN,
+    DTYPES,
+    KINDS,
+    NONLINEARITIES,
+    Spec,
+    make_spec,
+)
 
 MODULE = "Module (nn.LSTM arguments)"
 INPUT = "Input"
@@ -25,6 +33,26 @@ def _complete(choices: tuple[str, ...]) -> Any:
     return complete
 
 
+Kind = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        metavar="|".join(KINDS),
+        rich_help_panel=MODULE,
+        autocompletion=_complete(KINDS),
+        help="The module: nn.LSTM, or its siblings nn.GRU / nn.RNN (no c0/cn, no proj_size).",
+    ),
+]
+Nonlinearity = Annotated[
+    str,
+    typer.Option(
+        "--nonlinearity",
+        metavar="|".join(NONLINEARITIES),
+        rich_help_panel=MODULE,
+        autocompletion=_complete(NONLINEARITIES),
+        help="Activation of nn.RNN (--kind rnn only).",
+    ),
+]
 InputSize = Annotated[
     str,
     typer.Option(
