@@ -10,13 +10,17 @@ from lstm_shapes.spec import Spec
 #: (batch_first, bidirectional), the baseline first.
 COMBINATIONS = ((False, False), (True, False), (False, True), (True, True))
 
-RULES = (
-    "batch_first=True swaps N and L in input and output only; h0/c0/hn/cn never move.",
-    "bidirectional=True doubles output's last dimension (D*H_out) and the first dimension "
-    "of h0/c0/hn/cn (D*num_layers).",
-    "Neither changes a parameter's shape except that bidirectional adds the _reverse set "
-    "and widens weight_ih of layers above the first.",
-)
+
+def rules(spec: Spec) -> tuple[str, ...]:
+    """What each switch does, one line each, in this module's tensor names."""
+    state = "h0/c0/hn/cn" if spec.module.has_cell else "h0/hn"
+    return (
+        f"batch_first=True swaps N and L in input and output only; {state} never move.",
+        "bidirectional=True doubles output's last dimension (D*H_out) and the first "
+        f"dimension of {state} (D*num_layers).",
+        "Neither changes a parameter's shape, except that bidirectional adds the _reverse "
+        "set and widens weight_ih of every layer above the first to D*H_out columns.",
+    )
 
 
 def variant_label(spec: Spec) -> str:

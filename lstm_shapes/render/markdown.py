@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lstm_shapes.report import Report
-from lstm_shapes.variants import RULES, changed_dims, variant_label
+from lstm_shapes.variants import changed_dims, rules, variant_label
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -13,7 +13,8 @@ def _shape(shape: Sequence[int]) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Plain text inside a table cell: ``|`` ends a cell and ``*`` starts emphasis."""
+    return text.replace("|", "\\|").replace("*", "\\*")
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -83,7 +84,7 @@ def explain_markdown(report: Report) -> str:
     lines += _table(["", "statement", "max \\|diff\\|"], rows, ["---", "---", "---:"])
     if report.notes:
         lines += ["", "### Notes", ""]
-        lines += [f"- {note}" for note in report.notes]
+        lines += [f"- {_escape(note)}" for note in report.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +98,7 @@ def variants_markdown(reports: Sequence[Report]) -> str:
             tensor = report.tensors[name]
             changed = changed_dims(baseline, report, name)
             parts = [
-                f"**{d.symbol}={d.size}**" if c else f"{d.symbol}={d.size}"
+                f"**{_escape(d.symbol)}={d.size}**" if c else f"{_escape(d.symbol)}={d.size}"
                 for d, c in zip(tensor.dims, changed, strict=True)
             ]
             cells.append(f"`{_shape(tensor.shape)}` " + ", ".join(parts))
@@ -111,6 +112,6 @@ def variants_markdown(reports: Sequence[Report]) -> str:
         "",
         *_table(header, rows),
         "",
-        *(f"- {rule}" for rule in RULES),
+        *(f"- {_escape(rule)}" for rule in rules(baseline.spec)),
     ]
     return "\n".join(lines) + "\n"

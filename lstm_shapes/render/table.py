@@ -166,7 +166,7 @@ def explain_renderable(report: Report) -> RenderableType:
 
 
 def variants_renderable(reports: Sequence[Report]) -> RenderableType:
-    from lstm_shapes.variants import RULES, changed_dims
+    from lstm_shapes.variants import changed_dims, rules
 
     baseline = reports[0]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -192,7 +192,7 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
             cell.append(")")
             cells.append(cell)
         table.add_row(*cells, end_section=True)
-    rules = notes_block(RULES)
+    rule_lines = notes_block(rules(baseline.spec))
     m = baseline.spec.module
     return Group(
         Text(f"nn.{m.class_name} shapes by batch_first x bidirectional", style="bold"),
@@ -209,5 +209,5 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
             "* differs from the first column (batch_first=False, bidirectional=False)", style="dim"
         ),
         Text(""),
-        rules,
+        rule_lines,
     )
