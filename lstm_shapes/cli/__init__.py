@@ -30,6 +30,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ClickException as error:
         # click's usage errors, folded to our one-line format
         message = error.format_message()  # type: ignore[attr-defined]
+        if not message:  # no arguments at all: the help was printed, nothing to add
+            return EXIT_USAGE
         ctx = getattr(error, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         print_error(f"{message}{hint}")
