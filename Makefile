@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 # (an unpinned torch can resolve to a multi-GB CUDA build). Override on a GPU machine:
 #   make TORCH_SPEC='torch' setup
 TORCH_SPEC ?= torch==2.13.0
+LINTED := lstm_shapes tests $(wildcard benchmarks/*.py)
 EXAMPLE ?= explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
 
 .PHONY: help setup demo check test lint typecheck golden docs bench clean
@@ -34,8 +35,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/python -m ruff check lstm_shapes tests benchmarks
-	$(BIN)/python -m ruff format --check lstm_shapes tests benchmarks
+	$(BIN)/python -m ruff check $(LINTED)
+	$(BIN)/python -m ruff format --check $(LINTED)
 
 typecheck: setup
 	$(BIN)/python -m mypy
