@@ -224,3 +224,24 @@ def test_internal_inconsistency_exits_3(
         "  hn: theory predicted (D*num_layers, N, H_out) = [99, 3, 20], torch gave [1, 3, 20]\n"
         "This is a bug in lstm-shapes, not in your input: please report it.\n"
     )
+
+
+def test_unexpected_exception_is_reported_as_our_bug(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lstm_shapes.api
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(lstm_shapes.api, "build_report", broken)
+    result = cli(*BASE)
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "lstm-shapes: internal error: ZeroDivisionError: division by zero\n"
+        "This is a bug in lstm-shapes, not in your input: please report it "
+        "(LSTM_SHAPES_TRACEBACK=1 shows the traceback).\n"
+    )
+    monkeypatch.setenv("LSTM_SHAPES_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli(*BASE)

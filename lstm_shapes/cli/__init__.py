@@ -6,13 +6,14 @@ Nothing here imports torch at module level: ``--help`` and ``--version`` stay fa
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 import typer
 
 from lstm_shapes.cli.app import app
-from lstm_shapes.cli.errors import EXIT_USAGE, ClickException, print_error
+from lstm_shapes.cli.errors import EXIT_BUG, EXIT_USAGE, ClickException, print_error
 
 __all__ = ["app", "main", "run"]
 
@@ -39,6 +40,20 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         print_error("aborted")
         return 130
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except Exception as error:  # anything unexpected is our bug: say so, exit 3
+        if os.environ.get("LSTM_SHAPES_TRACEBACK"):
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        print(
+            f"lstm-shapes: internal error: {type(error).__name__}: {first_line}\n"
+            "This is a bug in lstm-shapes, not in your input: please report it "
+            "(LSTM_SHAPES_TRACEBACK=1 shows the traceback).",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     return int(result) if isinstance(result, int) else 0
 
 
