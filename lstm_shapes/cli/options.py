@@ -86,13 +86,17 @@ NumLayers = Annotated[
 Bias = Annotated[
     bool,
     typer.Option(
-        "--bias/--no-bias", rich_help_panel=MODULE, help="Use bias_ih and bias_hh (bias)."
+        "--bias/--no-bias",
+        metavar="",
+        rich_help_panel=MODULE,
+        help="Use bias_ih and bias_hh (bias).",
     ),
 ]
 BatchFirst = Annotated[
     bool,
     typer.Option(
         "--batch-first",
+        metavar="",
         rich_help_panel=MODULE,
         help="input and output are (N, L, ...) instead of (L, N, ...); h and c never move.",
     ),
@@ -109,7 +113,10 @@ Dropout = Annotated[
 Bidirectional = Annotated[
     bool,
     typer.Option(
-        "--bidirectional", rich_help_panel=MODULE, help="Two directions: D = 2 (bidirectional)."
+        "--bidirectional",
+        metavar="",
+        rich_help_panel=MODULE,
+        help="Two directions: D = 2 (bidirectional).",
     ),
 ]
 ProjSize = Annotated[
@@ -146,7 +153,10 @@ SeqLen = Annotated[
 Unbatched = Annotated[
     bool,
     typer.Option(
-        "--unbatched", rich_help_panel=INPUT, help="A 2-D input (L, H_in): one sequence, no N."
+        "--unbatched",
+        metavar="",
+        rich_help_panel=INPUT,
+        help="A 2-D input (L, H_in): one sequence, no N.",
     ),
 ]
 Device = Annotated[
