@@ -218,3 +218,37 @@ def _checks(spec: Spec, output: Any, hn: Any, output_zeros: Any) -> list[Check]:
         )
     )
     return checks
+
+
+def run_given(
+    spec: Spec,
+    input_shape: tuple[int, ...],
+    input_dtype: str,
+    h0: tuple[int, ...] | None,
+    c0: tuple[int, ...] | None,
+) -> str | None:
+    """Feed tensors of exactly these shapes to the real module: ``None`` if torch takes
+    them, else torch's own message, verbatim, after the exception's class name."""
+    torch = import_torch()
+    device = resolve_device(torch, spec.run.device)
+    dtype = getattr(torch, spec.run.dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.manual_seed(spec.run.seed)
+        module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
+        if input_dtype in ("int64", "int32", "int16", "int8", "uint8"):
+            x = torch.randint(0, 10, input_shape, dtype=getattr(torch, input_dtype))
+        else:
+            x = torch.randn(input_shape).to(getattr(torch, input_dtype))
+        x = x.to(device)
+        state: Any = None
+        if h0 is not None or c0 is not None:
+            hx = torch.zeros(h0, device=device, dtype=dtype) if h0 is not None else None
+            cx = torch.zeros(c0, device=device, dtype=dtype) if c0 is not None else None
+            state = (hx, cx) if spec.module.has_cell else hx
+        try:
+            with torch.no_grad():
+                module(x) if state is None else module(x, state)
+        except (RuntimeError, ValueError, TypeError) as error:
+            return f"{type(error).__name__}: {error}"
+    return None

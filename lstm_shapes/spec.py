@@ -318,3 +318,62 @@ def make_spec(
         ),
         run=RunSpec(device=device_, dtype=dtype_, seed=seed_),
     )
+
+
+#: ``--input-dtype`` choices: the float types a module can run in, and the integer types
+#: people feed by mistake (token ids).
+INPUT_DTYPES = (*DTYPES, "int64", "int32", "int16", "int8", "uint8")
+INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8")
+
+
+def _shape_items(option: str, value: object, example: str) -> list[object]:
+    allowed = f"{option} must be sizes separated by commas, e.g. {example}"
+    if isinstance(value, str):
+        text = value.strip().strip("()[]").strip()
+        items: list[object] = [part.strip() for part in text.split(",")] if text else []
+        if items and items[-1] == "":  # "(80,)"
+            items.pop()
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise SpecError(f"{allowed} (got {_show(value)})")
+    if not items:
+        raise SpecError(f"{allowed} (got {_show(value)})")
+    return items
+
+
+def parse_shape(option: str, value: object) -> tuple[int, ...]:
+    """``"3,7,12"``, ``"(3, 7, 12)"`` or a sequence of ints: a tensor shape, sizes >= 1."""
+    example = "3,7,12"
+    items = _shape_items(option, value, example)
+    shape = []
+    for item in items:
+        try:
+            shape.append(parse_size(option, item))
+        except SpecError:
+            shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
+            raise SpecError(
+                f"{option} must be whole numbers from 1 up, separated by commas, "
+                f"e.g. {example} (got {_show(shown)})"
+            ) from None
+    return tuple(shape)
+
+
+def parse_pattern(option: str, value: object) -> tuple[int | None, ...]:
+    """Like :func:`parse_shape`, with ``_`` for a dimension of any size."""
+    example = "3,_,40"
+    items = _shape_items(option, value, example)
+    pattern: list[int | None] = []
+    for item in items:
+        if item is None or (isinstance(item, str) and item.strip() in ("_", "*")):
+            pattern.append(None)
+            continue
+        try:
+            pattern.append(parse_size(option, item))
+        except SpecError:
+            shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
+            raise SpecError(
+                f"{option} must be sizes or _ (any size), separated by commas, "
+                f"e.g. {example} (got {_show(shown)})"
+            ) from None
+    return tuple(pattern)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from lstm_shapes._version import __version__
+from lstm_shapes.cli.check import check_command
 from lstm_shapes.cli.explain import explain_command, variants_command
 
 app = typer.Typer(
@@ -45,3 +46,4 @@ def root(
 
 app.command("explain")(explain_command)
 app.command("variants")(variants_command)
+app.command("check")(check_command)

@@ -159,6 +159,17 @@ Unbatched = Annotated[
         help="A 2-D input (L, H_in): one sequence, no N.",
     ),
 ]
+Lengths = Annotated[
+    str | None,
+    typer.Option(
+        "--lengths",
+        metavar="INT,INT,...",
+        rich_help_panel=INPUT,
+        show_default=False,
+        help="Packed input: the real length of each sequence, e.g. 7,4,2 (implies N = count, "
+        "L = max, unless given); runs pack_padded_sequence and pad_packed_sequence.",
+    ),
+]
 Device = Annotated[
     str,
     typer.Option(

@@ -1,0 +1,219 @@
+"""``lstm-shapes check``: your own shapes through the real module, or a spec file of cases."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lstm_shapes.cli import options as o
+from lstm_shapes.cli.errors import EXIT_FAILED, EXIT_OK, user_errors
+from lstm_shapes.cli.output import emit_text, print_renderable
+from lstm_shapes.errors import SpecError
+from lstm_shapes.spec import INPUT_DTYPES, parse_choice
+
+if TYPE_CHECKING:
+    from lstm_shapes.check import CheckResult
+
+CHECK_FORMATS = ("table", "json", "junit", "markdown")
+SHAPES = "Your tensors"
+CASES = "Expectations and spec files"
+
+InputSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--input-size",
+        "-i",
+        metavar="INT",
+        rich_help_panel=o.MODULE,
+        show_default=False,
+        help="H_in: features per time step of the input (input_size). Required without --spec.",
+    ),
+]
+HiddenSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--hidden-size",
+        "-H",
+        metavar="INT",
+        rich_help_panel=o.MODULE,
+        show_default=False,
+        help="H_cell: features of the cell state (hidden_size). Required without --spec.",
+    ),
+]
+InputShape = Annotated[
+    str | None,
+    typer.Option(
+        "--input-shape",
+        metavar="SIZES",
+        rich_help_panel=SHAPES,
+        show_default=False,
+        help="Feed an input of exactly this shape, e.g. 3,7,12. --batch/--seq-len then say "
+        "what you meant, and are checked against how torch reads it.",
+    ),
+]
+H0Shape = Annotated[
+    str | None,
+    typer.Option(
+        "--h0-shape",
+        metavar="SIZES",
+        rich_help_panel=SHAPES,
+        show_default=False,
+        help="Feed h0 of exactly this shape, e.g. 4,3,20.",
+    ),
+]
+C0Shape = Annotated[
+    str | None,
+    typer.Option(
+        "--c0-shape",
+        metavar="SIZES",
+        rich_help_panel=SHAPES,
+        show_default=False,
+        help="Feed c0 of exactly this shape (LSTM only).",
+    ),
+]
+InputDtype = Annotated[
+    str | None,
+    typer.Option(
+        "--input-dtype",
+        metavar="|".join(INPUT_DTYPES[:2]) + "|int64|...",
+        rich_help_panel=SHAPES,
+        show_default=False,
+        help=f"dtype of the input you feed: {', '.join(INPUT_DTYPES)}. [default: --dtype]",
+    ),
+]
+Expect = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--expect",
+        "-e",
+        metavar="NAME=SIZES",
+        rich_help_panel=CASES,
+        show_default=False,
+        help="Expected shape of a tensor (input, h0, c0, output, hn, cn, packed_...), "
+        "_ for any size, e.g. output=3,7,40. Repeatable.",
+    ),
+]
+SpecFile = Annotated[
+    str | None,
+    typer.Option(
+        "--spec",
+        metavar="FILE.toml|FILE.json",
+        rich_help_panel=CASES,
+        show_default=False,
+        help="Check every [[case]] of a spec file in one run (no module options then).",
+    ),
+]
+
+
+def check_command(
+    input_size: InputSizeOpt = None,
+    hidden_size: HiddenSizeOpt = None,
+    num_layers: o.NumLayers = "1",
+    bias: o.Bias = True,
+    batch_first: o.BatchFirst = False,
+    dropout: o.Dropout = "0.0",
+    bidirectional: o.Bidirectional = False,
+    proj_size: o.ProjSize = "0",
+    kind: o.Kind = "lstm",
+    nonlinearity: o.Nonlinearity = "tanh",
+    batch: o.Batch = None,
+    seq_len: o.SeqLen = None,
+    unbatched: o.Unbatched = False,
+    lengths: o.Lengths = None,
+    input_shape: InputShape = None,
+    h0_shape: H0Shape = None,
+    c0_shape: C0Shape = None,
+    input_dtype: InputDtype = None,
+    expect: Expect = None,
+    spec_file: SpecFile = None,
+    device: o.Device = "auto",
+    dtype: o.Dtype = "float32",
+    seed: o.Seed = "0",
+    output_format: o.format_option(CHECK_FORMATS) = "table",  # type: ignore[valid-type]
+) -> int:
+    """Feed your own shapes to the real module: torch's error, what it means, the fix.
+
+    Exit 0 when torch accepts the shapes and every --expect holds, 1 when not, 2 for bad
+    input. Examples:
+
+      lstm-shapes check -i 10 -H 20 -l 2 --bidirectional --input-shape 7,3,10 --h0-shape 2,3,20
+
+      lstm-shapes check --spec shapes.toml --format junit > shapes.xml
+    """
+    from lstm_shapes.check import check
+
+    with user_errors():
+        fmt = parse_choice("--format", output_format, CHECK_FORMATS)
+        source: str | None = None
+        results: list[CheckResult]
+        if spec_file is not None:
+            if input_size is not None or hidden_size is not None or input_shape is not None:
+                raise SpecError(
+                    "--spec takes every case from the file: leave out --input-size, "
+                    "--hidden-size and --input-shape"
+                )
+            from pathlib import Path
+
+            from lstm_shapes.specfile import load_cases, run_cases
+
+            cases = load_cases(spec_file)
+            source = Path(spec_file).name
+            results = run_cases(cases, source)
+        else:
+            if input_size is None or hidden_size is None:
+                missing = "--input-size" if input_size is None else "--hidden-size"
+                raise SpecError(f"{missing} is required (or check a spec file with --spec FILE)")
+            results = [
+                check(
+                    input_shape=input_shape,
+                    h0_shape=h0_shape,
+                    c0_shape=c0_shape,
+                    input_dtype=input_dtype,
+                    expect=expect,
+                    input_size=input_size,
+                    hidden_size=hidden_size,
+                    num_layers=num_layers,
+                    bias=bias,
+                    batch_first=batch_first,
+                    dropout=dropout,
+                    bidirectional=bidirectional,
+                    proj_size=proj_size,
+                    kind=kind,
+                    nonlinearity=nonlinearity,
+                    batch=batch,
+                    seq_len=seq_len,
+                    unbatched=unbatched,
+                    lengths=lengths,
+                    device=device,
+                    dtype=dtype,
+                    seed=seed,
+                )
+            ]
+    _render(results, fmt, source)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _render(results: list[CheckResult], fmt: str, source: str | None) -> None:
+    from lstm_shapes.render import check as render
+
+    single = results[0] if source is None else None
+    if fmt == "json":
+        emit_text(render.check_json(results))
+    elif fmt == "junit":
+        emit_text(render.junit_xml(results, suite=source or "lstm-shapes check"))
+    elif fmt == "markdown":
+        if single is not None and single.report is not None:
+            from lstm_shapes.render.markdown import explain_markdown
+
+            emit_text(explain_markdown(single.report) + "\n")
+        emit_text(render.check_markdown(results, source))
+    elif single is not None:
+        if single.report is not None:
+            from lstm_shapes.render.table import explain_renderable
+
+            print_renderable(explain_renderable(single.report))
+            emit_text("\n")
+        emit_text(render.single_text(single))
+    else:
+        emit_text(render.check_text(results, source))

@@ -1,0 +1,106 @@
+"""Results of ``check``: plain text, Markdown, JSON and JUnit XML. No rich, no torch."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from lstm_shapes.check import CheckResult, results_dict
+from lstm_shapes.diagnose import shape_str
+
+
+def summary_line(results: Sequence[CheckResult], source: str | None = None) -> str:
+    passed = sum(1 for r in results if r.passed)
+    failed = len(results) - passed
+    where = f"{source}: " if source else ""
+    cases = "case" if len(results) == 1 else "cases"
+    verdict = "ok" if failed == 0 else "FAILED"
+    return f"{where}{len(results)} {cases}, {passed} passed, {failed} failed: {verdict}"
+
+
+def passed_lines(result: CheckResult) -> list[str]:
+    """What a passing case verified, one line each."""
+    lines = []
+    if result.given is not None:
+        given = result.given
+        parts = [f"input {shape_str(given.input)}"]
+        if given.h0 is not None:
+            parts.append(f"h0 {shape_str(given.h0)}")
+        if given.c0 is not None:
+            parts.append(f"c0 {shape_str(given.c0)}")
+        lines.append(f"torch accepted {', '.join(parts)}: {result.spec.sizes_line()}")
+    for expectation in result.expectations:
+        lines.append(f"{expectation.name} is {shape_str(expectation.actual)} as expected")
+    return lines
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line else "" for line in text.rstrip("\n").splitlines())
+
+
+def check_text(results: Sequence[CheckResult], source: str | None = None) -> str:
+    """The summary line first, then each case: a mark, its name, and why it failed."""
+    lines = [summary_line(results, source), ""]
+    for result in results:
+        mark = "✓" if result.passed else "✗"
+        lines.append(f"{mark} {result.name}")
+        if result.passed:
+            lines += [f"    {line}" for line in passed_lines(result)]
+        else:
+            lines.append(_indent(result.message()))
+    return "\n".join(lines) + "\n"
+
+
+def single_text(result: CheckResult) -> str:
+    """One case checked from the command line: what passed, or the whole diagnosis."""
+    if not result.passed:
+        return result.message()
+    lines = passed_lines(result) or [f"ran {result.spec.module.constructor()}"]
+    return "check passed:\n" + "".join(f"  ✓ {line}\n" for line in lines)
+
+
+def check_json(results: Sequence[CheckResult]) -> str:
+    return json.dumps(results_dict(results), indent=2) + "\n"
+
+
+def check_markdown(results: Sequence[CheckResult], source: str | None = None) -> str:
+    lines = [f"## lstm-shapes check: {summary_line(results, source)}", ""]
+    for result in results:
+        lines.append(f"### {'✓' if result.passed else '✗'} {result.name}")
+        lines.append("")
+        if result.passed:
+            lines += [f"- {line}" for line in passed_lines(result)]
+        else:
+            lines += ["```text", result.message().rstrip("\n"), "```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str:
+    """JUnit XML as CI systems read it: one testcase per case, a failure element each."""
+    failed = sum(1 for r in results if not r.passed)
+    root = ET.Element("testsuites", name="lstm-shapes", tests=str(len(results)))
+    root.set("failures", str(failed))
+    node = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failed),
+        errors="0",
+        skipped="0",
+    )
+    for result in results:
+        case = ET.SubElement(node, "testcase", classname=suite, name=result.name)
+        if result.passed:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(passed_lines(result)) + "\n"
+        else:
+            message = result.message()
+            failure = ET.SubElement(
+                case, "failure", message=message.splitlines()[0], type="ShapeMismatch"
+            )
+            failure.text = message
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
