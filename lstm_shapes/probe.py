@@ -154,18 +154,23 @@ def observe(spec: Spec) -> Observation:
         generator = torch.Generator().manual_seed(spec.run.seed)
         # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
         x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
-        with torch.no_grad():
-            output, state = _run_forward(module, (x,), spec)
-            hn, cn = state if spec.module.has_cell else (state, None)
-            h0 = torch.zeros_like(hn)  # on the module's device and dtype, like the hn it starts
-            c0 = torch.zeros_like(cn) if cn is not None else None
-            explicit = (h0, c0) if c0 is not None else h0
-            output_zeros, _ = _run_forward(module, (x, explicit), spec)
+        if spec.input.lengths is not None:
+            from lstm_shapes.packed import run_packed
 
-    tensors = {"input": x, "h0": h0, "c0": c0, "output": output, "hn": hn, "cn": cn}
-    shapes = {name: tuple(tensors[name].shape) for name in names}
+            shapes, checks = run_packed(torch, spec, module, x)
+        else:
+            with torch.no_grad():
+                output, state = _run_forward(module, (x,), spec)
+                hn, cn = state if spec.module.has_cell else (state, None)
+                h0 = torch.zeros_like(hn)  # on the module's device and dtype, like hn
+                c0 = torch.zeros_like(cn) if cn is not None else None
+                explicit = (h0, c0) if c0 is not None else h0
+                output_zeros, _ = _run_forward(module, (x, explicit), spec)
+            tensors = {"input": x, "h0": h0, "c0": c0, "output": output, "hn": hn, "cn": cn}
+            shapes = {name: tuple(tensors[name].shape) for name in names}
+            checks = _checks(spec, output, hn, output_zeros)
+
     parameters = [(name, tuple(p.shape)) for name, p in module.named_parameters()]
-    checks = _checks(spec, output, hn, output_zeros)
     torch_warnings = [
         str(w.message)
         for w in caught

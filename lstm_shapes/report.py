@@ -151,6 +151,17 @@ def notes_for(spec: Spec, torch_warnings: list[str]) -> list[str]:
             f"output holds only the top layer (every step); hn holds every layer "
             f"(last step): hn[:{m.D * (m.num_layers - 1)}] are the lower layers."
         )
+    lengths = spec.input.lengths
+    if lengths is not None:
+        total = sum(lengths)
+        notes.append(
+            f"Packed: pack_padded_sequence keeps only the {total} real steps of the "
+            f"{len(lengths)} sequences, time-major and sorted longest first "
+            f"(enforce_sorted=False sorts them for you and restores the order in hn); "
+            f"batch_sizes {theory.batch_sizes(lengths)} says how many sequences run at each "
+            f"step. pad_packed_sequence(..., total_length={spec.input.seq_len}) pads output "
+            "back to L with zeros; hn holds each sequence's last real step."
+        )
     if m.proj_size > 0:
         notes.append(
             f"proj_size={m.proj_size} projects h: output, h0 and hn end in "
@@ -203,7 +214,13 @@ def code_for(spec: Spec, device: str) -> list[str]:
         *build.split("\n"),
         f"x = torch.randn({', '.join(map(str, x_shape.shape))}{x_kwargs})  # {x_shape.symbols}",
     ]
-    if m.has_cell:
+    if spec.input.lengths is not None:
+        from lstm_shapes.packed import code_lines
+
+        lines[2:2] = ["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"]
+        lines[-1] = lines[-1] + " padded: steps past each length are ignored"
+        lines += code_lines(spec)
+    elif m.has_cell:
         lines.append(f"output, (hn, cn) = {var}(x)  # h0 and c0 default to zeros")
     else:
         lines.append(f"output, hn = {var}(x)  # h0 defaults to zeros")

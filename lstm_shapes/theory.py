@@ -80,7 +80,12 @@ DOCS_NAMES = {
     "output": "output",
     "hn": "h_n",
     "cn": "c_n",
+    "packed_input_data": "packed.data",
+    "packed_input_batch_sizes": "packed.batch_sizes",
+    "packed_output_data": "packed_output.data",
 }
+#: with ``--lengths``: the stages of a packed run, in the order they happen
+PACKED_NAMES = ("packed_input_data", "packed_input_batch_sizes", "packed_output_data")
 
 
 def tensor_names(module: ModuleSpec) -> tuple[str, ...]:
@@ -149,7 +154,59 @@ def tensor_shapes(spec: Spec) -> dict[str, TensorShape]:
     if m.has_cell:
         shapes["c0"] = TensorShape("c0", _state(spec, _h_cell(m)))
         shapes["cn"] = TensorShape("cn", _state(spec, _h_cell(m)))
+    if spec.input.lengths is not None:
+        shapes.update(packed_shapes(spec))
+        order = ["input", *PACKED_NAMES[:2], "h0", "c0", PACKED_NAMES[2], "output", "hn", "cn"]
+        return {name: shapes[name] for name in order if name in shapes}
     return {name: shapes[name] for name in tensor_names(m)}
+
+
+def batch_sizes(lengths: tuple[int, ...]) -> list[int]:
+    """``PackedSequence.batch_sizes``: at step ``t``, how many sequences are longer than ``t``."""
+    return [sum(1 for length in lengths if length > t) for t in range(max(lengths))]
+
+
+def packed_shapes(spec: Spec) -> dict[str, TensorShape]:
+    """The packed stages: ``pack_padded_sequence`` keeps only the real steps, time-major
+    (``data``), with the batch size of every step (``batch_sizes``)."""
+    lengths = spec.input.lengths
+    assert lengths is not None
+    m = spec.module
+    listed = ",".join(map(str, lengths))
+    steps = Dim(
+        "sum(lengths)",
+        sum(lengths),
+        "real time steps of all sequences, step-major",
+        f"{'+'.join(map(str, lengths))} = {sum(lengths)}",
+    )
+    return {
+        "packed_input_data": TensorShape(
+            "packed_input_data", (steps, Dim("H_in", m.input_size, "input features"))
+        ),
+        "packed_input_batch_sizes": TensorShape(
+            "packed_input_batch_sizes",
+            (
+                Dim(
+                    "max(lengths)",
+                    max(lengths),
+                    "time steps; entry t counts the sequences still running at step t",
+                    f"max({listed}) = {max(lengths)}",
+                ),
+            ),
+        ),
+        "packed_output_data": TensorShape(
+            "packed_output_data",
+            (
+                steps,
+                Dim(
+                    "D*H_out",
+                    m.D * m.H_out,
+                    "directions x hidden-state features",
+                    f"{m.D}*{m.H_out} = {m.D * m.H_out}",
+                ),
+            ),
+        ),
+    }
 
 
 def layer_input_size(m: ModuleSpec, layer: int) -> int:

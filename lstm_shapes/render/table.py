@@ -49,7 +49,9 @@ def code_block(report: Report) -> RenderableType:
 
 def tensor_table(report: Report) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("tensor", style="bold")
+    labels = [n if t.docs_name == n else f"{n} ({t.docs_name})" for n, t in report.tensors.items()]
+    widest = max(len(label) if len(label) <= 16 else len(label.split(" ")[0]) for label in labels)
+    table.add_column("tensor", style="bold", min_width=widest)
     table.add_column("shape", no_wrap=True)
     table.add_column("dim", justify="right", style="dim")
     table.add_column("symbol", style="magenta", no_wrap=True)
@@ -58,6 +60,8 @@ def tensor_table(report: Report) -> Table:
     names = list(report.tensors)
     for index, (name, tensor) in enumerate(report.tensors.items()):
         label = name if tensor.docs_name == name else f"{name} ({tensor.docs_name})"
+        if len(label) > 16:  # the packed stages: keep the name whole, the docs name below
+            label = f"{name}\n({tensor.docs_name})"
         for k, dim in enumerate(tensor.dims):
             size = dim.arithmetic if dim.arithmetic else str(dim.size)
             table.add_row(
@@ -127,7 +131,8 @@ def checks_table(checks: Sequence[Check]) -> Table:
     table.add_column("verified on this run")
     table.add_column("max |diff|", justify="right", no_wrap=True)
     for check in checks:
-        table.add_row(check_mark(check), check.statement, diff_text(check))
+        # Text, not markup: statements index tensors, e.g. hn[-2][b]
+        table.add_row(check_mark(check), Text(check.statement), diff_text(check))
     return table
 
 
