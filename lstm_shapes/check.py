@@ -114,6 +114,18 @@ class CheckResult:
     def passed(self) -> bool:
         return not self.failures
 
+    @property
+    def headline(self) -> str:
+        """One line saying why the case failed (empty when it passed)."""
+        if self.passed:
+            return ""
+        if self.diagnosis is not None and self.diagnosis.problems:
+            return self.diagnosis.problems[0].what
+        failed = [e for e in self.expectations if not e.holds]
+        if failed:
+            return failed[0].message().splitlines()[0]
+        return self.failures[0].splitlines()[0]
+
     def message(self) -> str:
         """What the CLI prints for a failed case (empty when it passed)."""
         return "\n".join(self.failures)
@@ -122,6 +134,7 @@ class CheckResult:
         data: dict[str, Any] = {
             "name": self.name,
             "passed": self.passed,
+            "headline": self.headline,
             "failures": list(self.failures),
             "torch_error": self.torch_error,
             "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),

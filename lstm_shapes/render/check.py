@@ -48,7 +48,7 @@ def check_text(results: Sequence[CheckResult], source: str | None = None) -> str
         if result.passed:
             lines += [f"    {line}" for line in passed_lines(result)]
         else:
-            lines.append(_indent(result.message()))
+            lines += [_indent(result.message()), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -97,10 +97,7 @@ def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(passed_lines(result)) + "\n"
         else:
-            message = result.message()
-            failure = ET.SubElement(
-                case, "failure", message=message.splitlines()[0], type="ShapeMismatch"
-            )
-            failure.text = message
+            failure = ET.SubElement(case, "failure", message=result.headline, type="ShapeMismatch")
+            failure.text = result.message()
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
