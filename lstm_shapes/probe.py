@@ -7,6 +7,8 @@ returns holds a torch object.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -57,6 +59,21 @@ def import_torch() -> ModuleType:
         import torch
 
     return torch  # type: ignore[no-any-return]
+
+
+@contextmanager
+def without_onednn(torch: ModuleType) -> Iterator[None]:
+    """A context without oneDNN (mkldnn) RNN kernels: for the tiny modules we run, building
+    a oneDNN primitive for every new shape costs ~100 ms a call, the plain CPU kernel ~2 ms
+    (it matters for ``check --spec`` with many cases); results are the same.
+    (``torch.backends.mkldnn.flags()`` would do it too, but warns on every use.)"""
+    backend = torch.backends.mkldnn
+    previous = backend.enabled
+    backend.enabled = False
+    try:
+        yield
+    finally:
+        backend.enabled = previous
 
 
 def available_devices(torch: ModuleType) -> list[str]:
@@ -147,9 +164,11 @@ def observe(spec: Spec) -> Observation:
     names = theory.tensor_names(spec.module)
     input_shape = theory.tensor_shapes(spec)["input"].shape
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, without_onednn(torch):
         warnings.simplefilter("always")
-        torch.manual_seed(spec.run.seed)
+        # weights are drawn on the CPU before .to(device): seeding the CPU generator is
+        # enough, and skips torch.manual_seed's per-call cost of seeding every backend
+        torch.default_generator.manual_seed(spec.run.seed)
         module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
         generator = torch.Generator().manual_seed(spec.run.seed)
         # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
@@ -237,9 +256,9 @@ def run_given(
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     dtype = getattr(torch, spec.run.dtype)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), without_onednn(torch):
         warnings.simplefilter("ignore")
-        torch.manual_seed(spec.run.seed)
+        torch.default_generator.manual_seed(spec.run.seed)
         module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
         if input_dtype in ("int64", "int32", "int16", "int8", "uint8"):
             x = torch.randint(0, 10, input_shape, dtype=getattr(torch, input_dtype))

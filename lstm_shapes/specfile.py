@@ -185,12 +185,21 @@ def load_cases(path: str | Path) -> list[Case]:
 
 
 def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
-    """Check every case in this process (torch is imported once)."""
+    """Check every case in this process (torch is imported once). The modules are tiny:
+    torch runs them on one thread, faster than splitting each small matrix across cores."""
+    from lstm_shapes.probe import import_torch
+
+    torch = import_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     results = []
-    for index, case in enumerate(cases, start=1):
-        try:
-            results.append(run_check(case.spec, case.given, case.expect, name=case.name))
-        except SpecError as error:
-            where = f"{source}: case {index} ({case.name})"
-            raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+    try:
+        for index, case in enumerate(cases, start=1):
+            try:
+                results.append(run_check(case.spec, case.given, case.expect, name=case.name))
+            except SpecError as error:
+                where = f"{source}: case {index} ({case.name})"
+                raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+    finally:
+        torch.set_num_threads(threads)
     return results
