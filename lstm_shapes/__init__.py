@@ -2,11 +2,13 @@
 
 from lstm_shapes._version import __version__
 from lstm_shapes.api import explain
+from lstm_shapes.checking import CheckResult, assert_lstm_shapes, check
 from lstm_shapes.errors import InconsistencyError, SpecError
 from lstm_shapes.report import Report
 from lstm_shapes.spec import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
 
 __all__ = [
+    "CheckResult",
     "InconsistencyError",
     "InputSpec",
     "ModuleSpec",
@@ -15,6 +17,8 @@ __all__ = [
     "Spec",
     "SpecError",
     "__version__",
+    "assert_lstm_shapes",
+    "check",
     "explain",
     "make_spec",
 ]

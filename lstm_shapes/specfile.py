@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lstm_shapes.check import CheckResult, Pattern, make_given, parse_expectations, run_check
+from lstm_shapes.checking import CheckResult, Pattern, make_given, parse_expectations, run_check
 from lstm_shapes.diagnose import Given
 from lstm_shapes.errors import SpecError
 from lstm_shapes.spec import Spec, make_spec

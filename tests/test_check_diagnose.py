@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_shapes.check import check, spec_from_module
+from lstm_shapes.checking import check, spec_from_module
 from lstm_shapes.diagnose import Given, diagnose
 from lstm_shapes.probe import build_module
 from lstm_shapes.spec import INTEGER_DTYPES, make_spec, parse_shape

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lstm_shapes.check import check
+from lstm_shapes.checking import check
 from lstm_shapes.probe import build_module
 from lstm_shapes.spec import make_spec
 

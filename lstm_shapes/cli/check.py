@@ -13,7 +13,7 @@ from lstm_shapes.errors import SpecError
 from lstm_shapes.spec import INPUT_DTYPES, parse_choice
 
 if TYPE_CHECKING:
-    from lstm_shapes.check import CheckResult
+    from lstm_shapes.checking import CheckResult
 
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
@@ -141,7 +141,7 @@ def check_command(
 
       lstm-shapes check --spec shapes.toml --format junit > shapes.xml
     """
-    from lstm_shapes.check import check
+    from lstm_shapes.checking import check
 
     with user_errors():
         fmt = parse_choice("--format", output_format, CHECK_FORMATS)

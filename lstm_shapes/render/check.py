@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from lstm_shapes.check import CheckResult, results_dict
+from lstm_shapes.checking import CheckResult, results_dict
 from lstm_shapes.diagnose import shape_str
 
 

@@ -299,6 +299,8 @@ def check(
         spec = make_spec(**options)
     elif options:
         raise TypeError("check() takes either a Spec/module or options, not both")
+    elif isinstance(spec, ModuleSpec):
+        spec = Spec(spec)
     elif not isinstance(spec, Spec):
         spec = spec_from_module(spec)
     given = make_given(
@@ -401,8 +403,6 @@ def assert_lstm_shapes(
     >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
     >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
     """
-    if isinstance(module_or_spec, ModuleSpec):
-        module_or_spec = Spec(module_or_spec)
     result = check(
         module_or_spec,
         input_shape=input,
