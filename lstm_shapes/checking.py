@@ -259,7 +259,8 @@ def make_given(
         return None
     if c0_shape is not None and not spec.module.has_cell:
         raise SpecError(
-            f"--c0-shape is only for --kind lstm (got --c0-shape with --kind {spec.module.kind})"
+            f"--c0-shape is only for --kind lstm (got --c0-shape {c0_shape} with --kind "
+            f"{spec.module.kind})"
         )
     dtype = spec.run.dtype if input_dtype is None else input_dtype
     return Given(
@@ -269,6 +270,7 @@ def make_given(
         input_dtype=parse_choice("--input-dtype", dtype, INPUT_DTYPES),
         batch=spec.input.batch if stated_batch else None,
         seq_len=spec.input.seq_len if stated_seq_len else None,
+        unbatched=spec.input.unbatched,
     )
 
 

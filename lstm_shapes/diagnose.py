@@ -30,6 +30,7 @@ class Given:
     #: ``--batch`` / ``--seq-len`` when the user stated them: torch cannot check these.
     batch: int | None = None
     seq_len: int | None = None
+    unbatched: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,17 +195,22 @@ class _Diagnoser:
         m, dtype, shape = self.m, self.given.input_dtype, self.shape
         if dtype == self.module_dtype:
             return
-        if dtype in INTEGER_DTYPES and len(shape) <= 2:
+        trailing_one = len(shape) == 3 and shape[-1] == 1 and m.input_size != 1
+        if dtype in INTEGER_DTYPES and (len(shape) <= 2 or trailing_one):
+            squeeze = ".squeeze(-1)" if trailing_one else ""
+            if trailing_one:
+                shape = shape[:-1]
             batched = len(shape) == 2
             ids = ("(N, L)" if m.batch_first else "(L, N)") if batched else "(L,)"
             vectors = layout_symbols(m.batch_first, batched, "H_in")
             after = (*shape, m.input_size)
+            given_ids = f"{ids[:-1]}, 1)" if trailing_one else ids
             self.add(
                 Problem(
                     "input-token-ids",
                     "input",
-                    f"input holds integers ({dtype}) of shape {shape_str(shape)}: token ids "
-                    f"{ids}, not vectors of H_in={m.input_size} features per step",
+                    f"input holds integers ({dtype}) of shape {shape_str(self.shape)}: "
+                    f"token ids {given_ids}, not vectors of H_in={m.input_size} features per step",
                     f"an {m.class_name} multiplies each step by weight_ih, so every step must "
                     f"be {m.input_size} floats: ids become vectors through an nn.Embedding, "
                     f"giving {vectors} = {shape_str(after)}. Converting the model to {dtype}, "
@@ -213,7 +219,7 @@ class _Diagnoser:
                         f"embed = nn.Embedding(num_embeddings=vocab_size, "
                         f"embedding_dim={m.input_size})  # vocab_size: how many token ids "
                         "there are; create it once, in the model",
-                        f"x = embed(x)  # {ids} ids -> {vectors} vectors",
+                        f"x = embed(x{squeeze})  # {given_ids} ids -> {vectors} vectors",
                     ),
                 )
             )
@@ -378,6 +384,23 @@ class _Diagnoser:
 
         n_dim, l_dim = (0, 1) if m.batch_first else (1, 0)
         symbols = layout_symbols(m.batch_first, True, "H_in")
+        if given.unbatched:
+            one = shape[n_dim] == 1
+            self.add(
+                Problem(
+                    "input-read-batched",
+                    "input",
+                    f"input {shape_str(shape)} is 3-D, so torch reads it as a batch {symbols} "
+                    f"with N={reading.batch}; you said it is one unbatched sequence (L, H_in)",
+                    "one sequence is 2-D; torch cannot tell and runs it as a batch.",
+                    (f"x = x.squeeze({n_dim})  # drop N=1: (L, H_in)",) if one else (),
+                    silent=True,
+                )
+            )
+            if one:
+                self.shape = shape[:n_dim] + shape[n_dim + 1 :]
+                return Reading(None, self.shape[0], m.batch_first)
+            return reading
         swapped = False
         source = ""
         if given.batch is not None and reading.batch != given.batch:

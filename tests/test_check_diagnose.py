@@ -87,6 +87,14 @@ CASES = {
         dict(input_size=10, hidden_size=20, batch_first=True, batch=3),
         dict(input_shape="3,10"),
     ),
+    "token-ids-trailing-one": (
+        dict(input_size=10, hidden_size=20, batch_first=True),
+        dict(input_shape="3,7,1", input_dtype="int64"),
+    ),
+    "silent-unbatched-read-as-batch": (
+        dict(input_size=10, hidden_size=20, batch_first=True, unbatched=True),
+        dict(input_shape="1,7,10"),
+    ),
     "gru-h0-num-layers": (
         dict(input_size=10, hidden_size=20, kind="gru", num_layers=2, bidirectional=True),
         dict(input_shape="7,3,10", h0_shape="2,3,20"),

@@ -57,8 +57,13 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         given["c0_shape"] = draw(state)
     if draw(st.integers(0, 4)) == 0:
         given["input_dtype"] = "int64"
-    if draw(st.booleans()):
+    stated = draw(st.sampled_from(["nothing", "batch", "seq_len", "unbatched"]))
+    if stated == "batch":
         module["batch"] = n
+    elif stated == "seq_len":
+        module["seq_len"] = seq
+    elif stated == "unbatched":
+        module["unbatched"] = True
     return module, given
 
 
