@@ -215,3 +215,20 @@ def test_accepted_shapes_pass_and_explain() -> None:
     assert result.passed and result.report is not None
     assert result.report.tensors["output"].shape == (7, 3, 40)
     assert result.spec.input.batch == 3 and result.spec.input.seq_len == 7
+
+
+def test_big_input_is_judged_without_allocating_it() -> None:
+    """4e9 elements: torch's verdict does not depend on L, so it is fed with L=1."""
+    result = check(
+        input_size=10,
+        hidden_size=20,
+        num_layers=2,
+        bidirectional=True,
+        input_shape="100000,4000,10",
+        h0_shape="2,4000,20",
+    )
+    assert result.torch_error == (
+        "RuntimeError: Expected hidden[0] size (4, 4000, 20), got [2, 4000, 20]"
+    )
+    rank = check(input_size=10, hidden_size=20, input_shape="100000,4000,10,5")
+    assert rank.torch_error == "ValueError: LSTM: Expected input to be 2D or 3D, got 4D instead"

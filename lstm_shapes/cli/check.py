@@ -79,7 +79,7 @@ InputDtype = Annotated[
         metavar="|".join(INPUT_DTYPES[:2]) + "|int64|...",
         rich_help_panel=SHAPES,
         show_default=False,
-        help=f"dtype of the input you feed: {', '.join(INPUT_DTYPES)}. [default: --dtype]",
+        help=f"dtype of the input you feed: {', '.join(INPUT_DTYPES)}. Defaults to --dtype.",
     ),
 ]
 Expect = Annotated[
@@ -101,7 +101,7 @@ SpecFile = Annotated[
         metavar="FILE.toml|FILE.json",
         rich_help_panel=CASES,
         show_default=False,
-        help="Check every [[case]] of a spec file in one run (no module options then).",
+        help="Check every case of a TOML or JSON spec file in one run (no module options then).",
     ),
 ]
 
