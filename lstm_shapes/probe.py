@@ -230,15 +230,19 @@ def _checks(spec: Spec, output: Any, hn: Any, output_zeros: Any) -> list[Check]:
     if m.D == 2 and spec.input.seq_len > 1:
         hn_expr, wrong = "hn[-1]", theory.step_expr(spec, -1, "backward")
         diff = _max_abs_diff(eval(hn_expr, {}, scope), eval(wrong, {}, scope))
-        checks.append(
-            Check(
-                "hn-backward-not-last-step",
-                f"{hn_expr} != {wrong}: at the last step the backward direction has "
-                "seen one input only",
-                diff > tol,
-                diff,
+        # A ReLU RNN can output exact zeros at both places (dead units): the two are then
+        # equal for that reason alone, and the statement proves nothing either way.
+        dead = m.kind == "rnn" and m.nonlinearity == "relu" and diff == 0.0
+        if not dead:
+            checks.append(
+                Check(
+                    "hn-backward-not-last-step",
+                    f"{hn_expr} != {wrong}: at the last step the backward direction has "
+                    "seen one input only",
+                    diff > tol,
+                    diff,
+                )
             )
-        )
     diff = _max_abs_diff(output, output_zeros)
     state = "(h0, c0)" if m.has_cell else "h0"
     checks.append(

@@ -31,6 +31,7 @@ def packed_specs(draw: st.DrawFn) -> dict[str, Any]:
     lengths = draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
     options: dict[str, Any] = {
         "kind": kind,
+        "nonlinearity": draw(st.sampled_from(["tanh", "relu"])) if kind == "rnn" else "tanh",
         "input_size": draw(st.integers(1, 4)),
         "hidden_size": hidden,
         "num_layers": draw(st.integers(1, 2)),
@@ -55,7 +56,8 @@ def test_packed_shapes_and_identities_match_torch(options: dict[str, Any]) -> No
     ids = {c.id for c in report.checks}
     assert ids >= PACKED_IDS
     assert ("packed-hn-backward-first-step" in ids) == options["bidirectional"]
-    assert ("packed-hn-not-padded-end" in ids) == (min(lengths) < options["seq_len"])
+    if options["kind"] != "rnn":  # a dead ReLU unit is zero at the padded end too
+        assert ("packed-hn-not-padded-end" in ids) == (min(lengths) < options["seq_len"])
     failed = [c.statement for c in report.checks if not c.holds]
     assert failed == []
 
