@@ -302,3 +302,14 @@ def test_check_help_does_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=DATA.parent.parent
     )
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_single_check_passing_table(cli: CLI, golden: Callable[[str, str], None]) -> None:
+    """Accepted shapes: the explain tables for them, then what passed."""
+    result = cli(
+        "check",
+        *("-i", "10", "-H", "20", "--proj-size", "5", "--input-shape", "7,3,10"),
+        *("--h0-shape", "1,3,5", "--c0-shape", "1,3,20", "-e", "output=7,3,5"),
+    )
+    assert result.exit_code == 0
+    golden("check/single_pass_table.txt", result.stdout)
