@@ -211,7 +211,7 @@ class _Diagnoser:
                     "input",
                     f"input holds integers ({dtype}) of shape {shape_str(self.shape)}: "
                     f"token ids {given_ids}, not vectors of H_in={m.input_size} features per step",
-                    f"an {m.class_name} multiplies each step by weight_ih, so every step must "
+                    f"an nn.{m.class_name} multiplies each step by weight_ih, so every step must "
                     f"be {m.input_size} floats: ids become vectors through an nn.Embedding, "
                     f"giving {vectors} = {shape_str(after)}. Converting the model to {dtype}, "
                     "as torch's message suggests, cannot work: its weights must be floats.",
@@ -231,7 +231,7 @@ class _Diagnoser:
                 "input-dtype",
                 "input",
                 f"input holds {dtype} {kind}, but the module's weights are {self.module_dtype}",
-                f"torch runs {m.class_name} only when the input has the weights' dtype.",
+                f"torch runs nn.{m.class_name} only when the input has the weights' dtype.",
                 (f"x = x.to(torch.{self.module_dtype})",),
             )
         )
@@ -242,7 +242,7 @@ class _Diagnoser:
         while len(self.shape) not in (2, 3):
             shape = self.shape
             rule = (
-                f"input is {len(shape)}-D {shape_str(shape)}, but an {m.class_name} reads a "
+                f"input is {len(shape)}-D {shape_str(shape)}, but an nn.{m.class_name} reads a "
                 f"batch {batched_symbols} (3-D) or one sequence (L, H_in) (2-D)"
             )
             if len(shape) == 1:
@@ -263,7 +263,7 @@ class _Diagnoser:
                 if ones:
                     k = (fitting or ones)[-1]
                     fix = f"x = x.squeeze({k})  # drop dimension {k} of size 1"
-                    why = f"dimension {k} has size 1 and means nothing to an {m.class_name}."
+                    why = f"dimension {k} has size 1 and means nothing to an nn.{m.class_name}."
                     self.shape = shape[:k] + shape[k + 1 :]
                 else:
                     features = 1
@@ -302,7 +302,7 @@ class _Diagnoser:
             why = (
                 f"the features (H_in={m.input_size}) are in dim 1: the layout (N, H_in, L) of "
                 "nn.Conv1d, not the (time, features) layout an "
-                f"{m.class_name} reads; move them last."
+                f"nn.{m.class_name} reads; move them last."
             )
         elif not batched and shape[0] == m.input_size:
             fix = "x = x.transpose(0, 1)  # (H_in, L) -> (L, H_in)"
