@@ -101,7 +101,10 @@ def section(seconds: float, cpu: float, summary: str, cases: int) -> str:
         "What makes it fast enough: the probe runs the CPU kernels without oneDNN, which "
         "builds a primitive for every new shape (~100 ms a call for these tiny modules, "
         "against ~2 ms); the spec runner pins torch to one thread while it runs (small "
-        "matrices gain nothing from splitting); torch is imported once for all cases.\n\n"
+        "matrices gain nothing from splitting); torch is imported once for all cases; "
+        "shapes torch accepts are run once (the explain run is torch's verdict). "
+        "Wall time depends on what else the machine runs (the load average column); "
+        "CPU time is the cost of the command itself.\n\n"
         "Rerun: `.venv/bin/python benchmarks/check_spec_1000.py --write`.\n"
     )
 

@@ -204,11 +204,11 @@ def test_missing_spec_file(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_spec_with_module_options(cli: CLI) -> None:
-    result = cli("check", "--spec", str(SHAPES), "-i", "10")
+    result = cli("check", "--spec", str(SHAPES), "-i", "10", "--expect", "hn=1,3,20")
     assert result.exit_code == 2
     assert result.stderr == (
         "lstm-shapes: error: --spec takes every case from the file: leave out --input-size, "
-        "--hidden-size and --input-shape\n"
+        "--expect (write them in the case)\n"
     )
 
 

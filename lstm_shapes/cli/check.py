@@ -148,10 +148,23 @@ def check_command(
         source: str | None = None
         results: list[CheckResult]
         if spec_file is not None:
-            if input_size is not None or hidden_size is not None or input_shape is not None:
+            per_case = {
+                "--input-size": input_size,
+                "--hidden-size": hidden_size,
+                "--batch": batch,
+                "--seq-len": seq_len,
+                "--lengths": lengths,
+                "--input-shape": input_shape,
+                "--h0-shape": h0_shape,
+                "--c0-shape": c0_shape,
+                "--input-dtype": input_dtype,
+                "--expect": expect,
+            }
+            given = [option for option, value in per_case.items() if value is not None]
+            if given:
                 raise SpecError(
-                    "--spec takes every case from the file: leave out --input-size, "
-                    "--hidden-size and --input-shape"
+                    f"--spec takes every case from the file: leave out {', '.join(given)} "
+                    "(write them in the case)"
                 )
             from pathlib import Path
 
