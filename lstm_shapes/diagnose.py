@@ -10,6 +10,7 @@ forward pass will take the shapes at all; the check compares it with the real ru
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field, replace
 
 from lstm_shapes.spec import INTEGER_DTYPES, ModuleSpec
@@ -217,8 +218,8 @@ class _Diagnoser:
                     "as torch's message suggests, cannot work: its weights must be floats.",
                     (
                         f"embed = nn.Embedding(num_embeddings=vocab_size, "
-                        f"embedding_dim={m.input_size})  # vocab_size: how many token ids "
-                        "there are; create it once, in the model",
+                        f"embedding_dim={m.input_size})  # in __init__; vocab_size: your "
+                        "number of token ids",
                         f"x = embed(x{squeeze})  # {given_ids} ids -> {vectors} vectors",
                     ),
                 )
@@ -577,8 +578,17 @@ def diagnosis_text(diagnosis: Diagnosis, torch_error: str | None) -> str:
         lines.append("torch accepted these shapes, but they are not what you meant:")
     lines += ["", "What it means:"]
     for problem in diagnosis.problems:
+        # the explanation wraps at 100 columns; the one-line summary, torch's message and
+        # the code never do
         lines.append(f"  - {problem.what}")
-        lines.append(f"    {problem.why}")
+        lines += textwrap.wrap(
+            problem.why,
+            width=100,
+            initial_indent="    ",
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     lines += ["", "Sizes:", f"  {diagnosis.sizes_line()}"]
     fixes = [line for problem in diagnosis.problems for line in problem.fix]
     if fixes:
