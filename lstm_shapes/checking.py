@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_shapes import theory
-from lstm_shapes.diagnose import (
+from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.report import SCHEMA_VERSION, Report
+from lstm_shapes.shape_diagnosis import (
     Diagnosis,
     Given,
     Reading,
@@ -22,8 +24,6 @@ from lstm_shapes.diagnose import (
     shape_str,
     torch_accepts,
 )
-from lstm_shapes.errors import InconsistencyError, SpecError
-from lstm_shapes.report import SCHEMA_VERSION, Report
 from lstm_shapes.spec import (
     INPUT_DTYPES,
     InputSpec,

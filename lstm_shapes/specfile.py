@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from lstm_shapes.checking import CheckResult, Pattern, make_given, parse_expectations, run_check
-from lstm_shapes.diagnose import Given
 from lstm_shapes.errors import SpecError
+from lstm_shapes.shape_diagnosis import Given
 from lstm_shapes.spec import Spec, make_spec
 
 LSTM_KEYS = (

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from lstm_shapes.checking import check, spec_from_module
-from lstm_shapes.diagnose import Given, diagnose
 from lstm_shapes.probe import build_module, without_onednn
+from lstm_shapes.shape_diagnosis import Given, diagnose
 from lstm_shapes.spec import INTEGER_DTYPES, make_spec, parse_shape
 
 BF2 = dict(input_size=10, hidden_size=20, num_layers=2, batch_first=True, bidirectional=True)
