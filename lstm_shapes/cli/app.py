@@ -8,6 +8,7 @@ import typer
 
 from lstm_shapes._version import __version__
 from lstm_shapes.cli.explain import explain_command, variants_command
+from lstm_shapes.cli.inspect import inspect_command
 
 app = typer.Typer(
     name="lstm-shapes",
@@ -45,3 +46,4 @@ def root(
 
 app.command("explain")(explain_command)
 app.command("variants")(variants_command)
+app.command("inspect")(inspect_command)
