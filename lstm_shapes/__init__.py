@@ -11,8 +11,8 @@ from lstm_shapes.weights import InferredModule, infer_modules
 
 __all__ = [
     "CheckpointReport",
-    "InferredModule",
     "InconsistencyError",
+    "InferredModule",
     "InputSpec",
     "ModuleSpec",
     "Report",

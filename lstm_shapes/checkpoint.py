@@ -172,6 +172,14 @@ def _load(path: str) -> Any:
             f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
             f"archive but its end is missing ({size} bytes)"
         )
+    if magic.startswith(b"PK"):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if not any(name.endswith("data.pkl") for name in names):
+            raise SpecError(
+                f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
+                f"(no data.pkl among its {len(names)} file{'' if len(names) == 1 else 's'})"
+            )
     torch = import_torch()
     import pickle
 
@@ -193,11 +201,6 @@ def _load(path: str) -> Any:
     except Exception as error:  # torch reports damaged files with many exception types
         detail = _first_line(str(error)) or type(error).__name__
         if magic.startswith(b"PK"):
-            if "data.pkl" in detail or "archive/" in detail:
-                raise SpecError(
-                    f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
-                    f"(torch.load: {detail})"
-                ) from None
             raise SpecError(
                 f"{ARGUMENT} {shown} is truncated or corrupt (torch.load: {detail})"
             ) from None
