@@ -38,6 +38,7 @@ def inspect_command(
     """Find every nn.LSTM, nn.GRU and nn.RNN in a checkpoint from its weights alone.
 
     The file is loaded with torch.load(weights_only=True): no code in it runs.
+
     Example: lstm-shapes inspect model.pt --run
     """
     with user_errors():

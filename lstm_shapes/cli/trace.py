@@ -30,6 +30,7 @@ def trace_command(
         str,
         typer.Option(
             "--input-shape",
+            "-s",
             metavar="N,L,...",
             show_default=False,
             help="Shape of the model's input, e.g. 32,50,10 (or 32,50 for token ids).",
@@ -48,10 +49,10 @@ def trace_command(
 ) -> None:
     """Run a model once and show every nn.LSTM, nn.GRU and nn.RNN inside it.
 
-    This imports your module and runs its code (as pytest does); the current directory
-    is on sys.path. Exit 1 when the model raises.
-    Example: lstm-shapes trace docs/examples/tagger.py:Tagger --input-shape 32,50
-    --input-dtype int64
+    This imports your module and runs its code, as pytest does (the current directory is
+    put on sys.path). Exit 1 when the model raises.
+
+    Example: lstm-shapes trace docs/examples/tagger.py:Tagger -s 32,50 --input-dtype int64
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, TRACE_FORMATS)
