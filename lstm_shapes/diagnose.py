@@ -166,9 +166,20 @@ def diagnose(
         if match:
             which = "c0" if match.group(1) == "1" else "h0"
             return _state(failing, which, _ints(match.group(2)), _ints(match.group(3)))
+        m = failing.module
+        if not m.has_cell and failing.c0_shape is not None and "tuple" in message:
+            return [
+                f"{failing.name} is an nn.{m.class_name}: its state is one tensor h0, not a "
+                f"tuple (h0, c0); only nn.LSTM has a cell state. Call it as "
+                f"{m.kind}(x, h0) with h0 of shape (D*num_layers, N, H_out)."
+            ]
+        if m.has_cell and failing.h0_shape is not None and failing.c0_shape is None:
+            return [
+                f"{failing.name} is an nn.LSTM: its state is a tuple (h0, c0), not one tensor. "
+                "Call it as lstm(x, (h0, c0)), or pass neither to start from zeros."
+            ]
         match = _INPUT_RANK.search(message)
         if match:
-            m = failing.module
             return [
                 f"{failing.name} takes a 3-D input {_layout(m)} (batch_first={m.batch_first}) "
                 f"or a 2-D unbatched one (L, H_in); it got {match.group(1)}-D "

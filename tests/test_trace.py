@@ -404,3 +404,32 @@ def test_help_of_inspect_and_trace_does_not_import_torch() -> None:
         for source in (code, env_code)
     ]
     assert outputs == ["False", "True"]  # the second run shows the check can fail
+
+
+class WrongStates(nn.Module):
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.lstm = nn.LSTM(3, 4)
+        self.gru = nn.GRU(3, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h0 = torch.zeros(1, x.size(1), 4)
+        if self.kind == "gru":
+            return self.gru(x, (h0, h0))[0]  # a GRU has no c0
+        return self.lstm(x, h0)[0]  # an LSTM needs (h0, c0)
+
+
+def test_state_tuple_mix_ups() -> None:
+    failure = trace(WrongStates("gru"), (5, 2, 3)).failure
+    assert failure is not None and failure.layer == "gru"
+    assert failure.diagnosis == [
+        "gru is an nn.GRU: its state is one tensor h0, not a tuple (h0, c0); only nn.LSTM "
+        "has a cell state. Call it as gru(x, h0) with h0 of shape (D*num_layers, N, H_out)."
+    ]
+    failure = trace(WrongStates("lstm"), (5, 2, 3)).failure
+    assert failure is not None and failure.layer == "lstm"
+    assert failure.diagnosis == [
+        "lstm is an nn.LSTM: its state is a tuple (h0, c0), not one tensor. Call it as "
+        "lstm(x, (h0, c0)), or pass neither to start from zeros."
+    ]
