@@ -193,7 +193,7 @@ def _load(path: str) -> Any:
             raise SpecError(
                 f"{ARGUMENT} {shown} holds pickled Python objects{what}, not only weights; "
                 "lstm-shapes loads with weights_only=True and never runs code from a file: "
-                "save model.state_dict() instead of the whole model"
+                "save the state dict alone: torch.save(model.state_dict(), path)"
             ) from None
         raise SpecError(
             f"{ARGUMENT} {shown} is not a PyTorch checkpoint (torch.load: {_first_line(text)})"
@@ -276,8 +276,7 @@ def inspect_checkpoint(
     tensor_count = sum(len(tensors) for _, tensors in candidates)
     if not candidates:
         raise SpecError(
-            f"{ARGUMENT} {path_text!r} holds no tensors: it is {_describe(torch_obj)}, "
-            "not a state dict"
+            f"{ARGUMENT} {path_text!r} holds no state dict: it is {_describe(torch_obj)}"
         )
     modules: list[ModuleReport] = []
     for source, tensors in candidates:

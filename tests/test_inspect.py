@@ -209,7 +209,7 @@ def test_malicious_pickle_is_refused_and_never_runs(
     assert result.stderr == (
         f"lstm-shapes: error: CHECKPOINT {str(path)!r} holds pickled Python objects "
         "(exec), not only weights; lstm-shapes loads with weights_only=True and never "
-        "runs code from a file: save model.state_dict() instead of the whole model\n"
+        "runs code from a file: save the state dict alone: torch.save(model.state_dict(), path)\n"
     )
     assert not marker.exists()
 
@@ -228,8 +228,8 @@ def test_whole_model_pickle_is_refused(save: Callable[..., Path]) -> None:
     assert str(error.value) == (
         f"CHECKPOINT {str(path)!r} holds pickled Python objects "
         "(torch.nn.modules.rnn.LSTM), not only weights; lstm-shapes loads with "
-        "weights_only=True and never runs code from a file: save model.state_dict() instead "
-        "of the whole model"
+        "weights_only=True and never runs code from a file: save the state dict alone: "
+        "torch.save(model.state_dict(), path)"
     )
 
 
@@ -255,6 +255,8 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
     torch.save(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).state_dict(), no_rnn)
     no_tensors = tmp_path / "meta.pt"
     torch.save({"epoch": 3, "lr": 0.1}, no_tensors)
+    bare_tensor = tmp_path / "tensor.pt"
+    torch.save(torch.zeros(3), bare_tensor)
     bad = tmp_path / "bad.pt"
     state = nn.GRU(3, 4).state_dict()
     state["weight_hh_l0"] = torch.zeros(12, 5)
@@ -273,7 +275,8 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
         f"missing ({size} bytes)",
         no_rnn: "has no recurrent weights: none of its 4 tensors is named like "
         "<module>.weight_ih_l0 (it has 0.weight, 0.bias, 2.weight, 2.bias)",
-        no_tensors: "holds no tensors: it is a dict with keys 'epoch', 'lr', not a state dict",
+        no_tensors: "holds no state dict: it is a dict with keys 'epoch', 'lr'",
+        bare_tensor: "holds no state dict: it is a Tensor",
         bad: "(in checkpoint['model']): inconsistent shapes in the top-level module: "
         "weight_ih_l0 has 12 rows, which is not 4, 3 or 1 gate blocks of hidden_size=5 "
         "(LSTM 20, GRU 15, RNN 5)",
