@@ -3,11 +3,13 @@ made them, and what shapes those modules expect.
 
 The file is opened with ``torch.load(weights_only=True, map_location="cpu")``: a pickle
 that would build arbitrary Python objects is refused by torch's restricted unpickler and
-nothing in it runs. The inference itself is :mod:`lstm_shapes.weights` (no torch).
+nothing in it runs. A ``.safetensors`` file (recognised by its content) is read from its JSON
+header instead. The inference itself is :mod:`lstm_shapes.weights` (no torch).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import warnings
@@ -150,6 +152,104 @@ def expected_tensors(
 
 # --- reading the file -------------------------------------------------------------------
 
+#: safetensors dtype names -> torch dtype names
+SAFETENSORS_DTYPES = {
+    "F64": "float64",
+    "F32": "float32",
+    "F16": "float16",
+    "BF16": "bfloat16",
+    "I64": "int64",
+    "I32": "int32",
+    "I16": "int16",
+    "I8": "int8",
+    "U8": "uint8",
+    "BOOL": "bool",
+}
+
+
+@dataclass(frozen=True)
+class SafetensorsEntry:
+    """A tensor of a ``.safetensors`` file, known from the header; its bytes are read only
+    when ``--run`` needs them."""
+
+    path: str
+    dtype: str
+    shape: tuple[int, ...]
+    start: int  # absolute file offsets
+    end: int
+
+    def load(self, torch: Any) -> Any:
+        dtype = getattr(torch, SAFETENSORS_DTYPES[self.dtype])
+        if self.end == self.start:
+            return torch.empty(self.shape, dtype=dtype)
+        with open(self.path, "rb") as handle:
+            handle.seek(self.start)
+            data = bytearray(handle.read(self.end - self.start))
+        return torch.frombuffer(data, dtype=dtype).reshape(self.shape)
+
+
+def _materialize(torch: Any, value: Any) -> Any:
+    return value.load(torch) if isinstance(value, SafetensorsEntry) else value
+
+
+def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
+    """The tensors of a ``.safetensors`` file from its JSON header (no torch, no code
+    runs), or ``None`` when the file is not in that format. The format: 8 bytes
+    little-endian header length, the JSON header, then the raw data."""
+    if not os.path.isfile(path):
+        return None
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        prefix = handle.read(9)
+        if len(prefix) < 9 or prefix[8:9] != b"{":
+            return None
+        length = int.from_bytes(prefix[:8], "little")
+        if length > 2**32:
+            return None
+        shown = repr(path)
+        if 8 + length > size:
+            raise SpecError(
+                f"{ARGUMENT} {shown} is truncated or corrupt: its safetensors header says "
+                f"{length} bytes but the file has {size} bytes"
+            )
+        handle.seek(8)
+        raw = handle.read(length)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise SpecError(
+            f"{ARGUMENT} {shown} is truncated or corrupt: its safetensors header is not JSON"
+        ) from None
+    if not isinstance(header, dict):
+        raise SpecError(f"{ARGUMENT} {shown} is corrupt: its safetensors header is not a dict")
+    data_size = size - 8 - length
+    entries: dict[str, SafetensorsEntry] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        try:
+            dtype = str(info["dtype"])
+            shape = tuple(int(s) for s in info["shape"])
+            start, end = (int(o) for o in info["data_offsets"])
+        except (TypeError, KeyError, ValueError):
+            raise SpecError(
+                f"{ARGUMENT} {shown} is corrupt: the safetensors entry {name!r} has no valid "
+                "dtype, shape and data_offsets"
+            ) from None
+        if dtype not in SAFETENSORS_DTYPES:
+            raise SpecError(
+                f"{ARGUMENT} {shown}: the safetensors entry {name!r} has dtype {dtype!r}, "
+                f"which lstm-shapes does not read ({', '.join(SAFETENSORS_DTYPES)})"
+            )
+        if not 0 <= start <= end or end > data_size:
+            raise SpecError(
+                f"{ARGUMENT} {shown} is truncated or corrupt: the data of {name!r} ends at "
+                f"byte {end} but the file holds {data_size} bytes of data"
+            )
+        entries[name] = SafetensorsEntry(path, dtype, shape, 8 + length + start, 8 + length + end)
+    return entries
+
+
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 
 
@@ -268,16 +368,21 @@ def inspect_checkpoint(
     path_text = os.fspath(path)
     batch_ = parse_size("--batch", batch) if batch is not None else None
     seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else None
-    torch_obj = _load(path_text)
     from lstm_shapes.probe import import_torch
 
-    torch = import_torch()
-    candidates = state_dicts(torch_obj, lambda v: isinstance(v, torch.Tensor))
+    safetensors = read_safetensors(path_text)
+    if safetensors is not None:
+        candidates: list[tuple[str, dict[str, Any]]] = [("", dict(safetensors))]
+        torch = import_torch() if run else None
+    else:
+        torch_obj = _load(path_text)
+        torch = import_torch()
+        candidates = state_dicts(torch_obj, lambda v: isinstance(v, torch.Tensor))
+        if not candidates:
+            raise SpecError(
+                f"{ARGUMENT} {path_text!r} holds no state dict: it is {_describe(torch_obj)}"
+            )
     tensor_count = sum(len(tensors) for _, tensors in candidates)
-    if not candidates:
-        raise SpecError(
-            f"{ARGUMENT} {path_text!r} holds no state dict: it is {_describe(torch_obj)}"
-        )
     modules: list[ModuleReport] = []
     for source, tensors in candidates:
         shapes = {key: tuple(value.shape) for key, value in tensors.items()}
@@ -357,7 +462,7 @@ def _run(
     n = batch or DEFAULT_RUN_BATCH
     length = seq_len or DEFAULT_RUN_SEQ_LEN
     module = build_module(torch, found.module).eval()
-    state = {name: tensors[found.key(name)] for name in found.parameter_names}
+    state = {name: _materialize(torch, tensors[found.key(name)]) for name in found.parameter_names}
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as error:

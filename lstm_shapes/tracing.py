@@ -338,15 +338,17 @@ class _Recorder:
 
     def post(self, module: Any, args: Any, kwargs: Any, result: Any) -> None:
         record = self.stack.pop()
+        record["finished"] = True
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            return  # a subclass returning something else: nothing more to name
         output, state = result
         if isinstance(output, self.torch.nn.utils.rnn.PackedSequence):
             output = output.data
         record["output"] = _shape(output)
-        if isinstance(state, (tuple, list)):
+        if isinstance(state, (tuple, list)) and len(state) == 2:
             record["hn"], record["cn"] = _shape(state[0]), _shape(state[1])
         else:
             record["hn"] = _shape(state)
-        record["finished"] = True
 
 
 def _named(predicted: theory.TensorShape | None, shape: tuple[int, ...] | None) -> Any:

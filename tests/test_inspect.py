@@ -365,3 +365,63 @@ def test_json_contract(zoo_path: Path, cli: Callable[..., Any]) -> None:
     assert gru["not_in_weights"] == ["batch_first", "dropout"]
     assert data["modules"][3]["not_in_weights"] == ["batch_first", "dropout", "nonlinearity"]
     assert gru["run"]["shapes"] == {"input": [7, 3, 12], "output": [7, 3, 24], "hn": [1, 3, 24]}
+
+
+# --- safetensors --------------------------------------------------------------------------
+
+SAFETENSORS_NAMES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+
+
+def save_safetensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """The safetensors format by hand (8-byte header length, JSON header, raw bytes), so
+    that the tests need no extra package."""
+    import ctypes
+    import struct
+
+    header: dict[str, Any] = {"__metadata__": {"format": "pt"}}
+    blobs, offset = [], 0
+    for name, tensor in tensors.items():
+        tensor = tensor.contiguous()
+        data = ctypes.string_at(tensor.data_ptr(), tensor.numel() * tensor.element_size())
+        header[name] = {
+            "dtype": SAFETENSORS_NAMES[tensor.dtype],
+            "shape": list(tensor.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
+        blobs.append(data)
+        offset += len(data)
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
+
+
+def test_safetensors_files(tmp_path: Path) -> None:
+    path = tmp_path / "model.safetensors"
+    model = Zoo()
+    model.gru.to(torch.bfloat16)
+    save_safetensors(model.state_dict(), path)
+    report = inspect_checkpoint(path, run=True)
+    assert [(m.name, m.found.module) for m in report.modules] == ZOO
+    assert all(m.run is not None for m in report.modules)
+    assert report.tensor_count == len(model.state_dict())
+
+
+def test_damaged_safetensors_files(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    path = tmp_path / "model.safetensors"
+    save_safetensors(nn.GRU(3, 4).state_dict(), path)
+    data = path.read_bytes()
+    header = int.from_bytes(data[:8], "little")
+    cut_header = tmp_path / "cut-header.safetensors"
+    cut_header.write_bytes(data[:100])
+    cut_data = tmp_path / "cut-data.safetensors"
+    cut_data.write_bytes(data[:-4])
+    data_size = len(data) - 8 - header
+    cases = {
+        cut_header: "is truncated or corrupt: its safetensors header says "
+        f"{header} bytes but the file has 100 bytes",
+        cut_data: "is truncated or corrupt: the data of 'bias_hh_l0' ends at byte "
+        f"{data_size} but the file holds {data_size - 4} bytes of data",
+    }
+    for damaged, message in cases.items():
+        result = cli("inspect", str(damaged))
+        assert result.exit_code == 2
+        assert result.stderr == f"lstm-shapes: error: CHECKPOINT {str(damaged)!r} {message}\n"

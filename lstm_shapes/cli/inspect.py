@@ -21,7 +21,8 @@ def inspect_command(
         typer.Argument(
             metavar="CHECKPOINT",
             show_default=False,
-            help="A file written by torch.save: a state dict, or a dict holding one.",
+            help="A file written by torch.save (a state dict, or a dict holding one) or a "
+            ".safetensors file.",
         ),
     ],
     batch: o.Batch = None,
