@@ -188,7 +188,8 @@ class Payload:
         self.target = target
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (exec, (f"open({str(self.target)!r}, 'w').write('pwned')",))
+        code = f"with open({str(self.target)!r}, 'w') as f:\n    f.write('pwned')"
+        return (exec, (code,))
 
 
 @pytest.mark.parametrize("container", ["zip", "legacy", "raw-pickle"])

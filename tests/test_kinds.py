@@ -92,7 +92,10 @@ def test_no_cell_state_anywhere(cli: Callable[..., Any], kind: str, rows: str) -
     assert all("c0" not in note and "cn" not in note for note in data["notes"])
     markdown = cli("explain", "-i", "4", "-H", "5", "--kind", kind, "-f", "markdown").stdout
     assert "`c0`" not in markdown and "`cn`" not in markdown
-    assert f"| `weight_ih_l0` | `({5 * (3 if kind == 'gru' else 1)}, 4)` | {rows} |" in markdown
+    line = next(x for x in markdown.splitlines() if x.startswith("| `weight_ih_l0` |"))
+    assert line.replace("\\*", "*").startswith(
+        f"| `weight_ih_l0` | `({5 * (3 if kind == 'gru' else 1)}, 4)` | {rows} |"
+    )
 
 
 @pytest.mark.parametrize("kind", ["gru", "rnn"])
