@@ -93,11 +93,14 @@ def test_state_dict_found_under_common_keys(
 
 def test_with_optimizer_state_alongside(save: Callable[..., Path]) -> None:
     model = Zoo()
-    optimizer = torch.optim.Adam(model.parameters())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sum(p.sum() for p in model.parameters()).backward()
+    optimizer.step()  # momentum buffers: tensors under integer keys in the optimizer state
     path = save({"model": model.state_dict(), "optimizer": optimizer.state_dict()})
     report = inspect_checkpoint(path)
     assert [(m.name, m.found.module) for m in report.modules] == ZOO
     assert {m.source for m in report.modules} == {"model"}
+    assert report.tensor_count == 2 * len(model.state_dict())  # + a momentum buffer each
 
 
 def test_dataparallel_and_lightning_prefixes(save: Callable[..., Path]) -> None:
