@@ -93,6 +93,13 @@ class ModuleReport:
     def name(self) -> str:
         return self.found.name
 
+    @property
+    def sizes(self) -> str:
+        """The bound sizes as ``name=value`` pairs: ``H_in=8 D=2 num_layers=2 H_out=16``."""
+        m = self.found.module
+        line = f"H_in={m.input_size} D={m.D} num_layers={m.num_layers} H_out={m.H_out}"
+        return line + (f" H_cell={m.H_cell}" if m.has_cell else "")
+
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.found.as_dict())
         data.update(

@@ -35,6 +35,12 @@ def module_label(module: ModuleReport) -> str:
     return f"{name}{where}"
 
 
+def _markdown_label(module: ModuleReport) -> str:
+    name = f"`{module.name}`" if module.name else "`''` (the whole checkpoint)"
+    where = f" in `checkpoint[{module.source!r}]`" if module.source else ""
+    return f"{name}{where}"
+
+
 def run_line(module: ModuleReport) -> str | None:
     run = module.run
     if run is None:
@@ -77,6 +83,7 @@ def checkpoint_renderable(report: CheckpointReport) -> RenderableType:
             Text(""),
             heading(f"module {module_label(module)}"),
             Text("    " + found.module.constructor(), style="cyan"),
+            Text("    sizes: ", style="dim").append(module.sizes, style="bold"),
             Text(
                 f"    {module.parameter_count:,} parameters · not in the weights: "
                 f"{', '.join(found.unknown)}",
@@ -98,13 +105,14 @@ def checkpoint_markdown(report: CheckpointReport) -> str:
         found = module.found
         lines += [
             "",
-            f"### {module_label(module)}",
+            f"### {_markdown_label(module)}",
             "",
             "```python",
             found.module.constructor(),
             "```",
             "",
-            f"{module.parameter_count:,} parameters; not in the weights: "
+            f"Sizes: `{module.sizes}`; {module.parameter_count:,} parameters; "
+            "not in the weights: "
             f"{', '.join(f'`{u}`' for u in found.unknown)}.",
             "",
             "| tensor | batch_first | shape | dimensions |",
