@@ -30,6 +30,23 @@ def _title(report: TraceReport) -> str:
     return f"{report.model}: input {tuple(report.input_shape)} {report.input_dtype}, {calls}"
 
 
+def _escape(text: str) -> str:
+    """Plain Markdown text: ``*`` would start emphasis (``D*num_layers``)."""
+    return text.replace("*", "\\*")
+
+
+def _where(report: TraceReport, code: bool = False) -> str:
+    failure = report.failure
+    quote = "`" if code else ""
+    if failure is None:
+        return ""
+    if failure.layer:
+        return f"inside {quote}{failure.layer}{quote}"
+    if failure.after:
+        return f"after {quote}{failure.after}{quote}"
+    return "before any recurrent layer"
+
+
 def _layer_table(layer: LayerCall) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("tensor", style="bold", no_wrap=True)
@@ -80,13 +97,8 @@ def trace_renderable(report: TraceReport) -> RenderableType:
         parts.append(Text("model output: ", style="bold").append(report.output_text or ""))
     else:
         failure = report.failure
-        where = (
-            f"inside {failure.layer}"
-            if failure.layer
-            else (f"after {failure.after}" if failure.after else "before any recurrent layer")
-        )
         parts += [
-            Text(f"The model raised {failure.error_type} {where}:", style="bold red"),
+            Text(f"The model raised {failure.error_type} {_where(report)}:", style="bold red"),
             Text("    " + failure.message.splitlines()[0] if failure.message else ""),
         ]
         if failure.diagnosis:
@@ -115,7 +127,7 @@ def trace_markdown(report: TraceReport) -> str:
         for tensor in layer.tensors.values():
             shape = f"`{tensor.shape}`" + ("" if tensor.given else f" ({ZEROS})")
             dims = (
-                ", ".join(f"{d.symbol}={d.size}" for d in tensor.dims)
+                _escape(", ".join(f"{d.symbol}={d.size}" for d in tensor.dims))
                 if tensor.dims is not None
                 else "not what this layer expects"
             )
@@ -125,17 +137,17 @@ def trace_markdown(report: TraceReport) -> str:
         lines.append(f"Model output: `{report.output_text}`")
     else:
         failure = report.failure
-        where = failure.layer or (f"after {failure.after}" if failure.after else "")
         lines += [
-            f"**{failure.error_type}** {('in `' + where + '`') if where else ''}:",
+            f"**The model raised `{failure.error_type}` {_where(report, code=True)}:**",
             "",
             "```",
             failure.message,
             "```",
         ]
-        lines += [f"- {line}" for line in failure.diagnosis]
+        if failure.diagnosis:
+            lines += ["", *(f"- {_escape(line)}" for line in failure.diagnosis)]
     if report.notes:
-        lines += ["", "### Notes", "", *(f"- {note}" for note in report.notes)]
+        lines += ["", "### Notes", "", *(f"- {_escape(note)}" for note in report.notes)]
     return "\n".join(lines) + "\n"
 
 
