@@ -500,7 +500,7 @@ def trace(
         if id(module) in names:
             handles.append(module.register_forward_pre_hook(recorder.pre, with_kwargs=True))
             handles.append(module.register_forward_hook(recorder.post, with_kwargs=True))
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]
     failure: Failure | None = None
     output: Any = None
     try:
@@ -514,7 +514,8 @@ def trace(
     finally:
         for handle in handles:
             handle.remove()
-        model.train(was_training)
+        for module, training in modes:  # exactly as found, submodule by submodule
+            module.training = training
     layers = [_layer_call(record) for record in recorder.calls]
     output_json, output_text = (None, None)
     if failure is None:

@@ -261,6 +261,7 @@ class Twice(nn.Module):
 
 def test_library_trace_with_a_tensor_and_repeated_calls() -> None:
     model = Twice()
+    model.lstm.eval()  # a mixed state: trace must restore it module by module
     report = trace(model, torch.randn(2, 5, 4))
     assert report.ok and report.output == [2, 5, 3]
     assert [layer.label for layer in report.layers] == ["lstm", "lstm (call 2)"]
@@ -268,7 +269,7 @@ def test_library_trace_with_a_tensor_and_repeated_calls() -> None:
     assert (first.tensors["h0"].given, second.tensors["h0"].given) == (False, True)
     assert second.tensors["h0"].shape == (1, 2, 3)  # H_out = proj_size
     assert second.tensors["c0"].shape == (1, 2, 6)  # H_cell = hidden_size
-    assert model.training  # trace restores the mode it found
+    assert model.training and not model.lstm.training  # restored as found
     assert not model.lstm._forward_hooks and not model.lstm._forward_pre_hooks
 
 
