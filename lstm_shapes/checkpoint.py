@@ -288,10 +288,17 @@ def _load(path: str) -> Any:
                 f"(no data.pkl among its {len(names)} file{'' if len(names) == 1 else 's'})"
             )
     torch = import_torch()
+    import argparse
+    import contextlib
     import pickle
 
+    # Training scripts often save their argparse options next to the weights (fairseq's
+    # "args"); a Namespace is rebuilt by setting attributes, which runs no code of the file's.
+    safe_globals = getattr(torch.serialization, "safe_globals", None)
+    allowed = safe_globals([argparse.Namespace]) if safe_globals else contextlib.nullcontext()
     try:
-        return torch.load(path, weights_only=True, map_location="cpu")
+        with allowed:
+            return torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         text = str(error)
         if "Weights only load failed" in text:

@@ -103,6 +103,13 @@ def test_with_optimizer_state_alongside(save: Callable[..., Path]) -> None:
     assert report.tensor_count == 2 * len(model.state_dict())  # + a momentum buffer each
 
 
+def test_argparse_options_saved_next_to_the_weights(save: Callable[..., Path]) -> None:
+    import argparse
+
+    args = argparse.Namespace(arch="zoo", lr=0.1, layers=[2, 3])
+    assert found(save({"args": args, "model": Zoo().state_dict()})) == ZOO
+
+
 def test_dataparallel_and_lightning_prefixes(save: Callable[..., Path]) -> None:
     wrapped = nn.DataParallel(Zoo())  # keys start with "module."
     report = inspect_checkpoint(save({"state_dict": wrapped.state_dict()}))
