@@ -305,7 +305,8 @@ def _load(path: str) -> Any:
             found = _GLOBAL.search(text)
             what = f" ({found.group(1)})" if found else ""
             raise SpecError(
-                f"{ARGUMENT} {shown} holds pickled Python objects{what}, not only weights; "
+                f"{ARGUMENT} {shown} holds pickled Python objects{what}, not only weights "
+                "(a whole model saved with torch.save(model, path) looks like this); "
                 "lstm-shapes loads with weights_only=True and never runs code from a file: "
                 "save the state dict alone: torch.save(model.state_dict(), path)"
             ) from None

@@ -219,7 +219,8 @@ def test_malicious_pickle_is_refused_and_never_runs(
     assert result.exit_code == 2
     assert result.stderr == (
         f"lstm-shapes: error: CHECKPOINT {str(path)!r} holds pickled Python objects "
-        "(exec), not only weights; lstm-shapes loads with weights_only=True and never "
+        "(exec), not only weights (a whole model saved with torch.save(model, path) looks like "
+        "this); lstm-shapes loads with weights_only=True and never "
         "runs code from a file: save the state dict alone: torch.save(model.state_dict(), path)\n"
     )
     assert not marker.exists()
@@ -238,7 +239,8 @@ def test_whole_model_pickle_is_refused(save: Callable[..., Path]) -> None:
         inspect_checkpoint(path)
     assert str(error.value) == (
         f"CHECKPOINT {str(path)!r} holds pickled Python objects "
-        "(torch.nn.modules.rnn.LSTM), not only weights; lstm-shapes loads with "
+        "(torch.nn.modules.rnn.LSTM), not only weights (a whole model saved with "
+        "torch.save(model, path) looks like this); lstm-shapes loads with "
         "weights_only=True and never runs code from a file: save the state dict alone: "
         "torch.save(model.state_dict(), path)"
     )
