@@ -134,3 +134,38 @@ def test_rnn_nonlinearity_reaches_torch() -> None:
     spec = make_spec(input_size=3, hidden_size=4, kind="rnn", nonlinearity="relu")
     assert build_module(torch, spec.module).nonlinearity == "relu"
     assert spec.module.constructor() == "nn.RNN(input_size=3, hidden_size=4, nonlinearity='relu')"
+
+
+def test_the_facts_in_docs_kinds_md() -> None:
+    """The torch behaviour docs/kinds.md describes, so that a torch change shows up here."""
+    from torch import nn
+
+    x = torch.randn(5, 2, 3)
+    # unpacking a GRU like an LSTM: silent with D*num_layers = 2, an error otherwise
+    _, (forward, backward) = nn.GRU(3, 4, bidirectional=True)(x)
+    assert forward.shape == backward.shape == (2, 4)
+    with pytest.raises(ValueError, match=r"not enough values to unpack \(expected 2, got 1\)"):
+        _, (_hn, _cn) = nn.GRU(3, 4)(x)
+    with pytest.raises(ValueError, match=r"too many values to unpack"):
+        _, (_hn, _cn) = nn.GRU(3, 4, num_layers=3)(x)
+    h0 = torch.zeros(1, 2, 4)
+    with pytest.raises(AttributeError, match="'tuple' object has no attribute 'dim'"):
+        nn.GRU(3, 4)(x, (h0, h0))
+    with pytest.raises(IndexError, match="index 1 is out of bounds for dimension 0 with size 1"):
+        nn.LSTM(3, 4)(x, h0)
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM"):
+        nn.GRU(3, 4, proj_size=2)
+    with pytest.raises(TypeError, match="nonlinearity"):
+        nn.GRU(3, 4, nonlinearity="relu")
+    # moving bias between bias_ih and bias_hh: the same LSTM, a different GRU (b_hn sits
+    # inside the reset gate's product)
+    for cls, same in ((nn.LSTM, True), (nn.GRU, False)):
+        a = cls(3, 4)
+        b = cls(3, 4)
+        b.load_state_dict(a.state_dict())
+        with torch.no_grad():
+            b.bias_ih_l0 += 0.5
+            b.bias_hh_l0 -= 0.5
+            assert torch.allclose(a(x)[0], b(x)[0], atol=1e-6) == same
+    counts = [sum(p.numel() for p in cls(10, 20).parameters()) for cls in (nn.LSTM, nn.GRU, nn.RNN)]
+    assert counts == [2560, 1920, 640]
