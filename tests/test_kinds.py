@@ -169,3 +169,13 @@ def test_the_facts_in_docs_kinds_md() -> None:
             assert torch.allclose(a(x)[0], b(x)[0], atol=1e-6) == same
     counts = [sum(p.numel() for p in cls(10, 20).parameters()) for cls in (nn.LSTM, nn.GRU, nn.RNN)]
     assert counts == [2560, 1920, 640]
+
+
+def test_relu_rnn_with_zero_outputs_shows_no_false_check(cli: Callable[..., Any]) -> None:
+    """Found by the property test: relu can output zeros at every step, so hn[-1] equals
+    output[-1]'s backward half by coincidence; that check is left out, not failed."""
+    args = ["-i", "1", "-H", "1", "-l", "2", "--bidirectional", "--no-bias", "--kind", "rnn"]
+    args += ["--nonlinearity", "relu", "-N", "1", "-L", "2", "-f", "json"]
+    data = json.loads(cli("explain", *args).stdout)
+    assert all(check["holds"] for check in data["checks"])
+    assert "hn-backward-not-last-step" not in [check["id"] for check in data["checks"]]
