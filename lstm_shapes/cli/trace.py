@@ -11,9 +11,9 @@ from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.spec import parse_choice
+from lstm_shapes.tracing import INPUT_DTYPES
 
 TRACE_FORMATS = ("table", "json", "markdown")
-INPUT_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32")
 
 
 def trace_command(
