@@ -397,7 +397,8 @@ def _layer_call(record: dict[str, Any]) -> LayerCall:
         shape = record.get(name)
         given = True
         if name in ("h0", "c0") and shape is None:
-            if name in predicted:
+            # torch fills in zeros only when no state at all was passed
+            if name in predicted and record["h0"] is None:
                 shape, given = predicted[name].shape, False
             else:
                 continue

@@ -428,7 +428,9 @@ def test_state_tuple_mix_ups() -> None:
         "gru is an nn.GRU: its state is one tensor h0, not a tuple (h0, c0); only nn.LSTM "
         "has a cell state. Call it as gru(x, h0) with h0 of shape (D*num_layers, N, H_out)."
     ]
-    failure = trace(WrongStates("lstm"), (5, 2, 3)).failure
+    report = trace(WrongStates("lstm"), (5, 2, 3))
+    assert list(report.layers[0].tensors) == ["input", "h0"]  # no invented c0
+    failure = report.failure
     assert failure is not None and failure.layer == "lstm"
     assert failure.diagnosis == [
         "lstm is an nn.LSTM: its state is a tuple (h0, c0), not one tensor. Call it as "
