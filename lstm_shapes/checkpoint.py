@@ -330,6 +330,13 @@ def _load(path: str) -> Any:
         ) from None
 
 
+def source_expr(source: str) -> str:
+    """Where a state dict sits, as Python: ``"model.net"`` -> ``checkpoint['model']['net']``
+    (list positions, stored as digits, are shown as numbers)."""
+    parts = (f"[{p}]" if p.isdigit() else f"[{p!r}]" for p in source.split(".")) if source else ()
+    return "checkpoint" + "".join(parts)
+
+
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return lines[0] if lines else ""
@@ -404,7 +411,7 @@ def inspect_checkpoint(
         try:
             found_modules = infer_modules(shapes)
         except SpecError as error:
-            where = f" (in checkpoint[{source!r}])" if source else ""
+            where = f" (in {source_expr(source)})" if source else ""
             raise SpecError(f"{ARGUMENT} {path_text!r}{where}: {error}") from None
         for found in found_modules:
             result = _run(torch, found, tensors, batch_, seq_len_) if run else None
@@ -451,14 +458,14 @@ def _notes(modules: list[ModuleReport]) -> list[str]:
         )
     if any(m.name == "" for m in modules):
         notes.append(
-            "A module named '' is the checkpoint itself: it is the state dict of a bare "
-            "recurrent module (torch.save(lstm.state_dict(), ...))."
+            "A module named '' is a whole state dict: that of a bare recurrent module "
+            "(torch.save(lstm.state_dict(), ...)).",
         )
     sources = {m.source for m in modules}
     if len(sources) > 1:
         notes.append(
             "Recurrent weights were found in more than one state dict in this file: "
-            + ", ".join(f"checkpoint[{s!r}]" if s else "the top level" for s in sorted(sources))
+            + ", ".join(source_expr(s) if s else "the top level" for s in sorted(sources))
             + "."
         )
     return notes

@@ -438,3 +438,15 @@ def test_damaged_safetensors_files(tmp_path: Path, cli: Callable[..., Any]) -> N
         result = cli("inspect", str(damaged))
         assert result.exit_code == 2
         assert result.stderr == f"lstm-shapes: error: CHECKPOINT {str(damaged)!r} {message}\n"
+
+
+def test_nested_state_dicts_are_named_as_python(
+    save: Callable[..., Path], cli: Callable[..., Any]
+) -> None:
+    path = save({"checkpoint": {"models": [nn.GRU(3, 4).state_dict()]}})
+    result = cli("inspect", str(path))
+    assert "module '' (a bare module's state dict) in checkpoint['checkpoint']['models'][0]" in (
+        result.stdout
+    )
+    data = json.loads(cli("inspect", str(path), "-f", "json").stdout)
+    assert data["modules"][0]["state_dict_key"] == "checkpoint.models.0"

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport
+from lstm_shapes.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport, source_expr
 from lstm_shapes.render.table import heading, notes_block
 
 
@@ -30,14 +30,14 @@ def _sizes(report: CheckpointReport) -> str:
 
 
 def module_label(module: ModuleReport) -> str:
-    name = repr(module.name) if module.name else "'' (the whole checkpoint)"
-    where = f" in checkpoint[{module.source!r}]" if module.source else ""
+    name = repr(module.name) if module.name else "'' (a bare module's state dict)"
+    where = f" in {source_expr(module.source)}" if module.source else ""
     return f"{name}{where}"
 
 
 def _markdown_label(module: ModuleReport) -> str:
-    name = f"`{module.name}`" if module.name else "`''` (the whole checkpoint)"
-    where = f" in `checkpoint[{module.source!r}]`" if module.source else ""
+    name = f"`{module.name}`" if module.name else "`''` (a bare module's state dict)"
+    where = f" in `{source_expr(module.source)}`" if module.source else ""
     return f"{name}{where}"
 
 
