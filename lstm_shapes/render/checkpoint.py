@@ -26,7 +26,8 @@ def _title(report: CheckpointReport) -> str:
 def _sizes(report: CheckpointReport) -> str:
     n = "N symbolic" if report.batch is None else f"N={report.batch}"
     length = "L symbolic" if report.seq_len is None else f"L={report.seq_len}"
-    return f"{n}, {length} (set them with --batch / --seq-len)"
+    hint = " (set them with --batch / --seq-len)" if None in (report.batch, report.seq_len) else ""
+    return f"{n}, {length}{hint}"
 
 
 def module_label(module: ModuleReport) -> str:
