@@ -301,6 +301,11 @@ def _load(path: str) -> Any:
             return torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         text = str(error)
+        if "Unsupported operand" in text:  # not a pickle at all: text, an image, ...
+            raise SpecError(
+                f"{ARGUMENT} {shown} is not a PyTorch checkpoint: it is neither a torch.save "
+                "zip archive nor a pickle"
+            ) from None
         if "Weights only load failed" in text:
             found = _GLOBAL.search(text)
             what = f" ({found.group(1)})" if found else ""

@@ -268,6 +268,8 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
     torch.save(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).state_dict(), no_rnn)
     no_tensors = tmp_path / "meta.pt"
     torch.save({"epoch": 3, "lr": 0.1}, no_tensors)
+    markdown = tmp_path / "README.md"
+    markdown.write_text("# lstm-shapes\n\nA text file, not weights.\n")
     bare_tensor = tmp_path / "tensor.pt"
     torch.save(torch.zeros(3), bare_tensor)
     bad = tmp_path / "bad.pt"
@@ -283,6 +285,8 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
         tmp_path / "missing.pt": "does not exist",
         tmp_path: "is a directory, not a checkpoint file",
         text: "is not a PyTorch checkpoint: torch.load cannot read it",
+        markdown: "is not a PyTorch checkpoint: it is neither a torch.save zip archive nor a "
+        "pickle",
         empty: "is empty (0 bytes), not a checkpoint",
         cut: "is truncated or corrupt: it starts like a torch.save zip archive but its end is "
         f"missing ({size} bytes)",
