@@ -9,6 +9,8 @@ import typer
 from lstm_shapes._version import __version__
 from lstm_shapes.cli.check import check_command
 from lstm_shapes.cli.explain import explain_command, variants_command
+from lstm_shapes.cli.inspect import inspect_command
+from lstm_shapes.cli.trace import trace_command
 
 app = typer.Typer(
     name="lstm-shapes",
@@ -47,3 +49,5 @@ def root(
 app.command("explain")(explain_command)
 app.command("variants")(variants_command)
 app.command("check")(check_command)
+app.command("inspect")(inspect_command)
+app.command("trace")(trace_command)
