@@ -45,6 +45,7 @@ InputShape = Annotated[
     str | None,
     typer.Option(
         "--input-shape",
+        "-s",
         metavar="SIZES",
         rich_help_panel=SHAPES,
         show_default=False,
