@@ -49,3 +49,12 @@ app.command("explain")(explain_command)
 app.command("variants")(variants_command)
 app.command("inspect")(inspect_command)
 app.command("trace")(trace_command)
+
+from lstm_shapes.cli import teach  # noqa: E402  (one line per teaching command below)
+
+app.command("diagram")(teach.diagram_command)
+app.command("gates")(teach.gates_command)
+app.command("cell")(teach.cell_command)
+app.command("heads")(teach.heads_command)
+app.command("myths")(teach.myths_command)
+app.command("handout")(teach.handout_command)

@@ -1,0 +1,113 @@
+"""The unrolled picture and the data cube, drawn as plain text. No torch, no rich.
+
+Rows are layers (and directions), columns are time steps; long sequences and deep stacks
+are elided with ``…`` so that the picture fits in 100 columns. The labels are Python
+indexing expressions, so the same picture serves every language.
+"""
+
+from __future__ import annotations
+
+from lstm_shapes.spec import Spec
+from lstm_shapes.teach.doc import cell_len, pad
+
+ELLIPSIS = "…"
+#: columns of time steps drawn before eliding the middle
+MAX_STEPS = 4
+#: layers drawn before eliding the middle
+MAX_LAYERS = 3
+
+
+def shown_steps(seq_len: int) -> list[int | None]:
+    """Time steps to draw; ``None`` marks the elided middle."""
+    if seq_len <= MAX_STEPS + 1:
+        return list(range(seq_len))
+    return [0, 1, None, seq_len - 2, seq_len - 1]
+
+
+def shown_layers(num_layers: int) -> list[int | None]:
+    if num_layers <= MAX_LAYERS:
+        return list(range(num_layers))
+    return [0, None, num_layers - 1]
+
+
+def _step(spec: Spec, name: str, t: int) -> str:
+    return f"{name}[:, {t}]" if spec.module.batch_first else f"{name}[{t}]"
+
+
+def unrolled(spec: Spec) -> str:
+    """The network unrolled in time, top layer first."""
+    m = spec.module
+    steps = shown_steps(spec.input.seq_len)
+    layers = shown_layers(m.num_layers)
+    last = m.D * m.num_layers - 1
+    label_w = len(f"l{m.num_layers - 1} ←") + 2
+    edge_w = len(f"h0[{last}],c0[{last}] ─▶")
+    col_w = max(len(_step(spec, "output", spec.input.seq_len - 1)), 7) + 2
+
+    def row(label: str, left: str, cells: list[str], right: str, fill: str = " ") -> str:
+        body = ""
+        for k, text in enumerate(cells):
+            width = col_w if steps[k] is not None else 3
+            body += _fill(text, width, fill)
+        line = pad(label, label_w) + pad(left, edge_w, "r") + body + right
+        return line.rstrip()
+
+    def per_step(text: str, elided: str = "") -> list[str]:
+        return [elided if t is None else text for t in steps]
+
+    lines = [row("", "", [f"t={t}" if t is not None else "" for t in steps], "")]
+    lines.append(row("", "", [ELLIPSIS if t is None else _step(spec, "output", t) for t in steps], ""))
+    up = per_step("↑")
+    lines.append(row("", "", up, ""))
+    for layer in reversed(layers):
+        if layer is None:
+            lines.append(row("⋮", "", per_step("⋮"), ""))
+            lines.append(row("", "", up, ""))
+            continue
+        for d in (1, 0) if m.D == 2 else (0,):
+            k = layer * m.D + d
+            if d == 0:
+                box = [ELLIPSIS if t is None else f"[l{layer} →]" for t in steps]
+                cells = [c if t is None else c + "─▶" for c, t in zip(box, steps, strict=True)]
+                lines.append(row(f"l{layer} →", f"h0[{k}],c0[{k}] ─▶", cells, f" hn[{k}],cn[{k}]", "─"))
+            else:
+                box = [ELLIPSIS if t is None else f"◀─[l{layer} ←]" for t in steps]
+                lines.append(row(f"l{layer} ←", f"hn[{k}],cn[{k}] ", box, f"◀─ h0[{k}],c0[{k}]", "─"))
+        lines.append(row("", "", up, ""))
+    lines.append(row("", "", [ELLIPSIS if t is None else _step(spec, "x", t) for t in steps], ""))
+    return "\n".join(lines) + "\n"
+
+
+def _fill(text: str, width: int, fill: str) -> str:
+    gap = max(0, width - cell_len(text))
+    return fill * (gap // 2) + text + fill * (gap - gap // 2)
+
+
+def cube(spec: Spec) -> str:
+    """The input cut into time slices: one ``(N, H_in)`` matrix per step."""
+    m, n, length = spec.module, spec.input.batch, spec.input.seq_len
+    steps = shown_steps(length)
+    width = max(len(_step(spec, "x", length - 1)), len(f"({n}, {m.input_size})")) + 2
+    tops, mids, shapes, bots, heads = [], [], [], [], []
+    for t in steps:
+        if t is None:
+            for part in (tops, shapes, bots, heads):
+                part.append("   ")
+            mids.append(f" {ELLIPSIS} ")
+            continue
+        heads.append(pad(f"t={t}", width + 2, "c"))
+        tops.append("┌" + "─" * width + "┐")
+        mids.append("│" + pad(_step(spec, "x", t), width, "c") + "│")
+        shapes.append("│" + pad(f"({n}, {m.input_size})", width, "c") + "│")
+        bots.append("└" + "─" * width + "┘")
+    left = f"N={n} "
+    blank = " " * cell_len(left)
+    lines = [
+        blank + " ".join(heads),
+        blank + " ".join(tops),
+        left + " ".join(mids),
+        blank + " ".join(shapes),
+        blank + " ".join(bots),
+        blank + pad(f"H_in={m.input_size}", width + 2, "c"),
+    ]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
