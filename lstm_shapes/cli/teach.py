@@ -197,7 +197,11 @@ def heads_command(
     out_features: Annotated[
         str,
         typer.Option(
-            "--out-features", "-K", metavar="INT", rich_help_panel=TEACH, help="K: the head's outputs."
+            "--out-features",
+            "-K",
+            metavar="INT",
+            rich_help_panel=TEACH,
+            help="K: the head's outputs.",
         ),
     ] = "1",
     seed: o.Seed = "0",
@@ -280,9 +284,7 @@ def handout_command(
         lang_ = parse_choice("--lang", lang, LANGS)
         suffix = out.suffix.lower()
         if suffix not in (".md", ".html", ".htm", ".svg"):
-            raise SpecError(
-                f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(out)!r})"
-            )
+            raise SpecError(f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(out)!r})")
         spec = _spec(
             input_size=input_size,
             hidden_size=hidden_size,
@@ -302,7 +304,9 @@ def handout_command(
         try:
             out.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise SpecError(f"--out cannot be written: {error.strerror} (got {str(out)!r})") from None
+            raise SpecError(
+                f"--out cannot be written: {error.strerror} (got {str(out)!r})"
+            ) from None
     emit_text(f"wrote {out}\n")
     if not built.ok:
         raise typer.Exit(EXIT_BUG)

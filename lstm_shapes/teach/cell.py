@@ -82,27 +82,32 @@ def loop_code(spec: Spec) -> str:
     """A learner's LSTMCell loop for this configuration, checked against nn.LSTM."""
     m, n, length = spec.module, spec.input.batch, spec.input.seq_len
     x_shape = (n, length, m.input_size) if m.batch_first else (length, n, m.input_size)
+    x_symbols = "(N, L, H_in)" if m.batch_first else "(L, N, H_in)"
     to_time_major = "x.transpose(0, 1)" if m.batch_first else "x"
     from_time_major = "top.transpose(0, 1)" if m.batch_first else "top"
     bias = "" if m.bias else ", bias=False"
-    keys = '("weight_ih", "weight_hh", "bias_ih", "bias_hh")' if m.bias else '("weight_ih", "weight_hh")'
+    keys = (
+        '("weight_ih", "weight_hh", "bias_ih", "bias_hh")'
+        if m.bias
+        else '("weight_ih", "weight_hh")'
+    )
     return f"""\
 import torch
 from torch import nn
 
 torch.manual_seed({spec.run.seed})
 lstm = {m.constructor()}.eval()
-x = torch.randn({", ".join(map(str, x_shape))}, generator=torch.Generator().manual_seed({spec.run.seed}))
+generator = torch.Generator().manual_seed({spec.run.seed})
+x = torch.randn({", ".join(map(str, x_shape))}, generator=generator)  # {x_symbols}
 D, H, num_layers = {m.D}, {m.hidden_size}, {m.num_layers}
+names = {keys}
 
 # One LSTMCell per layer and direction, holding the LSTM's own weights.
 cells = {{}}
 for layer in range(num_layers):
     for d, suffix in enumerate(["", "_reverse"][:D]):
         cell = nn.LSTMCell({m.input_size} if layer == 0 else D * H, H{bias})
-        cell.load_state_dict(
-            {{k: getattr(lstm, f"{{k}}_l{{layer}}{{suffix}}") for k in {keys}}}
-        )
+        cell.load_state_dict({{k: getattr(lstm, f"{{k}}_l{{layer}}{{suffix}}") for k in names}})
         cells[layer, d] = cell
 
 with torch.no_grad():
@@ -165,6 +170,8 @@ def run_cell(spec: Spec) -> CellRun:
         )
         for layer, d, x_t, h_in, c_in, h, c in scope["first_step"]
     )
-    cells = tuple((f"cells[{layer}, {d}]", repr(cell)) for (layer, d), cell in scope["cells"].items())
+    cells = tuple(
+        (f"cells[{layer}, {d}]", repr(cell)) for (layer, d), cell in scope["cells"].items()
+    )
     del torch
     return CellRun(spec, code, cells, steps, comparisons)

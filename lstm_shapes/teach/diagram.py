@@ -56,7 +56,9 @@ def unrolled(spec: Spec) -> str:
         return [elided if t is None else text for t in steps]
 
     lines = [row("", "", [f"t={t}" if t is not None else "" for t in steps], "")]
-    lines.append(row("", "", [ELLIPSIS if t is None else _step(spec, "output", t) for t in steps], ""))
+    lines.append(
+        row("", "", [ELLIPSIS if t is None else _step(spec, "output", t) for t in steps], "")
+    )
     up = per_step("↑")
     lines.append(row("", "", up, ""))
     for layer in reversed(layers):
@@ -69,10 +71,14 @@ def unrolled(spec: Spec) -> str:
             if d == 0:
                 box = [ELLIPSIS if t is None else f"[l{layer} →]" for t in steps]
                 cells = [c if t is None else c + "─▶" for c, t in zip(box, steps, strict=True)]
-                lines.append(row(f"l{layer} →", f"h0[{k}],c0[{k}] ─▶", cells, f" hn[{k}],cn[{k}]", "─"))
+                lines.append(
+                    row(f"l{layer} →", f"h0[{k}],c0[{k}] ─▶", cells, f" hn[{k}],cn[{k}]", "─")
+                )
             else:
                 box = [ELLIPSIS if t is None else f"◀─[l{layer} ←]" for t in steps]
-                lines.append(row(f"l{layer} ←", f"hn[{k}],cn[{k}] ", box, f"◀─ h0[{k}],c0[{k}]", "─"))
+                lines.append(
+                    row(f"l{layer} ←", f"hn[{k}],cn[{k}] ", box, f"◀─ h0[{k}],c0[{k}]", "─")
+                )
         lines.append(row("", "", up, ""))
     lines.append(row("", "", [ELLIPSIS if t is None else _step(spec, "x", t) for t in steps], ""))
     return "\n".join(lines) + "\n"
@@ -88,7 +94,11 @@ def cube(spec: Spec) -> str:
     m, n, length = spec.module, spec.input.batch, spec.input.seq_len
     steps = shown_steps(length)
     width = max(len(_step(spec, "x", length - 1)), len(f"({n}, {m.input_size})")) + 2
-    tops, mids, shapes, bots, heads = [], [], [], [], []
+    tops: list[str] = []
+    mids: list[str] = []
+    shapes: list[str] = []
+    bots: list[str] = []
+    heads: list[str] = []
     for t in steps:
         if t is None:
             for part in (tops, shapes, bots, heads):

@@ -121,7 +121,9 @@ def run_gates(spec: Spec) -> GatesRun:
     return GatesRun(spec, tuple(layers))
 
 
-def _terms(spec: Spec, lstm: Any, layer: int, x_t: Any, step: dict[str, Any], h: Any) -> tuple[Term, ...]:
+def _terms(
+    spec: Spec, lstm: Any, layer: int, x_t: Any, step: dict[str, Any], h: Any
+) -> tuple[Term, ...]:
     m = spec.module
     k = f"_l{layer}"
     features = "H_in" if layer == 0 else "D*H_out"
@@ -137,8 +139,12 @@ def _terms(spec: Spec, lstm: Any, layer: int, x_t: Any, step: dict[str, Any], h:
     source_x = "x[:, 0]" if m.batch_first else "x[0]"
     terms = [
         Term("x_t", source_x if layer == 0 else "", live.fmt_shape(x_t.shape), f"(N, {features})"),
-        Term("h_{t-1}", f"h0[{layer * m.D}]", live.fmt_shape((x_t.shape[0], m.H_out)), "(N, H_out)"),
-        Term("c_{t-1}", f"c0[{layer * m.D}]", live.fmt_shape((x_t.shape[0], m.H_cell)), "(N, H_cell)"),
+        Term(
+            "h_{t-1}", f"h0[{layer * m.D}]", live.fmt_shape((x_t.shape[0], m.H_out)), "(N, H_out)"
+        ),
+        Term(
+            "c_{t-1}", f"c0[{layer * m.D}]", live.fmt_shape((x_t.shape[0], m.H_cell)), "(N, H_cell)"
+        ),
         Term(
             "W_ii, W_if, W_ig, W_io",
             f"weight_ih{k}" + ", ".join(blocks),
@@ -162,7 +168,9 @@ def _terms(spec: Spec, lstm: Any, layer: int, x_t: Any, step: dict[str, Any], h:
                 "(H_cell,)",
             )
         )
-    terms.append(Term("i_t, f_t, g_t, o_t", "", shape_of([step[s] for s, _ in GATES]), "(N, H_cell)"))
+    terms.append(
+        Term("i_t, f_t, g_t, o_t", "", shape_of([step[s] for s, _ in GATES]), "(N, H_cell)")
+    )
     terms.append(Term("c_t", "", live.fmt_shape(step["c"].shape), "(N, H_cell)"))
     if m.proj_size:
         w_hr = getattr(lstm, f"weight_hr{k}")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lstm_shapes._version import __version__
 from lstm_shapes.spec import Spec
-from lstm_shapes.teach import pages
+from lstm_shapes.teach import doc, pages
 from lstm_shapes.teach.catalogue import Messages, messages
 from lstm_shapes.teach.doc import Page
 
@@ -71,17 +72,19 @@ def build(
     command = command_line(kind, spec, lang)
     if kind == "diagram":
         sections = [pages.cube_section(t, report), pages.diagram_section(t, report)]
-        page = pages.page(t, t("diagram.title"), report, sections, command)
-        data = {"cube": _pre(page, "cube"), "unrolled": _pre(page, "unrolled")}
-        data["tensors"] = {n: list(r.shape) for n, r in report.tensors.items()}
+        page = pages.page(t, "lstm-shapes diagram", report, sections, command)
+        data: dict[str, Any] = {
+            "cube": _pre(page, "cube"),
+            "unrolled": _pre(page, "unrolled"),
+            "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
+        }
         return Built(page, data, verdicts)
     if kind == "gates":
         from lstm_shapes.teach.gates import run_gates
 
         gates = run_gates(spec)
         page = pages.page(t, t("gates.title"), report, [pages.gates_section(t, gates)], command)
-        data = {"layers": [layer.as_dict() for layer in gates.layers]}
-        return Built(page, data, verdicts, gates.ok)
+        return Built(page, {"layers": [g.as_dict() for g in gates.layers]}, verdicts, gates.ok)
     if kind == "cell":
         from lstm_shapes.teach.cell import check_supported, run_cell
 
@@ -101,14 +104,13 @@ def build(
 
         myths = run_myths(spec.run.seed)
         section = pages.myths_section(t, myths, report.run.torch_version)
-        page = pages.page(t, t("myths.title"), report, [section], command)
-        # the myths run their own modules: the page's header names torch only
+        # the myths run their own small modules, each named in its evidence
         page = Page(
-            page.title,
+            t("myths.title"),
             "torch.nn.LSTM",
-            (pages.section("", pages.run_line(t, report)), section),
-            page.lang,
-            page.footer,
+            (doc.Section("", section.blocks, "myths"),),
+            lang,
+            t("footer", version=__version__, command=command),
         )
         return Built(page, {"myths": pages.myth_texts(t, myths)}, verdicts)
     if kind == "handout":

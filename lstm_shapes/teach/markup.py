@@ -63,7 +63,7 @@ p { margin: 1.5mm 0; }
 code, pre { font-family: "DejaVu Sans Mono", "Noto Sans Mono CJK SC", monospace; }
 code { font-size: 92%; background: #f3f5f7; padding: 0 0.25em; border-radius: 3px; }
 .subtitle { color: var(--accent); font-size: 11pt; margin: 0 0 3mm; }
-pre { font-size: 7.6pt; line-height: 1.25; background: #f6f8fa; border: 1px solid var(--rule);
+pre { font-size: 8pt; line-height: 1.25; background: #f6f8fa; border: 1px solid var(--rule);
       padding: 2.5mm 3mm; overflow-x: auto; white-space: pre; break-inside: avoid;
       page-break-inside: avoid; }
 pre.picture { background: #fbfdff; border-color: #9cc3ea; }
@@ -74,12 +74,13 @@ th, td { border: 1px solid var(--rule); padding: 1mm 1.6mm; text-align: left;
 th { background: #eef2f6; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 td.r, th.r { text-align: right; }
+td.nw { white-space: nowrap; }
 td.holds { color: var(--good); font-weight: bold; white-space: nowrap; }
 td.fails { color: var(--bad); font-weight: bold; white-space: nowrap; }
 ul { margin: 1.5mm 0; padding-left: 6mm; }
 footer { margin-top: 8mm; color: var(--muted); font-size: 8.5pt; border-top: 1px solid var(--rule);
          padding-top: 2mm; }
-@media print { body { padding: 0; max-width: none; } pre { overflow: visible; }
+@media print { body { padding: 0; max-width: none; } pre { overflow: visible; font-size: 7.4pt; }
                a { color: inherit; text-decoration: none; } }
 """
 
@@ -119,9 +120,8 @@ def page_html(page: Page, verdicts: tuple[str, str] = ("", "")) -> str:
             elif isinstance(block, Pre):
                 name = f' data-name="{block.name}"' if block.name else ""
                 role = ' role="img"' if block.kind == "picture" else ""
-                out.append(
-                    f'<pre class="{block.kind}"{name}{role}>{html.escape(block.text.rstrip())}</pre>'
-                )
+                text = html.escape(block.text.rstrip())
+                out.append(f'<pre class="{block.kind}"{name}{role}>{text}</pre>')
             elif isinstance(block, Table):
                 out.append(_table_html(block, verdicts))
         out.append("</section>")
@@ -147,7 +147,12 @@ def _table_html(table: Table, verdicts: tuple[str, str]) -> str:
                 classes.append("holds")
             elif verdicts[1] and text == verdicts[1]:
                 classes.append("fails")
-            body = f"<code>{html.escape(text)}</code>" if k in table.code_columns and text else _inline(text)
+            if k in table.code_columns and text:
+                body = f"<code>{html.escape(text)}</code>"
+                if len(text) <= 26:  # a shape or a name: keep it on one line
+                    classes.append("nw")
+            else:
+                body = _inline(text)
             cells.append(f'<td class="{" ".join(classes)}">{body}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table{name}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -80,7 +80,7 @@ def cn_is_forget_gate(lab: _Lab) -> MythRun:
     torch = lab.torch
     lstm = lab.lstm()
     x = lab.x(SEQ_LEN, BATCH, H_IN)
-    output, (hn, cn) = lstm(x)
+    _, (_, cn) = lstm(x)
     # the last step by hand, from the state torch reached one step earlier
     _, (h_prev, c_prev) = lstm(x[:-1])
     step = lstm_step(
@@ -300,10 +300,10 @@ def concat_one_matrix(lab: _Lab) -> MythRun:
     output, _ = lstm(x)
     w = torch.cat([lstm.weight_ih_l0, lstm.weight_hh_l0], dim=1)
     b = lstm.bias_ih_l0 + lstm.bias_hh_l0
-    h = torch.zeros(BATCH, HIDDEN)
+    h, c = torch.zeros(BATCH, HIDDEN), torch.zeros(BATCH, HIDDEN)
     pre = torch.cat([x[0], h], dim=1) @ w.T + b
     i, f, g, o = pre.chunk(4, dim=1)
-    c = torch.sigmoid(i) * torch.tanh(g)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     h = torch.sigmoid(o) * torch.tanh(c)
     diff = live.max_abs_diff(h, output[0])
     return MythRun(

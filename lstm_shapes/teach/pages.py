@@ -126,12 +126,12 @@ def shapes_section(t: Messages, report: Report, variants: Sequence[Report] = ())
         )
     ]
     if variants:
-        header = (t("col.tensor") + " \\ (batch_first, bidirectional)",) + tuple(
-            f"({r.spec.module.batch_first}, {r.spec.module.bidirectional})" for r in variants
+        header = (
+            t("col.tensor") + " \\ (batch_first, bidirectional)",
+            *(f"({r.spec.module.batch_first}, {r.spec.module.bidirectional})" for r in variants),
         )
         vrows = tuple(
-            (name,) + tuple(_shape(r.tensors[name].shape) for r in variants)
-            for name in report.tensors
+            (name, *(_shape(r.tensors[name].shape) for r in variants)) for name in report.tensors
         )
         blocks += [
             Para(t("variants.lead")),
@@ -192,7 +192,8 @@ def gates_section(t: Messages, run: GatesRun) -> Section:
         for term in layer.terms:
             source = term.source
             if term.symbol == "x_t" and not source:
-                source = t("gates.x.above", below=layer.layer - 1)
+                key = "gates.x.above.bi" if m.D == 2 else "gates.x.above"
+                source = t(key, below=layer.layer - 1)
             rows.append((term.symbol, source, term.shape, term.symbols))
         blocks.append(Para(t(title, layer=layer.layer)))
         blocks.append(
@@ -247,7 +248,13 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
         Pre(run.code, "code", "cell-loop"),
         Para(t("cell.first.title")),
         Table(
-            (t("col.cell"), t("col.direction"), t("col.x_t"), t("col.state_in"), t("col.state_out")),
+            (
+                t("col.cell"),
+                t("col.direction"),
+                t("col.x_t"),
+                t("col.state_in"),
+                t("col.state_out"),
+            ),
             steps,
             ("l", "l", "l", "l", "l"),
             (0, 2, 3, 4),
@@ -269,16 +276,10 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
 def heads_section(t: Messages, run: HeadsRun) -> Section:
     spec, m = run.spec, run.spec.module
     rows = tuple(
-        (
-            t(f"heads.{h.head}"),
-            h.features_expr,
-            h.features_shape,
-            h.linear,
-            f"{h.result_shape} {h.result_symbols}",
-        )
+        (h.head, h.features_expr, h.features_shape, f"{h.result_shape} {h.result_symbols}")
         for h in run.heads
     )
-    notes = []
+    notes = [t(f"heads.{h.head}") for h in run.heads]
     if m.D == 1:
         expr = "output[:, -1]" if m.batch_first else "output[-1]"
         notes.append(t("heads.summary.uni", expr=expr, diff=live.fmt_diff(run.summary_diff)))
@@ -287,9 +288,7 @@ def heads_section(t: Messages, run: HeadsRun) -> Section:
         fwd = f"output[:, -1, :{h}]" if m.batch_first else f"output[-1, :, :{h}]"
         bwd = f"output[:, 0, {h}:]" if m.batch_first else f"output[0, :, {h}:]"
         wrong = f"output[:, -1, {h}:]" if m.batch_first else f"output[-1, :, {h}:]"
-        notes.append(
-            t("heads.summary.bi", fwd=fwd, bwd=bwd, diff=live.fmt_diff(run.summary_diff))
-        )
+        notes.append(t("heads.summary.bi", fwd=fwd, bwd=bwd, diff=live.fmt_diff(run.summary_diff)))
         notes.append(
             t("heads.not_last", wrong=wrong, diff=live.fmt_diff(run.backward_last_step_diff or 0))
         )
@@ -304,10 +303,10 @@ def heads_section(t: Messages, run: HeadsRun) -> Section:
         t("heads.title"),
         Para(t("heads.lead", d=m.D, h=m.H_out, dh=run.in_features)),
         Table(
-            (t("col.head"), t("col.reads"), t("col.features"), t("col.linear"), t("col.result")),
+            (t("col.head"), t("col.reads"), t("col.features"), t("col.result")),
             rows,
-            ("l", "l", "l", "l", "l"),
-            (1, 2, 3, 4),
+            ("l", "l", "l", "l"),
+            (0, 1, 2, 3),
             "heads",
         ),
         Bullets(tuple(notes)),
@@ -357,10 +356,14 @@ def myths_section(t: Messages, myths: Sequence[MythRun], torch_version: str) -> 
 
 def code_section(t: Messages, report: Report) -> Section:
     names = list(report.tensors)
-    code = "\n".join(report.code) + "\n" + "".join(
-        f"print({name!r}, tuple({'x' if name == 'input' else name}.shape))\n"
-        for name in names
-        if name not in ("h0", "c0")
+    code = (
+        "\n".join(report.code)
+        + "\n"
+        + "".join(
+            f"print({name!r}, tuple({'x' if name == 'input' else name}.shape))\n"
+            for name in names
+            if name not in ("h0", "c0")
+        )
     )
     return section(t("code.title"), Para(t("code.lead")), Pre(code, "code", "code"), anchor="code")
 
@@ -368,6 +371,9 @@ def code_section(t: Messages, report: Report) -> Section:
 def page(
     t: Messages, title: str, report: Report, sections: Sequence[Section], command: str
 ) -> Page:
+    """A page of one or more sections; a one-section page keeps its title once."""
+    if len(sections) == 1:
+        sections = [Section("", sections[0].blocks, sections[0].anchor)]
     return Page(
         title=title,
         subtitle=report.spec.module.constructor(),

@@ -43,7 +43,6 @@ MESSAGES: dict[str, str] = {
     "col.head": "head",
     "col.reads": "reads",
     "col.features": "features",
-    "col.linear": "layer",
     "col.result": "result",
     "col.claim": "claim",
     "col.evidence": "evidence (live run)",
@@ -62,8 +61,7 @@ MESSAGES: dict[str, str] = {
         "h up to the layer above."
     ),
     "diagram.lead.bi": (
-        "The ← rows are the backward direction: it starts at the last step and finishes at "
-        "t=0."
+        "The ← rows are the backward direction: it starts at the last step and finishes at t=0."
     ),
     "diagram.output": "`output` {shape}: the top layer's h at every step.",
     "diagram.output.bi": (
@@ -99,7 +97,8 @@ MESSAGES: dict[str, str] = {
     ),
     "gates.layer": "Layer {layer}",
     "gates.layer.above": "Layer {layer} (every layer above has the same shapes)",
-    "gates.x.above": "layer {below}'s output at t=0 (both directions)",
+    "gates.x.above": "layer {below}'s output at t=0",
+    "gates.x.above.bi": "layer {below}'s output at t=0 (both directions)",
     "gates.check": (
         "Recomputed by hand from these blocks, h at t=0 of layer {layer} (forward) matches "
         "torch's: max |diff| {diff}."
@@ -156,13 +155,12 @@ MESSAGES: dict[str, str] = {
     # myths
     "myths.title": "Myths, tested live",
     "myths.lead": (
-        "Each claim was run on torch {torch}: \"holds\" or \"does not hold\" is what the run "
+        'Each claim was run on torch {torch}: "holds" or "does not hold" is what the run '
         "showed, and the evidence is the numbers that decide it. {count} claims, {wrong} of "
         "them wrong."
     ),
     "myth.batch-first-moves-state.claim": (
-        "With batch_first=True, h0/c0/hn/cn move the batch to the front too: "
-        "(N, D*num_layers, H)."
+        "With batch_first=True, h0/c0/hn/cn move the batch to the front too: (N, D*num_layers, H)."
     ),
     "myth.batch-first-moves-state.evidence": (
         "hn is {hn} and cn {cn}: (D*num_layers, N, H) as always. An h0 of {wrong} is "
@@ -284,7 +282,7 @@ MESSAGES: dict[str, str] = {
     ),
     "myth.dropout-skips-last-layer.evidence": (
         "With num_layers=1 and dropout=0.5, training mode and eval mode give the same "
-        "output (max |diff| {diff}); torch warns: \"{warning}\"."
+        'output (max |diff| {diff}); torch warns: "{warning}".'
     ),
     # handout
     "handout.title": "The shapes of nn.LSTM: a handout",
