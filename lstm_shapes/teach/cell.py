@@ -141,6 +141,12 @@ for name, a, b in [("output", output, loop_output), ("hn", hn, loop_hn), ("cn", 
 
 
 def run_cell(spec: Spec) -> CellRun:
+    """Run on one thread (see :func:`live.single_thread`)."""
+    with live.single_thread():
+        return _run_cell(spec)
+
+
+def _run_cell(spec: Spec) -> CellRun:
     check_supported(spec)
     torch = live.torch_module()
     code = loop_code(spec)

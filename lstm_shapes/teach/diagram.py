@@ -17,11 +17,24 @@ MAX_STEPS = 4
 MAX_LAYERS = 3
 
 
-def shown_steps(seq_len: int) -> list[int | None]:
-    """Time steps to draw; ``None`` marks the elided middle."""
+#: the picture's width budget, in terminal columns
+WIDTH = 100
+
+
+def step_choices(seq_len: int) -> list[list[int | None]]:
+    """Time steps to draw, the most complete first; ``None`` marks the elided middle."""
+    choices: list[list[int | None]] = []
     if seq_len <= MAX_STEPS + 1:
-        return list(range(seq_len))
-    return [0, 1, None, seq_len - 2, seq_len - 1]
+        choices.append(list(range(seq_len)))
+    if seq_len > 4:
+        choices.append([0, 1, None, seq_len - 2, seq_len - 1])
+    if seq_len > 2:
+        choices.append([0, None, seq_len - 1])
+    return choices or [list(range(seq_len))]
+
+
+def shown_steps(seq_len: int) -> list[int | None]:
+    return step_choices(seq_len)[0]
 
 
 def shown_layers(num_layers: int) -> list[int | None]:
@@ -35,14 +48,22 @@ def _step(spec: Spec, name: str, t: int) -> str:
 
 
 def unrolled(spec: Spec) -> str:
-    """The network unrolled in time, top layer first."""
+    """The network unrolled in time, top layer first, in at most :data:`WIDTH` columns
+    when the sizes allow it (fewer time steps are drawn when the labels are wide)."""
+    for steps in step_choices(spec.input.seq_len):
+        picture = _unrolled(spec, steps)
+        if max(cell_len(line) for line in picture.splitlines()) <= WIDTH:
+            break
+    return picture
+
+
+def _unrolled(spec: Spec, steps: list[int | None]) -> str:
     m = spec.module
-    steps = shown_steps(spec.input.seq_len)
     layers = shown_layers(m.num_layers)
     last = m.D * m.num_layers - 1
     label_w = len(f"l{m.num_layers - 1} ←") + 2
     edge_w = len(f"h0[{last}],c0[{last}] ─▶")
-    col_w = max(len(_step(spec, "output", spec.input.seq_len - 1)), 7) + 2
+    col_w = max(len(_step(spec, "output", spec.input.seq_len - 1)), 7) + 1
 
     def row(label: str, left: str, cells: list[str], right: str, fill: str = " ") -> str:
         body = ""
@@ -91,8 +112,16 @@ def _fill(text: str, width: int, fill: str) -> str:
 
 def cube(spec: Spec) -> str:
     """The input cut into time slices: one ``(N, H_in)`` matrix per step."""
+    length = spec.input.seq_len
+    for steps in step_choices(length):
+        picture = _cube(spec, steps)
+        if max(cell_len(line) for line in picture.splitlines()) <= WIDTH:
+            break
+    return picture
+
+
+def _cube(spec: Spec, steps: list[int | None]) -> str:
     m, n, length = spec.module, spec.input.batch, spec.input.seq_len
-    steps = shown_steps(length)
     width = max(len(_step(spec, "x", length - 1)), len(f"({n}, {m.input_size})")) + 2
     tops: list[str] = []
     mids: list[str] = []

@@ -100,6 +100,12 @@ def layer_outputs_t0(torch: Any, lstm: Any, spec: Spec, x: Any) -> list[Any]:
 
 
 def run_gates(spec: Spec) -> GatesRun:
+    """Run on one thread (see :func:`live.single_thread`)."""
+    with live.single_thread():
+        return _run_gates(spec)
+
+
+def _run_gates(spec: Spec) -> GatesRun:
     torch = live.torch_module()
     m = spec.module
     lstm = live.build(torch, m, spec.run.seed)

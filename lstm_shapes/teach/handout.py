@@ -66,6 +66,14 @@ def _title(t: Messages, key: str) -> str:
 def build(
     kind: str, spec: Spec, lang: str = "en", *, head: str = "both", out_features: int = 1
 ) -> Built:
+    """Run what page ``kind`` needs and lay it out in ``lang``."""
+    from lstm_shapes.teach.live import single_thread
+
+    with single_thread():
+        return _build(kind, spec, lang, head, out_features)
+
+
+def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Built:
     t = messages(lang)
     verdicts = (t("verdict.holds"), t("verdict.fails"))
     report = _report(spec)

@@ -61,6 +61,12 @@ def last_step_expr(spec: Spec) -> str:
 
 
 def run_heads(spec: Spec, head: str, out_features: int) -> HeadsRun:
+    """Run on one thread (see :func:`live.single_thread`)."""
+    with live.single_thread():
+        return _run_heads(spec, head, out_features)
+
+
+def _run_heads(spec: Spec, head: str, out_features: int) -> HeadsRun:
     torch = live.torch_module()
     m = spec.module
     lstm = live.build(torch, m, spec.run.seed)

@@ -49,6 +49,21 @@ def quiet() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread, then restore the caller's setting.
+
+    These modules are tiny: on a busy machine torch's thread pool makes them ~50x slower
+    than one thread does."""
+    torch = torch_module()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def build(torch: ModuleType, m: ModuleSpec, seed: int) -> Any:
     from lstm_shapes.probe import build_module
 

@@ -433,6 +433,12 @@ MYTHS: tuple[Callable[[_Lab], MythRun], ...] = (
 
 
 def run_myths(seed: int = 0) -> list[MythRun]:
+    """Run on one thread (see :func:`live.single_thread`)."""
+    with live.single_thread():
+        return _run_myths(seed)
+
+
+def _run_myths(seed: int = 0) -> list[MythRun]:
     lab = _Lab(seed)
     with lab.torch.no_grad(), live.quiet():
         return [myth(lab) for myth in MYTHS]

@@ -43,6 +43,7 @@ def diagram_section(t: Messages, report: Report) -> Section:
     spec, m = report.spec, report.spec.module
     shapes = {name: _shape(tensor.shape) for name, tensor in report.tensors.items()}
     bi = m.D == 2
+    picture = diagram.unrolled(spec)
     lead = [Para(t("diagram.lead"))]
     if bi:
         lead.append(Para(t("diagram.lead.bi")))
@@ -54,12 +55,12 @@ def diagram_section(t: Messages, report: Report) -> Section:
         t("diagram.cn", shape=shapes["cn"], hc=m.H_cell),
         t("diagram.h0", h0=shapes["h0"], c0=shapes["c0"]),
     ]
-    if spec.input.seq_len > diagram.MAX_STEPS + 1 or m.num_layers > diagram.MAX_LAYERS:
+    if "…" in picture or m.num_layers > diagram.MAX_LAYERS:
         legend.append(t("diagram.elided", steps=spec.input.seq_len, layers=m.num_layers))
     return section(
         t("diagram.title"),
         lead,
-        Pre(diagram.unrolled(spec), name="unrolled"),
+        Pre(picture, name="unrolled"),
         Bullets(tuple(legend)),
         anchor="diagram",
     )
