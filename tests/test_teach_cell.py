@@ -17,7 +17,7 @@ CONFIGS = [
     {"num_layers": 3},
     {"bidirectional": True},
     {"num_layers": 2, "bidirectional": True, "batch_first": True},
-    {"bias": False, "batch_first": True},
+    {"bias": False, "batch_first": True, "num_layers": 2, "bidirectional": True},
     {"num_layers": 2, "seq_len": 1, "batch": 1},
 ]
 
@@ -31,6 +31,7 @@ def test_loop_matches_lstm(options: dict[str, object]) -> None:
     assert [c.name for c in run.comparisons] == ["output", "hn", "cn"]
     assert len(run.first_step) == m.num_layers * m.D
     assert len(run.cells) == m.num_layers * m.D
+    assert max(len(line) for line in run.code.splitlines()) <= 88  # fits an A4 page
     first = run.first_step[0]
     assert first.x_t == f"({spec.input.batch}, 4)"
     assert first.h_out == f"({spec.input.batch}, 6)"

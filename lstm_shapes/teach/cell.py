@@ -84,7 +84,7 @@ def loop_code(spec: Spec) -> str:
     x_shape = (n, length, m.input_size) if m.batch_first else (length, n, m.input_size)
     x_symbols = "(N, L, H_in)" if m.batch_first else "(L, N, H_in)"
     to_time_major = "x.transpose(0, 1)" if m.batch_first else "x"
-    from_time_major = "top.transpose(0, 1)" if m.batch_first else "top"
+    from_time_major = "seq.transpose(0, 1)" if m.batch_first else "seq"
     bias = "" if m.bias else ", bias=False"
     keys = (
         '("weight_ih", "weight_hh", "bias_ih", "bias_hh")'
@@ -96,7 +96,8 @@ import torch
 from torch import nn
 
 torch.manual_seed({spec.run.seed})
-lstm = {m.constructor()}.eval()
+lstm = {_wrapped_constructor(spec)}
+lstm.eval()
 generator = torch.Generator().manual_seed({spec.run.seed})
 x = torch.randn({", ".join(map(str, x_shape))}, generator=generator)  # {x_symbols}
 D, H, num_layers = {m.D}, {m.hidden_size}, {m.num_layers}
@@ -120,7 +121,8 @@ with torch.no_grad():
         outs = []
         for d in range(D):
             h, c = torch.zeros(N, H), torch.zeros(N, H)  # what nn.LSTM uses by default
-            steps = range(L) if d == 0 else reversed(range(L))  # backward runs from t=L-1
+            # the backward direction walks from t=L-1 down to t=0
+            steps = range(L) if d == 0 else reversed(range(L))
             out_d = [None] * L
             for t in steps:
                 h_in, c_in = h, c
@@ -129,15 +131,25 @@ with torch.no_grad():
                 if t == 0:
                     first_step.append((layer, d, seq[t], h_in, c_in, h, c))
             outs.append(torch.stack(out_d))  # (L, N, H)
-            hs.append(h)  # the last step this direction ran: t=L-1 forward, t=0 backward
+            hs.append(h)  # after the last step: t=L-1 forward, t=0 backward
             cs.append(c)
         seq = torch.cat(outs, dim=2)  # (L, N, D*H): the next layer's input
-    top = seq
-    loop_output, loop_hn, loop_cn = {from_time_major}, torch.stack(hs), torch.stack(cs)
+    loop_output = {from_time_major}  # the top layer, back in the input's layout
+    loop_hn, loop_cn = torch.stack(hs), torch.stack(cs)
 
-for name, a, b in [("output", output, loop_output), ("hn", hn, loop_hn), ("cn", cn, loop_cn)]:
+checks = {{"output": (output, loop_output), "hn": (hn, loop_hn), "cn": (cn, loop_cn)}}
+for name, (a, b) in checks.items():
     print(name, tuple(a.shape), tuple(b.shape), (a - b).abs().max().item())
 """
+
+
+def _wrapped_constructor(spec: Spec) -> str:
+    """``nn.LSTM(...)``, one argument per line when it would not fit in 88 columns."""
+    call = spec.module.constructor()
+    if len(call) <= 72:  # after "lstm = "
+        return call
+    args = call[len("nn.LSTM(") : -1].split(", ")
+    return "nn.LSTM(\n" + "".join(f"    {a},\n" for a in args) + ")"
 
 
 def run_cell(spec: Spec) -> CellRun:
