@@ -55,7 +55,7 @@ def test_json(cli: Callable[..., Result]) -> None:
     data = json.loads(result.stdout)
     assert data["equal"] is True
     assert [c["name"] for c in data["comparisons"]] == ["output", "hn", "cn"]
-    assert data["comparisons"][1]["lstm_shape"] == "(2, 3, 20)"
+    assert data["comparisons"][1]["lstm_shape"] == [2, 3, 20]
 
 
 def test_golden(cli: Callable[..., Result], golden: Callable[[str, str], None]) -> None:

@@ -275,8 +275,11 @@ def handout_command(
     seed: o.Seed = "0",
     lang: Lang = "en",
 ) -> None:
-    """A complete printable handout: cube, symbols, shapes, picture, gates, parameters,
-    LSTMCell, heads, myths and code, in one file.
+    """A printable handout in one file: .md, .html (A4) or .svg, in English or Chinese.
+
+    It holds the data cube, the symbols, the arguments, the shapes with the batch_first x
+    bidirectional variants, the unrolled picture, the gates, the parameters, LSTMCell,
+    heads, the myths and the code to reproduce it.
 
     Example: lstm-shapes handout -i 10 -H 20 -l 2 --batch-first --bidirectional --out lstm.html
     """

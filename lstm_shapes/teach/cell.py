@@ -28,7 +28,11 @@ class FirstStep:
     c_out: str
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data: dict[str, Any] = {"layer": self.layer, "direction": self.direction}
+        data["cell"] = self.cell
+        for name in ("x_t", "h_in", "c_in", "h_out", "c_out"):
+            data[name] = live.shape_list(getattr(self, name))
+        return data
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,13 @@ class Comparison:
         return self.lstm_shape == self.loop_shape and self.max_abs_diff <= live.TOLERANCE
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "equal": self.equal}
+        return {
+            "name": self.name,
+            "lstm_shape": live.shape_list(self.lstm_shape),
+            "loop_shape": live.shape_list(self.loop_shape),
+            "max_abs_diff": self.max_abs_diff,
+            "equal": self.equal,
+        }
 
 
 @dataclass(frozen=True)

@@ -51,19 +51,20 @@ def unrolled(spec: Spec) -> str:
     """The network unrolled in time, top layer first, in at most :data:`WIDTH` columns
     when the sizes allow it (fewer time steps are drawn when the labels are wide)."""
     for steps in step_choices(spec.input.seq_len):
-        picture = _unrolled(spec, steps)
-        if max(cell_len(line) for line in picture.splitlines()) <= WIDTH:
-            break
+        for gap in (2, 1):
+            picture = _unrolled(spec, steps, gap)
+            if max(cell_len(line) for line in picture.splitlines()) <= WIDTH:
+                return picture
     return picture
 
 
-def _unrolled(spec: Spec, steps: list[int | None]) -> str:
+def _unrolled(spec: Spec, steps: list[int | None], gap: int) -> str:
     m = spec.module
     layers = shown_layers(m.num_layers)
     last = m.D * m.num_layers - 1
     label_w = len(f"l{m.num_layers - 1} ←") + 2
     edge_w = len(f"h0[{last}],c0[{last}] ─▶")
-    col_w = max(len(_step(spec, "output", spec.input.seq_len - 1)), 7) + 1
+    col_w = max(len(_step(spec, "output", spec.input.seq_len - 1)), 7) + gap
 
     def row(label: str, left: str, cells: list[str], right: str, fill: str = " ") -> str:
         body = ""

@@ -27,11 +27,11 @@ class Term:
     shape: str
     symbols: str
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "symbol": self.symbol,
             "source": self.source,
-            "shape": self.shape,
+            "shape": live.shape_list(self.shape),
             "symbols": self.symbols,
         }
 

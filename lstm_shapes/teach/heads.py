@@ -26,7 +26,10 @@ class HeadRun:
     code: str
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data: dict[str, Any] = dict(self.__dict__)
+        data["features_shape"] = live.shape_list(self.features_shape)
+        data["result_shape"] = live.shape_list(self.result_shape)
+        return data
 
 
 @dataclass(frozen=True)

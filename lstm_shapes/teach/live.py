@@ -29,6 +29,11 @@ def fmt_shape(shape: Any) -> str:
     return str(tuple(int(s) for s in shape))
 
 
+def shape_list(text: str) -> list[int]:
+    """``"(3, 7, 10)"`` -> ``[3, 7, 10]``: shapes are lists in JSON, as in ``explain``."""
+    return [int(part) for part in text.strip("()").split(",") if part.strip()]
+
+
 def fmt_diff(value: float) -> str:
     return "0" if value == 0 else f"{value:.2g}"
 

@@ -336,7 +336,7 @@ def myths_section(t: Messages, myths: Sequence[MythRun], torch_version: str) -> 
             str(k + 1),
             str(item["claim"]),
             t("verdict.holds" if item["holds"] else "verdict.fails"),
-            str(item["evidence"]),
+            f"{item['evidence']}\n`{item['setup']}`",
         )
         for k, item in enumerate(myth_texts(t, myths))
     )
