@@ -79,3 +79,14 @@ def test_cli(cli: Callable[..., Result], golden: Callable[[str, str], None]) -> 
     data = json.loads(cli(*args, "-f", "json").stdout)
     assert data["tensors"]["hn"] == [4, 3, 20]
     assert "hn[3],cn[3]" in data["unrolled"]
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_cube_names_dimensions_in_layout_order(batch_first: bool) -> None:
+    spec = make_spec(input_size=10, hidden_size=20, batch=3, seq_len=7, batch_first=batch_first)
+    picture = cube(spec)
+    first, second = ("N=3", "L=7") if batch_first else ("L=7", "N=3")
+    assert f"dim 0: {first}" in picture
+    assert f"dim 1: {second}" in picture
+    assert "dim 2: H_in=10" in picture
+    assert ("x[:, 6]" in picture) == batch_first

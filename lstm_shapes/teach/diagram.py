@@ -112,13 +112,53 @@ def _fill(text: str, width: int, fill: str) -> str:
 
 
 def cube(spec: Spec) -> str:
-    """The input cut into time slices: one ``(N, H_in)`` matrix per step."""
+    """The input as a box of its three dimensions, in their order for this layout, then
+    cut into time slices: one ``(N, H_in)`` matrix per step."""
     length = spec.input.seq_len
     for steps in step_choices(length):
-        picture = _cube(spec, steps)
-        if max(cell_len(line) for line in picture.splitlines()) <= WIDTH:
+        slices = _cube(spec, steps)
+        if max(cell_len(line) for line in slices.splitlines()) <= WIDTH:
             break
-    return picture
+    return box(spec) + "\n" + slices
+
+
+def box(spec: Spec) -> str:
+    """An oblique box: dim 0 drawn upright, dim 1 in depth, dim 2 across."""
+    m, n, length = spec.module, spec.input.batch, spec.input.seq_len
+    dims = [f"N={n}", f"L={length}"] if m.batch_first else [f"L={length}", f"N={n}"]
+    dims.append(f"H_in={m.input_size}")
+    upright, depth, across = (f"dim {k}: {d}" for k, d in enumerate(dims))
+    width, depth_rows = 22, 3  # front face width (inside), rows of depth
+    right = width + 1
+    grid = [[" "] * (right + depth_rows + 1) for _ in range(8)]
+
+    def put(row: int, col: int, text: str) -> None:
+        for k, ch in enumerate(text):
+            grid[row][col + k] = ch
+
+    put(0, depth_rows, "┌" + "─" * width + "┐")
+    for k in (1, 2):
+        put(k, depth_rows - k, "╱")
+        put(k, right + depth_rows - k, "╱")
+        put(k, right + depth_rows, "│")
+    put(3, 0, "┌" + "─" * width + "┐")
+    put(3, right + depth_rows, "│")
+    put(4, right + depth_rows, "┘")
+    for row in (4, 5, 6):
+        put(row, 0, "│")
+        put(row, right, "│")
+    put(5, right + 2, "╱")
+    put(6, right + 1, "╱")
+    put(7, 0, "└" + "─" * width + "┘")
+    lines = ["".join(row).rstrip() for row in grid]
+    margin = len(upright) + 1
+    out = []
+    for k, line in enumerate(lines):
+        label = upright if k == 5 else ""
+        extra = f"  ↗ {depth}" if k == 1 else ""
+        out.append((pad(label, margin) + line + extra).rstrip())
+    out.append(" " * margin + pad(across, width + 2, "c").rstrip())
+    return "\n".join(out) + "\n"
 
 
 def _cube(spec: Spec, steps: list[int | None]) -> str:

@@ -86,8 +86,9 @@ footer { margin-top: 8mm; color: var(--muted); font-size: 8.5pt; border-top: 1px
 
 
 def _inline(text: str) -> str:
-    """Escape, then show `code` spans as <code>."""
-    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
+    """Escape, then show `code` spans as <code> and line breaks as <br>."""
+    escaped = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html.escape(text, quote=False))
+    return escaped.replace("\n", "<br>")
 
 
 def page_html(page: Page, verdicts: tuple[str, str] = ("", "")) -> str:
