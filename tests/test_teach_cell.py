@@ -62,3 +62,17 @@ def test_golden(cli: Callable[..., Result], golden: Callable[[str, str], None]) 
     result = cli("cell", "-i", "10", "-H", "20", "-l", "2", "--batch-first", "--bidirectional")
     assert result.exit_code == 0, result.stderr
     golden("teach/cell.txt", stable(result.stdout))
+
+
+def test_disagreement_is_our_bug(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No tolerance can be met: the page says so and the exit code is 3, as for explain.
+    monkeypatch.setattr("lstm_shapes.teach.live.TOLERANCE", -1.0)
+    result = cli("cell", "-i", "4", "-H", "6")
+    assert result.exit_code == 3
+    assert "DIFFERS" in result.stdout
+    assert "The loop does NOT reproduce nn.LSTM: this is a bug in lstm-shapes." in result.stdout
+    result = cli("gates", "-i", "4", "-H", "6")
+    assert result.exit_code == 3
+    assert "does NOT match torch's" in result.stdout

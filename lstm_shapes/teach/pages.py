@@ -290,16 +290,15 @@ def heads_section(t: Messages, run: HeadsRun) -> Section:
         bwd = f"output[:, 0, {h}:]" if m.batch_first else f"output[0, :, {h}:]"
         wrong = f"output[:, -1, {h}:]" if m.batch_first else f"output[-1, :, {h}:]"
         notes.append(t("heads.summary.bi", fwd=fwd, bwd=bwd, diff=live.fmt_diff(run.summary_diff)))
-        notes.append(
-            t("heads.not_last", wrong=wrong, diff=live.fmt_diff(run.backward_last_step_diff or 0))
-        )
+        if spec.input.seq_len > 1:  # with one step, the last step is also t=0
+            diff = live.fmt_diff(run.backward_last_step_diff or 0)
+            notes.append(t("heads.not_last", wrong=wrong, diff=diff))
     if run.wrong_in_features_error:
         notes.append(
             t("heads.wrong", h=m.hidden_size, k=run.out_features, error=run.wrong_in_features_error)
         )
     else:
         notes.append(t("heads.coincide", h=m.hidden_size))
-    del spec
     return section(
         t("heads.title"),
         Para(t("heads.lead", d=m.D, h=m.H_out, dh=run.in_features)),
