@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from lstm_shapes._version import __version__
+from lstm_shapes.cli import teach
 from lstm_shapes.cli.explain import explain_command, variants_command
 from lstm_shapes.cli.inspect import inspect_command
 from lstm_shapes.cli.trace import trace_command
@@ -49,8 +50,6 @@ app.command("explain")(explain_command)
 app.command("variants")(variants_command)
 app.command("inspect")(inspect_command)
 app.command("trace")(trace_command)
-
-from lstm_shapes.cli import teach  # noqa: E402  (one line per teaching command below)
 
 app.command("diagram")(teach.diagram_command)
 app.command("gates")(teach.gates_command)
