@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import Result
-from teach_helpers import stable
 
 from lstm_shapes.spec import make_spec
 from lstm_shapes.teach.cell import run_cell
+
+from .conftest import Result
+from .teach_helpers import stable
 
 CONFIGS = [
     {},

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from conftest import ROOT, Result
 
 from lstm_shapes.spec import make_spec
 from lstm_shapes.teach.diagram import cube, unrolled
 from lstm_shapes.teach.doc import cell_len
+
+from .conftest import ROOT, Result
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Result
-from teach_helpers import stable
 
 from lstm_shapes.spec import make_spec
 from lstm_shapes.teach.gates import run_gates
 from lstm_shapes.teach.heads import run_heads
+
+from .conftest import Result
+from .teach_helpers import stable
 
 
 @pytest.mark.parametrize(

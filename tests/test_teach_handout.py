@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Result
-from teach_helpers import stable
+
+from .conftest import ROOT, Result
+from .teach_helpers import stable
 
 HANDOUTS = ROOT / "docs" / "handouts"
 EXAMPLE = ("-i", "10", "-H", "20", "-l", "2", "--batch-first", "--bidirectional", "-N", "3")

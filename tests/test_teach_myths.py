@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from conftest import Result
-from teach_helpers import stable
-
 from lstm_shapes.teach.catalogue import messages
 from lstm_shapes.teach.myths import run_myths
 from lstm_shapes.teach.pages import myth_texts
+
+from .conftest import Result
+from .teach_helpers import stable
 
 #: what torch says about each claim
 VERDICTS = {
