@@ -144,6 +144,8 @@ def _table_html(table: Table, verdicts: tuple[str, str]) -> str:
         cells = []
         for k, text in enumerate(row):
             classes = [align[k]]
+            if align[k] == "r":  # numbers: never broken across lines
+                classes.append("nw")
             if verdicts[0] and text == verdicts[0]:
                 classes.append("holds")
             elif verdicts[1] and text == verdicts[1]:
