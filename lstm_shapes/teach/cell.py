@@ -163,8 +163,8 @@ def _wrapped_constructor(spec: Spec) -> str:
 
 
 def run_cell(spec: Spec) -> CellRun:
-    """Run on one thread (see :func:`live.single_thread`)."""
-    with live.single_thread():
+    """One torch thread when the configuration is small (see :func:`live.single_thread`)."""
+    with live.single_thread(live.is_small(spec)):
         return _run_cell(spec)
 
 

@@ -86,22 +86,31 @@ def _key_layer(name: str) -> int:
 
 
 def layer_outputs_t0(torch: Any, lstm: Any, spec: Spec, x: Any) -> list[Any]:
-    """For every layer, its output (both directions) at t=0, from real runs of the
-    stack cut after that layer with the same weights."""
+    """For every layer, its output (both directions) at t=0, from real runs: each layer is
+    run as a one-layer ``nn.LSTM`` holding that layer's weights, on the layer below's
+    output (torch's own stack does exactly this, plus dropout in training mode)."""
     m = spec.module
     outputs = []
     state = lstm.state_dict()
+    layer_input = x
     for layer in range(m.num_layers):
-        cut = live.build(torch, replace(m, num_layers=layer + 1, dropout=0.0), spec.run.seed)
-        cut.load_state_dict({k: v for k, v in state.items() if _key_layer(k) <= layer})
-        out, _ = cut(x)
-        outputs.append(live.time_major(out, m.batch_first)[0])
+        one = replace(m, num_layers=1, dropout=0.0, input_size=layer_input.shape[-1])
+        single = live.build(torch, one, spec.run.seed)
+        single.load_state_dict(
+            {
+                name.replace(f"_l{layer}", "_l0"): value
+                for name, value in state.items()
+                if _key_layer(name) == layer
+            }
+        )
+        layer_input, _ = single(layer_input)
+        outputs.append(live.time_major(layer_input, m.batch_first)[0])
     return outputs
 
 
 def run_gates(spec: Spec) -> GatesRun:
-    """Run on one thread (see :func:`live.single_thread`)."""
-    with live.single_thread():
+    """One torch thread when the configuration is small (see :func:`live.single_thread`)."""
+    with live.single_thread(live.is_small(spec)):
         return _run_gates(spec)
 
 

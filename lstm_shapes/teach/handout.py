@@ -67,9 +67,9 @@ def build(
     kind: str, spec: Spec, lang: str = "en", *, head: str = "both", out_features: int = 1
 ) -> Built:
     """Run what page ``kind`` needs and lay it out in ``lang``."""
-    from lstm_shapes.teach.live import single_thread
+    from lstm_shapes.teach.live import is_small, single_thread
 
-    with single_thread():
+    with single_thread(is_small(spec)):
         return _build(kind, spec, lang, head, out_features)
 
 

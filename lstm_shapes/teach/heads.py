@@ -64,8 +64,8 @@ def last_step_expr(spec: Spec) -> str:
 
 
 def run_heads(spec: Spec, head: str, out_features: int) -> HeadsRun:
-    """Run on one thread (see :func:`live.single_thread`)."""
-    with live.single_thread():
+    """One torch thread when the configuration is small (see :func:`live.single_thread`)."""
+    with live.single_thread(live.is_small(spec)):
         return _run_heads(spec, head, out_features)
 
 

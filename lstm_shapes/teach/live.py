@@ -54,12 +54,25 @@ def quiet() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
+#: multiply-adds of one LSTM step below which one thread is faster than torch's pool
+SMALL_STEP = 2_000_000
+
+
+def is_small(spec: Spec) -> bool:
+    m = spec.module
+    width = max(m.input_size, m.D * m.H_out) + m.H_out
+    return spec.input.batch * 4 * m.H_cell * width <= SMALL_STEP
+
+
 @contextmanager
-def single_thread() -> Iterator[None]:
+def single_thread(enabled: bool = True) -> Iterator[None]:
     """Run torch on one thread, then restore the caller's setting.
 
-    These modules are tiny: on a busy machine torch's thread pool makes them ~50x slower
-    than one thread does."""
+    Teaching examples are tiny: on a busy machine torch's thread pool makes them ~50x
+    slower than one thread does. Large configurations keep the pool (``enabled=False``)."""
+    if not enabled:
+        yield
+        return
     torch = torch_module()
     before = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -433,7 +433,7 @@ MYTHS: tuple[Callable[[_Lab], MythRun], ...] = (
 
 
 def run_myths(seed: int = 0) -> list[MythRun]:
-    """Run on one thread (see :func:`live.single_thread`)."""
+    """One torch thread when the configuration is small (see :func:`live.single_thread`)."""
     with live.single_thread():
         return _run_myths(seed)
 
