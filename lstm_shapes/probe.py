@@ -231,9 +231,10 @@ def _checks(spec: Spec, output: Any, hn: Any, output_zeros: Any) -> list[Check]:
         hn_expr, wrong = "hn[-1]", theory.step_expr(spec, -1, "backward")
         diff = _max_abs_diff(eval(hn_expr, {}, scope), eval(wrong, {}, scope))
         first = theory.step_expr(spec, 0, "backward")
-        # Only a demonstration when the two steps differ: nn.RNN with relu can output
-        # zeros at both (seen with hidden_size=1), which would make a true fact look false.
-        if _max_abs_diff(eval(first, {}, scope), eval(wrong, {}, scope)) > tol:
+        # Only a demonstration when the two steps clearly differ: nn.RNN with relu can output
+        # zeros at both (seen with hidden_size=1), and in bfloat16 two steps can differ by
+        # less than the tolerance; either would make a true fact look false.
+        if _max_abs_diff(eval(first, {}, scope), eval(wrong, {}, scope)) > 10 * tol:
             checks.append(
                 Check(
                     "hn-backward-not-last-step",

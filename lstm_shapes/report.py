@@ -28,8 +28,16 @@ class TensorReport:
     def symbols(self) -> str:
         return "(" + ", ".join(d.symbol for d in self.dims) + ")"
 
+    @property
+    def description(self) -> str:
+        return theory.DESCRIPTIONS[self.name]
+
     def as_dict(self) -> dict[str, Any]:
-        return {"shape": list(self.shape), "dims": [d.as_dict() for d in self.dims]}
+        return {
+            "shape": list(self.shape),
+            "dims": [d.as_dict() for d in self.dims],
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)
@@ -147,9 +155,11 @@ def notes_for(spec: Spec, torch_warnings: list[str]) -> list[str]:
             "layer*2+1 the backward one."
         )
     if m.num_layers > 1:
+        top = "hn[-1]" if m.D == 1 else "hn[-2:]"
         notes.append(
-            f"output holds only the top layer (every step); hn holds every layer "
-            f"(last step): hn[:{m.D * (m.num_layers - 1)}] are the lower layers."
+            f"output holds only the top layer (at every step); hn holds every layer (at the "
+            f"last step): {top} is the top layer, hn[:-{m.D}] the {m.num_layers - 1} "
+            f"layer{'s' if m.num_layers > 2 else ''} below it."
         )
     lengths = spec.input.lengths
     if lengths is not None:

@@ -7,6 +7,7 @@ message that names the option, the value and what is allowed. No torch import.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,10 +39,9 @@ def parse_size(option: str, value: object, minimum: int = 1) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip()
-        try:
-            number = int(text, 10)
-        except ValueError:
-            raise SpecError(f"{allowed} (got {_show(value)})") from None
+        if not re.fullmatch(r"[+-]?[0-9]+", text):  # int() would also take "5_0" and " 5"
+            raise SpecError(f"{allowed} (got {_show(value)})")
+        number = int(text, 10)
     else:
         raise SpecError(f"{allowed} (got {_show(value)})")
     if not minimum <= number <= MAX_SIZE:
@@ -162,7 +162,7 @@ class ModuleSpec:
         return f"nn.{self.class_name}({', '.join(args)})"
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract's ``lstm`` object (``kind`` is added for GRU/RNN only)."""
+        """The JSON contract's ``lstm`` object, plus ``kind`` (and ``nonlinearity`` for RNN)."""
         data: dict[str, Any] = {
             "input_size": self.input_size,
             "hidden_size": self.hidden_size,
@@ -173,10 +173,9 @@ class ModuleSpec:
             "bidirectional": self.bidirectional,
             "proj_size": self.proj_size,
         }
-        if self.kind != "lstm":
-            data["kind"] = self.kind
-            if self.kind == "rnn":
-                data["nonlinearity"] = self.nonlinearity
+        data["kind"] = self.kind
+        if self.kind == "rnn":
+            data["nonlinearity"] = self.nonlinearity
         return data
 
 
@@ -294,6 +293,11 @@ def make_spec(
                 f"(got {','.join(map(str, lengths_))})"
             )
     else:
+        if unbatched and batch is not None:
+            raise SpecError(
+                f"--batch cannot be used with --unbatched: an unbatched input is one "
+                f"sequence (L, H_in) with no N (got --batch {batch})"
+            )
         batch_ = parse_size("--batch", batch) if batch is not None else DEFAULT_BATCH
         seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else DEFAULT_SEQ_LEN
 

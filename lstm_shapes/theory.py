@@ -88,6 +88,20 @@ DOCS_NAMES = {
 PACKED_NAMES = ("packed_input_data", "packed_input_batch_sizes", "packed_output_data")
 
 
+DESCRIPTIONS = {
+    "input": "the input sequences",
+    "h0": "initial hidden state of every layer and direction (zeros when omitted)",
+    "c0": "initial cell state of every layer and direction (zeros when omitted)",
+    "output": "the top layer's hidden state at every time step (both directions side by side)",
+    "hn": "hidden state after the last step, for every layer and direction",
+    "cn": "cell state after the last step, for every layer and direction",
+    "packed_input_data": "pack_padded_sequence(x, lengths, enforce_sorted=False).data: "
+    "the real steps only",
+    "packed_input_batch_sizes": "packed.batch_sizes: sequences still running at each step",
+    "packed_output_data": "the packed output's .data, one row per real step",
+}
+
+
 def tensor_names(module: ModuleSpec) -> tuple[str, ...]:
     return TENSOR_NAMES if module.has_cell else ("input", "h0", "output", "hn")
 
@@ -216,10 +230,9 @@ def layer_input_size(m: ModuleSpec, layer: int) -> int:
 
 def parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
     """Exactly what ``named_parameters()`` yields, in the same order."""
-    symbols = GATE_SYMBOLS[m.kind]
     width = "H_cell" if m.kind == "lstm" else "hidden_size"
     if m.gates > 1:
-        block = f"{m.gates}*{width} = {m.gates}*{m.hidden_size} ({', '.join(symbols)})"
+        block = f"{m.gates}*{width} = {m.gates}*{m.hidden_size}"
     else:
         block = f"{width} = {m.hidden_size}"
     rows = m.gates * m.hidden_size

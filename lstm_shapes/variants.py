@@ -14,8 +14,16 @@ COMBINATIONS = ((False, False), (True, False), (False, True), (True, True))
 def rules(spec: Spec) -> tuple[str, ...]:
     """What each switch does, one line each, in this module's tensor names."""
     state = "h0/c0/hn/cn" if spec.module.has_cell else "h0/hn"
+    if spec.input.unbatched:
+        batch_first = (
+            "batch_first has no effect on an unbatched input (L, H_in): there is no N to move."
+        )
+    else:
+        batch_first = (
+            f"batch_first=True swaps N and L in input and output only; {state} never move."
+        )
     return (
-        f"batch_first=True swaps N and L in input and output only; {state} never move.",
+        batch_first,
         "bidirectional=True doubles output's last dimension (D*H_out) and the first "
         f"dimension of {state} (D*num_layers).",
         "Neither changes a parameter's shape, except that bidirectional adds the _reverse "

@@ -65,6 +65,7 @@ def test_the_readme_example() -> None:
         "dropout": 0.0,
         "bidirectional": True,
         "proj_size": 0,
+        "kind": "lstm",
     }
     assert data["input"] == {"batch": 3, "seq_len": 7, "unbatched": False, "lengths": None}
     run = data["run"]

@@ -245,3 +245,49 @@ def test_unexpected_exception_is_reported_as_our_bug(
     monkeypatch.setenv("LSTM_SHAPES_TRACEBACK", "1")
     with pytest.raises(ZeroDivisionError):
         cli(*BASE)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--unbatched", "-N", "4"],
+            "--batch cannot be used with --unbatched: an unbatched input is one sequence "
+            "(L, H_in) with no N (got --batch 4)",
+        ),
+        (["-i", "5_0"], "--input-size must be a whole number from 1 to 2147483647 (got '5_0')"),
+        (["-i", "1e3"], "--input-size must be a whole number from 1 to 2147483647 (got '1e3')"),
+    ],
+)
+def test_more_bad_input(cli: Callable[..., Result], args: list[str], message: str) -> None:
+    assert_one_line_error(
+        cli("explain", "-H", "20", *(["-i", "10"] if "-i" not in args else []), *args), message
+    )
+
+
+@pytest.mark.parametrize("columns", ["", "abc", "0", "-5", "10"])
+def test_odd_columns_values_fall_back_to_100(
+    cli: Callable[..., Result], columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    result = cli("explain", "-i", "3", "-H", "4")
+    assert result.exit_code == 0
+    assert "D*num_layers" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+
+
+def test_a_check_that_does_not_hold_exits_1(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lstm_shapes import probe
+
+    real = probe._checks
+
+    def failing(*args: Any) -> list[probe.Check]:
+        return [*real(*args), probe.Check("made-up", "a statement that fails", False, 1.0)]
+
+    monkeypatch.setattr(probe, "_checks", failing)
+    result = cli("explain", "-i", "3", "-H", "4")
+    assert result.exit_code == 1
+    assert "✗   a statement that fails" in result.stdout
+    assert cli("variants", "-i", "3", "-H", "4", "-f", "json").exit_code == 1

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from lstm_shapes._version import __version__
+from lstm_shapes.cli import teach
 from lstm_shapes.cli.check import check_command
 from lstm_shapes.cli.explain import explain_command, variants_command
 from lstm_shapes.cli.inspect import inspect_command
@@ -51,3 +52,10 @@ app.command("variants")(variants_command)
 app.command("check")(check_command)
 app.command("inspect")(inspect_command)
 app.command("trace")(trace_command)
+
+app.command("diagram")(teach.diagram_command)
+app.command("gates")(teach.gates_command)
+app.command("cell")(teach.cell_command)
+app.command("heads")(teach.heads_command)
+app.command("myths")(teach.myths_command)
+app.command("handout")(teach.handout_command)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import typer
+
 from lstm_shapes.cli import options as o
-from lstm_shapes.cli.errors import user_errors
+from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.spec import parse_choice
 
@@ -70,6 +72,8 @@ def explain_command(
         from lstm_shapes.render.table import explain_renderable
 
         print_renderable(explain_renderable(report))
+    if not report.ok:  # a verified statement did not hold: the report says which
+        raise typer.Exit(EXIT_FAILED)
 
 
 def variants_command(
@@ -126,3 +130,5 @@ def variants_command(
         from lstm_shapes.render.table import variants_renderable
 
         print_renderable(variants_renderable(reports))
+    if not all(report.ok for report in reports):
+        raise typer.Exit(EXIT_FAILED)

@@ -174,20 +174,20 @@ Device = Annotated[
     str,
     typer.Option(
         "--device",
-        metavar="auto|cpu|cuda|cuda:K|mps",
+        metavar="DEVICE",
         rich_help_panel=RUN,
         autocompletion=_complete(("auto", "cpu", "cuda", "mps")),
-        help="Where to run: auto is CUDA when available, else CPU.",
+        help="auto, cpu, cuda, cuda:K or mps; auto is CUDA when available, else CPU.",
     ),
 ]
 Dtype = Annotated[
     str,
     typer.Option(
         "--dtype",
-        metavar="|".join(DTYPES),
+        metavar="DTYPE",
         rich_help_panel=RUN,
         autocompletion=_complete(DTYPES),
-        help="Floating-point type of the module and input.",
+        help="Floating-point type of the module and input: float32, float64, float16 or bfloat16.",
     ),
 ]
 Seed = Annotated[

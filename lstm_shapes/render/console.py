@@ -11,6 +11,19 @@ from rich.console import Console
 DEFAULT_WIDTH = 100
 
 
+MIN_WIDTH = 40
+
+
+def columns_from_env() -> int:
+    """``COLUMNS`` when it is a sensible width, else 100 (empty, text, 0 or tiny values
+    must not crash or swallow the output)."""
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return DEFAULT_WIDTH
+    return width if width >= MIN_WIDTH else DEFAULT_WIDTH
+
+
 def make_console(
     file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None
 ) -> Console:
@@ -22,7 +35,7 @@ def make_console(
         if is_tty:
             width = min(os.get_terminal_size(stream.fileno()).columns, 120)
         else:
-            width = int(os.environ.get("COLUMNS", DEFAULT_WIDTH))
+            width = columns_from_env()
     if color is None:
         color = is_tty and "NO_COLOR" not in os.environ
     return Console(

@@ -17,6 +17,14 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("*", "\\*")
 
 
+def _statement(statement: str) -> str:
+    """A check's statement: its expression (``hn[-1] == output[-1]``) as code, prose as text."""
+    head, colon, rest = statement.partition(": ")
+    if colon and ("==" in head or "!=" in head):
+        return f"`{head}`: {_escape(rest)}"
+    return _escape(statement)
+
+
 def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -50,8 +58,16 @@ def explain_markdown(report: Report) -> str:
             f"{d.symbol}={d.arithmetic if d.arithmetic else d.size}" for d in tensor.dims
         )
         meanings = "; ".join(f"{d.symbol}: {d.meaning}" for d in tensor.dims)
-        rows.append([label, f"`{_shape(tensor.shape)}`", _escape(dims), _escape(meanings)])
-    lines += _table(["tensor", "shape", "dimensions", "meaning"], rows)
+        rows.append(
+            [
+                label,
+                f"`{_shape(tensor.shape)}`",
+                _escape(tensor.description),
+                _escape(dims),
+                _escape(meanings),
+            ]
+        )
+    lines += _table(["tensor", "shape", "what it holds", "dimensions", "meaning"], rows)
     lines += ["", "### Parameters", ""]
     rows = [
         [
@@ -73,10 +89,7 @@ def explain_markdown(report: Report) -> str:
     rows = [
         [
             "✓" if c.holds else "✗",
-            _escape(
-                f"`{c.statement.split(': ', 1)[0]}`"
-                + (": " + c.statement.split(": ", 1)[1] if ": " in c.statement else "")
-            ),
+            _statement(c.statement),
             "" if c.max_abs_diff is None else f"{c.max_abs_diff:.3g}",
         ]
         for c in report.checks
@@ -104,10 +117,11 @@ def variants_markdown(reports: Sequence[Report]) -> str:
             cells.append(f"`{_shape(tensor.shape)}` " + ", ".join(parts))
         rows.append(cells)
     m = baseline.spec.module
+    sizes = " ".join(p for p in baseline.spec.sizes_line().split() if not p.startswith("D="))
     lines = [
         f"## `{m.class_name}` shapes by `batch_first` x `bidirectional`",
         "",
-        f"Sizes: `{baseline.spec.sizes_line()}` (D is 1 or 2 by column); each variant ran on "
+        f"Sizes: `{sizes}` (D is 1 or 2 by column); each variant ran on "
         f"torch {baseline.run.torch_version}. **Bold**: differs from the first column.",
         "",
         *_table(header, rows),

@@ -48,30 +48,30 @@ def code_block(report: Report) -> RenderableType:
 
 
 def tensor_table(report: Report) -> Table:
+    """One block per tensor: its name and what it holds, then its shape and one row per
+    dimension."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    labels = [n if t.docs_name == n else f"{n} ({t.docs_name})" for n, t in report.tensors.items()]
-    widest = max(len(label) if len(label) <= 16 else len(label.split(" ")[0]) for label in labels)
-    table.add_column("tensor", style="bold", min_width=widest)
-    table.add_column("shape", no_wrap=True)
-    table.add_column("dim", justify="right", style="dim")
+    table.add_column("tensor / shape", no_wrap=True)
+    table.add_column("dim", justify="right", style="dim", no_wrap=True)
     table.add_column("symbol", style="magenta", no_wrap=True)
     table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("meaning")
+    table.add_column("meaning", overflow="fold")
     names = list(report.tensors)
     for index, (name, tensor) in enumerate(report.tensors.items()):
         label = name if tensor.docs_name == name else f"{name} ({tensor.docs_name})"
-        if len(label) > 16:  # the packed stages: keep the name whole, the docs name below
-            label = f"{name}\n({tensor.docs_name})"
+        if len(label) > 20:  # the packed stages: their description names the torch call
+            label = name
+        description = Text(tensor.description, style="italic")
+        table.add_row(Text(label, style="bold"), "", "", "", description)
         for k, dim in enumerate(tensor.dims):
-            size = dim.arithmetic if dim.arithmetic else str(dim.size)
+            last = k == len(tensor.dims) - 1
             table.add_row(
-                label if k == 0 else "",
                 shape_text(tensor.shape) if k == 0 else "",
                 str(k),
                 dim.symbol,
-                size,
+                dim.arithmetic if dim.arithmetic else str(dim.size),
                 dim.meaning,
-                end_section=k == len(tensor.dims) - 1 and index < len(names) - 1,
+                end_section=last and index < len(names) - 1,
             )
     return table
 
@@ -84,8 +84,8 @@ def parameter_table(report: Report) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("parameter", style="bold", no_wrap=True)
     table.add_column("shape", no_wrap=True)
-    table.add_column("rows")
-    table.add_column("columns")
+    table.add_column("rows", overflow="fold")
+    table.add_column("columns", overflow="fold")
     table.add_column("count", justify="right", no_wrap=True)
     for param in report.parameters:
         table.add_row(
@@ -128,7 +128,7 @@ def diff_text(check: Check) -> str:
 def checks_table(checks: Sequence[Check]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("", no_wrap=True)
-    table.add_column("verified on this run")
+    table.add_column("verified on this run", overflow="fold")
     table.add_column("max |diff|", justify="right", no_wrap=True)
     for check in checks:
         # Text, not markup: statements index tensors, e.g. hn[-2][b]
@@ -178,7 +178,9 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
     table.add_column("tensor", style="bold", no_wrap=True)
     for report in reports:
         m = report.spec.module
-        table.add_column(f"batch_first={m.batch_first}\nbidirectional={m.bidirectional}")
+        table.add_column(
+            f"batch_first={m.batch_first}\nbidirectional={m.bidirectional}", overflow="fold"
+        )
     for name in baseline.tensors:
         cells: list[RenderableType] = [name]
         for report in reports:
@@ -187,12 +189,16 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
             cell = Text("(")
             for k, (dim, differs) in enumerate(zip(tensor.dims, changed, strict=True)):
                 cell.append(", " if k else "")
-                cell.append(str(dim.size), style="bold yellow" if differs else "")
+                cell.append(
+                    f"[{dim.size}]" if differs else str(dim.size),
+                    style="bold yellow" if differs else "",
+                )
             cell.append(")\n(", style="")
             for k, (dim, differs) in enumerate(zip(tensor.dims, changed, strict=True)):
                 cell.append(", " if k else "")
                 cell.append(
-                    dim.symbol + ("*" if differs else ""), style="bold yellow" if differs else "dim"
+                    f"[{dim.symbol}]" if differs else dim.symbol,
+                    style="bold yellow" if differs else "dim",
                 )
             cell.append(")")
             cells.append(cell)
@@ -211,7 +217,8 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
         Text(""),
         table,
         Text(
-            "* differs from the first column (batch_first=False, bidirectional=False)", style="dim"
+            "[ ] differs from the first column (batch_first=False, bidirectional=False)",
+            style="dim",
         ),
         Text(""),
         rule_lines,

@@ -1,0 +1,1 @@
+"""Teaching pages: the unrolled picture, the gates, LSTMCell, heads, myths, handouts."""
