@@ -10,6 +10,7 @@ forward pass will take the shapes at all; the check compares it with the real ru
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass, field, replace
 
@@ -569,6 +570,24 @@ def diagnose(m: ModuleSpec, given: Given, module_dtype: str = "float32") -> Diag
     return _Diagnoser(m, given, module_dtype).run()
 
 
+_TUPLE = re.compile(r"\([^()]*\)")
+_KEEP = "\x1f\x1e"  # ", " inside a tuple while wrapping: same width, not whitespace
+
+
+def _wrap(text: str) -> list[str]:
+    """Prose at 100 columns, never breaking inside a shape like ``(D*num_layers, N, H_out)``."""
+    kept = _TUPLE.sub(lambda match: match.group(0).replace(", ", _KEEP), text)
+    lines = textwrap.wrap(
+        kept,
+        width=100,
+        initial_indent="    ",
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return [line.replace(_KEEP, ", ") for line in lines]
+
+
 def diagnosis_text(diagnosis: Diagnosis, torch_error: str | None) -> str:
     """The message the CLI prints and ``assert_lstm_shapes`` raises."""
     lines = []
@@ -581,14 +600,7 @@ def diagnosis_text(diagnosis: Diagnosis, torch_error: str | None) -> str:
         # the explanation wraps at 100 columns; the one-line summary, torch's message and
         # the code never do
         lines.append(f"  - {problem.what}")
-        lines += textwrap.wrap(
-            problem.why,
-            width=100,
-            initial_indent="    ",
-            subsequent_indent="    ",
-            break_on_hyphens=False,
-            break_long_words=False,
-        )
+        lines += _wrap(problem.why)
     lines += ["", "Sizes:", f"  {diagnosis.sizes_line()}"]
     fixes = [line for problem in diagnosis.problems for line in problem.fix]
     if fixes:
