@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_subprocess
+from .conftest import run_subprocess
 
 DATA = Path(__file__).parent / "data"
 SHAPES = DATA / "shapes.toml"

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from lstm_shapes import assert_lstm_shapes, check, make_spec
-from tests.conftest import ROOT
+
+from .conftest import ROOT
 
 DOC = ROOT / "docs" / "ci.md"
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```\w+\n(.*?)```", re.S)

@@ -17,7 +17,8 @@ from torch import nn
 from lstm_shapes import SpecError, load_target, trace
 from lstm_shapes.diagnose import LayerContext, diagnose
 from lstm_shapes.spec import ModuleSpec
-from tests.conftest import ROOT
+
+from .conftest import ROOT
 
 TAGGER = "docs/examples/tagger.py"
 
