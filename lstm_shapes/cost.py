@@ -34,6 +34,8 @@ FUSED_FLOPS_PER_SECOND = 40e9
 FUSED_SECONDS_PER_STEP = 5e-6
 STEPWISE_FLOPS_PER_SECOND = 4e9
 STEPWISE_SECONDS_PER_STEP = 40e-6
+#: Building the module: allocating and initializing each layer and direction's weights.
+SECONDS_PER_LAYER_BUILT = 400e-6
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,12 @@ class CostEstimate:
         else:
             rate, per_step = STEPWISE_FLOPS_PER_SECOND, STEPWISE_SECONDS_PER_STEP
         return self.forward / rate + self.steps * per_step
+
+    def build_seconds(self) -> float:
+        """Creating and initializing the module: per layer and direction, plus the
+        random initialization of every parameter (about 15 ns each)."""
+        m = self.spec.module
+        return m.num_layers * m.D * SECONDS_PER_LAYER_BUILT + self.parameter_count * 15e-9
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,9 @@ from lstm_shapes import theory
 from lstm_shapes.probe import build_module, import_torch, resolve_device
 from lstm_shapes.spec import Spec
 
-CPU_PEAK_METHOD = "rise of the process's peak RSS (VmHWM, reset via /proc/self/clear_refs)"
+CPU_PEAK_METHOD = (
+    "rise of the process's peak RSS (malloc_trim, then VmHWM reset via /proc/self/clear_refs)"
+)
 CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
 
 
@@ -50,7 +52,23 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
+def _release_free_heap() -> None:
+    """Give freed heap pages back to the OS (glibc ``malloc_trim``), so that memory reused
+    from earlier frees shows up in the RSS again instead of hiding from the measurement."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):
+        return
+
+
 def _reset_peak_rss() -> bool:
+    _release_free_heap()
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:

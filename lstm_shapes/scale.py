@@ -246,6 +246,16 @@ def cost_lines(cost: CostReport) -> list[tuple[str, str]]:
     return rows
 
 
+PER_LAYER_HEADER = (
+    "layer",
+    "direction",
+    "input proj",
+    "recurrent proj",
+    "proj_size proj",
+    "element-wise",
+)
+
+
 def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]]:
     """``(layer, direction, input proj, recurrent proj, projection, element-wise)``."""
     return [

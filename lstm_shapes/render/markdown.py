@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lstm_shapes.render.cost_markdown import reduced_markdown
 from lstm_shapes.report import Report
 from lstm_shapes.variants import RULES, changed_dims, variant_label
 
@@ -35,6 +36,7 @@ def explain_markdown(report: Report) -> str:
         f"Ran on torch {run.torch_version}, device `{run.device}`, dtype `{run.dtype}`, "
         f"seed {run.seed}, eval mode. Sizes: `{report.spec.sizes_line()}`.",
         "",
+        *reduced_markdown(report),
         "```python",
         *report.code,
         "```",

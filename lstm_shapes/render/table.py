@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.probe import Check
+from lstm_shapes.render.cost_table import reduced_text
 from lstm_shapes.report import Report
 from lstm_shapes.theory import ParamShape
 
@@ -145,6 +146,7 @@ def explain_renderable(report: Report) -> RenderableType:
     parts: list[RenderableType] = [
         Text(report.spec.module.constructor(), style="bold"),
         run_line(report),
+        *reduced_text(report),
         sizes_line(report),
         Text(""),
         heading("PyTorch code"),
