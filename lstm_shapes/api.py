@@ -42,7 +42,7 @@ def explain(
 
     from lstm_shapes import budget as budgets
     from lstm_shapes import cost as costs
-    from lstm_shapes.measure import device_free_memory
+    from lstm_shapes.measure import device_free_memory, native_cpu_kernels
     from lstm_shapes.probe import observe
     from lstm_shapes.report import build_report
     from lstm_shapes.scale import CostReport, reduced_report, reduced_spec
@@ -61,10 +61,11 @@ def explain(
         else budgets.default_budget(free, where)
     )
     decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
-    if decision.mode == "full":
-        report = build_report(spec, observe(spec))
-    else:
-        report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
+    with native_cpu_kernels():
+        if decision.mode == "full":
+            report = build_report(spec, observe(spec))
+        else:
+            report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
     if not (cost or time):
         return report
     measurement, not_measured = None, None

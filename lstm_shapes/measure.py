@@ -13,7 +13,8 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,26 @@ CPU_PEAK_METHOD = (
     "rise of the process's peak RSS (malloc_trim, then VmHWM reset via /proc/self/clear_refs)"
 )
 CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
+
+
+@contextmanager
+def native_cpu_kernels() -> Iterator[None]:
+    """Run the shape probe on torch's native CPU kernels instead of oneDNN's: the first
+    oneDNN LSTM call JIT-compiles its kernels (about a second on a small CPU), and the
+    shapes and identities the probe checks are the same on both. ``--cost``/``--time``
+    measure the default path."""
+    torch = import_torch()
+    mkldnn = torch.backends.mkldnn
+    before = mkldnn.enabled
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that its TF32 setting is deprecated
+        mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mkldnn.enabled = before
 
 
 def device_free_memory(spec: Spec) -> tuple[int | None, str]:
