@@ -10,6 +10,7 @@ No torch import here.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,29 @@ def reduced_line(report: Report) -> str | None:
     return (
         f"REDUCED RUN: {run.reason}. Shapes are theory at full size, verified by torch at "
         f"{run.reduced_sizes}. --full forces a full run."
+    )
+
+
+def variants_reduced_line(reports: Sequence[Report]) -> str | None:
+    """One line for ``variants`` when any of its runs was reduced."""
+    reduced = [r for r in reports if r.run.mode == "reduced"]
+    if not reduced:
+        return None
+    which = (
+        "all 4 variants"
+        if len(reduced) == len(reports)
+        else (
+            "; ".join(
+                f"batch_first={r.spec.module.batch_first}, "
+                f"bidirectional={r.spec.module.bidirectional}"
+                for r in reduced
+            )
+        )
+    )
+    return (
+        f"REDUCED RUN for {which}; for the first, {reduced[0].run.reason}. "
+        f"Shapes are theory at full size, verified by torch at {reduced[0].run.reduced_sizes} "
+        "(D by column). --full forces full runs."
     )
 
 

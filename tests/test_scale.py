@@ -236,3 +236,49 @@ def test_time_and_backward_imply_cost_and_say_why_nothing_was_measured(
         "measured nothing: the full-size run is over budget (reduced run); --full measures it"
         in " ".join(result.stdout.split())
     )
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console script's path (``python -m lstm_shapes``), which leaves through
+    ``os._exit`` once torch is imported."""
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_shapes", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "NO_COLOR": "1", "COLUMNS": "100"},
+        timeout=120,
+    )
+
+
+def test_the_quick_exit_keeps_output_and_exit_code() -> None:
+    done = _run_cli(*REDUCED_ARGS, "--max-memory", "1KiB", "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["run"]["mode"] == "reduced"  # all of it was flushed
+    table = _run_cli(*REDUCED_ARGS)
+    assert table.returncode == 0
+    assert table.stdout.rstrip().endswith("lower layers.")
+
+
+def test_importing_the_cli_imports_neither_torch_nor_the_report() -> None:
+    code = (
+        "import sys, lstm_shapes.cli; "
+        "print(sorted(m for m in ('torch', 'rich', 'lstm_shapes.report', 'lstm_shapes.probe') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout == "[]\n", done.stderr
+
+
+def test_variants_say_when_they_were_reduced() -> None:
+    from lstm_shapes.scale import variants_reduced_line
+    from lstm_shapes.variants import variant_specs
+
+    reports = [
+        explain(s, max_memory=1) for s in variant_specs(make_spec(input_size=4, hidden_size=6))
+    ]
+    line = variants_reduced_line(reports)
+    assert line is not None and line.startswith("REDUCED RUN for all 4 variants; for the first, ")
+    assert variants_reduced_line([explain(input_size=4, hidden_size=6)]) is None

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lstm_shapes.report import Report
-from lstm_shapes.scale import PER_LAYER_HEADER, cost_lines, per_layer_rows, reduced_line
+from lstm_shapes.scale import (
+    PER_LAYER_HEADER,
+    cost_lines,
+    per_layer_rows,
+    reduced_line,
+    variants_reduced_line,
+)
 
 
 def _escape(text: str) -> str:
@@ -13,6 +21,11 @@ def _escape(text: str) -> str:
 def reduced_markdown(report: Report) -> list[str]:
     """A quoted line under the run line when the full size was not run."""
     line = reduced_line(report)
+    return [] if line is None else [f"> **{line}**", ""]
+
+
+def variants_reduced_markdown(reports: Sequence[Report]) -> list[str]:
+    line = variants_reduced_line(reports)
     return [] if line is None else [f"> **{line}**", ""]
 
 

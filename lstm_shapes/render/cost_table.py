@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.report import Report
-from lstm_shapes.scale import PER_LAYER_HEADER, cost_lines, per_layer_rows, reduced_line
+from lstm_shapes.scale import (
+    PER_LAYER_HEADER,
+    cost_lines,
+    per_layer_rows,
+    reduced_line,
+    variants_reduced_line,
+)
 
 
 def reduced_text(report: Report) -> list[RenderableType]:
     """A visible line under the run line when the full size was not run."""
     line = reduced_line(report)
+    return [] if line is None else [Text(line, style="bold yellow")]
+
+
+def variants_reduced_text(reports: Sequence[Report]) -> list[RenderableType]:
+    line = variants_reduced_line(reports)
     return [] if line is None else [Text(line, style="bold yellow")]
 
 

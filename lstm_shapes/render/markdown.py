@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lstm_shapes.render.cost_markdown import reduced_markdown
+from lstm_shapes.render.cost_markdown import reduced_markdown, variants_reduced_markdown
 from lstm_shapes.report import Report
 from lstm_shapes.variants import RULES, changed_dims, variant_label
 
@@ -111,6 +111,7 @@ def variants_markdown(reports: Sequence[Report]) -> str:
         f"Sizes: `{baseline.spec.sizes_line()}` (D is 1 or 2 by column); each variant ran on "
         f"torch {baseline.run.torch_version}. **Bold**: differs from the first column.",
         "",
+        *variants_reduced_markdown(reports),
         *_table(header, rows),
         "",
         *(f"- {rule}" for rule in RULES),
