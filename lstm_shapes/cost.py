@@ -203,10 +203,18 @@ def fused_on_cpu(spec: Spec) -> bool:
     return m.kind == "lstm" and m.proj_size == 0 and spec.run.dtype in ("float32", "bfloat16")
 
 
+def computed_steps(spec: Spec) -> int:
+    """Sequence steps actually computed, summed over the batch: ``N*L``, or with packed
+    input (``lengths``) only the real steps, as torch's packed path skips the padding."""
+    if spec.input.lengths is not None:
+        return sum(spec.input.lengths)
+    return spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+
+
 def layer_costs(spec: Spec) -> tuple[LayerCost, ...]:
     m = spec.module
     rows = m.gates * m.hidden_size  # gates*H_cell
-    tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+    tokens = computed_steps(spec)
     per_unit = ELEMENTWISE_PER_UNIT[m.kind] + (2 * m.gates if m.bias else 0)
     costs = []
     for layer in range(m.num_layers):

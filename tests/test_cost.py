@@ -243,3 +243,9 @@ def test_format_bytes(count: int, text: str) -> None:
 )
 def test_format_flops(count: float, text: str) -> None:
     assert cost.format_flops(count) == text
+
+
+def test_packed_input_costs_only_its_real_steps() -> None:
+    padded = make_spec(input_size=5, hidden_size=7, batch=3, seq_len=7)
+    packed = make_spec(input_size=5, hidden_size=7, lengths="7,4,2")
+    assert cost.estimate(packed).forward_matmul * 21 == cost.estimate(padded).forward_matmul * 13
