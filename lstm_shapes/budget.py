@@ -123,7 +123,8 @@ def decide(
     still refuses what cannot fit in the free memory at all."""
     memory = probe_memory(estimate, backward)
     passes = 2 + (2 if backward else 0)  # the probe's two passes; backward costs ~2x forward
-    seconds = estimate.build_seconds() + passes * estimate.forward_seconds()
+    # the probe runs torch's native kernels on the CPU (measure.native_cpu_kernels)
+    seconds = estimate.build_seconds() + passes * estimate.forward_seconds(stepwise=True)
     needs = f"a full run needs about {format_bytes(memory)} and {format_seconds(seconds)}"
     if full:
         if budget.free_memory is not None and memory > budget.free_memory:

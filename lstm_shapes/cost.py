@@ -28,11 +28,12 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 
 #: Throughput assumed when deciding whether a full run fits the time budget, measured on a
-#: 2-core x86 CPU with torch 2.13 (benchmarks/run.py), rounded down: the fused oneDNN LSTM
-#: kernel, and the step-by-step path (GRU, RNN, proj_size > 0, float64...).
-FUSED_FLOPS_PER_SECOND = 40e9
-FUSED_SECONDS_PER_STEP = 5e-6
-STEPWISE_FLOPS_PER_SECOND = 4e9
+#: busy 2-core x86 CPU with torch 2.13 (benchmarks/scale.py) and rounded down: the fused
+#: oneDNN LSTM kernel, and the step-by-step path (torch's native kernels, which the shape
+#: probe uses on the CPU; GRU, RNN, proj_size > 0 and float64 always run this way).
+FUSED_FLOPS_PER_SECOND = 20e9
+FUSED_SECONDS_PER_STEP = 20e-6
+STEPWISE_FLOPS_PER_SECOND = 8e9
 STEPWISE_SECONDS_PER_STEP = 40e-6
 #: Building the module: allocating and initializing each layer and direction's weights.
 SECONDS_PER_LAYER_BUILT = 400e-6
@@ -163,9 +164,10 @@ class CostEstimate:
         m = self.spec.module
         return self.spec.input.seq_len * m.num_layers * m.D
 
-    def forward_seconds(self) -> float:
-        """A deliberately pessimistic guess of one forward pass on a small CPU."""
-        if self.fused:
+    def forward_seconds(self, *, stepwise: bool = False) -> float:
+        """A deliberately pessimistic guess of one forward pass on a small CPU, on the path
+        torch takes by default, or on the step-by-step path (``stepwise``)."""
+        if self.fused and not stepwise:
             rate, per_step = FUSED_FLOPS_PER_SECOND, FUSED_SECONDS_PER_STEP
         else:
             rate, per_step = STEPWISE_FLOPS_PER_SECOND, STEPWISE_SECONDS_PER_STEP
@@ -331,4 +333,7 @@ def format_seconds(seconds: float) -> str:
         return f"{seconds / 60:.3g} min"
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.3g} h"
-    return f"{seconds / 86400:.3g} days"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.3g} days"
+    years = seconds / (365.25 * 86400)
+    return f"{years:.3g} years" if years < 1000 else f"{years:,.0f} years"

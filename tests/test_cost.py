@@ -249,3 +249,20 @@ def test_packed_input_costs_only_its_real_steps() -> None:
     padded = make_spec(input_size=5, hidden_size=7, batch=3, seq_len=7)
     packed = make_spec(input_size=5, hidden_size=7, lengths="7,4,2")
     assert cost.estimate(packed).forward_matmul * 21 == cost.estimate(padded).forward_matmul * 13
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (5e-7, "0.5 µs"),
+        (0.0021, "2.1 ms"),
+        (3.0, "3 s"),
+        (600.0, "10 min"),
+        (7200.0, "2 h"),
+        (86400.0 * 3, "3 days"),
+        (86400.0 * 365.25 * 4.57, "4.57 years"),
+        (86400.0 * 365.25 * 12345, "12,345 years"),
+    ],
+)
+def test_format_seconds(seconds: float, text: str) -> None:
+    assert cost.format_seconds(seconds) == text
