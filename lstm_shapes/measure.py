@@ -21,11 +21,9 @@ from typing import Any
 
 from lstm_shapes import theory
 from lstm_shapes.probe import build_module, import_torch, resolve_device
+from lstm_shapes.scale import CPU_PEAK_METHOD
 from lstm_shapes.spec import Spec
 
-CPU_PEAK_METHOD = (
-    "rise of the process's peak RSS (malloc_trim, then VmHWM reset via /proc/self/clear_refs)"
-)
 CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
 
 
