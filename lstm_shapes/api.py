@@ -4,24 +4,75 @@ from __future__ import annotations
 
 from typing import Any
 
-from lstm_shapes.report import Report, build_report
+from lstm_shapes.report import Report
 from lstm_shapes.spec import Spec, make_spec
 
 
-def explain(spec: Spec | None = None, /, **options: Any) -> Report:
+def explain(
+    spec: Spec | None = None,
+    /,
+    *,
+    max_memory: object | None = None,
+    full: bool = False,
+    cost: bool = False,
+    time: bool = False,
+    backward: bool = False,
+    **options: Any,
+) -> Report:
     """Run the real module and return a :class:`Report` of every shape.
 
     Either pass a :class:`Spec`, or the options by name as on the command line
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
 
+    Before anything is allocated, the full-size run is estimated; above the budget
+    (``max_memory``, default 2 GiB or half the free memory, and about a second) a reduced
+    run with the same structure checks theory and the report says ``run.mode ==
+    "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
+    (FLOPs, memory, measured where the run was full size); ``time`` times it, and
+    ``backward`` adds forward + backward.
+
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
     (4, 3, 20)
+    >>> big = explain(input_size=4096, hidden_size=8192, batch=512, seq_len=100_000)
+    >>> big.run.mode, big.tensors["output"].shape
+    ('reduced', (100000, 512, 8192))
     """
+    from dataclasses import replace
+
+    from lstm_shapes import budget as budgets
+    from lstm_shapes import cost as costs
+    from lstm_shapes.measure import device_free_memory, native_cpu_kernels
     from lstm_shapes.probe import observe
+    from lstm_shapes.report import build_report
+    from lstm_shapes.scale import CostReport, reduced_report, reduced_spec
 
     if spec is None:
         spec = make_spec(**options)
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
-    return build_report(spec, observe(spec))
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    measure_backward = backward and (cost or time)
+    estimate = costs.estimate(spec)
+    free, where = device_free_memory(spec)
+    budget = (
+        budgets.user_budget(limit, free)
+        if limit is not None
+        else budgets.default_budget(free, where)
+    )
+    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
+    with native_cpu_kernels():
+        if decision.mode == "full":
+            report = build_report(spec, observe(spec))
+        else:
+            report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
+    if not (cost or time):
+        return report
+    measurement, not_measured = None, None
+    if decision.mode == "full":
+        from lstm_shapes.measure import measure
+
+        measurement = measure(spec, timing=time, backward=measure_backward)
+    else:
+        not_measured = "the full-size run is over budget (reduced run); --full measures it"
+    return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lstm_shapes import theory
 from lstm_shapes.errors import InconsistencyError
 from lstm_shapes.probe import Check, Observation
 from lstm_shapes.spec import Spec
+
+if TYPE_CHECKING:
+    from lstm_shapes.scale import CostReport
 
 SCHEMA_VERSION = 1
 
@@ -47,9 +50,13 @@ class RunInfo:
     dtype: str
     seed: int
     mode: str = "full"
+    # mode "reduced" (lstm_shapes.scale): why, what a full run needs, the sizes that ran
+    reason: str | None = None
+    full_size_estimate: dict[str, Any] | None = None
+    reduced_sizes: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "torch_version": self.torch_version,
             "device": self.device,
             "dtype": self.dtype,
@@ -57,6 +64,11 @@ class RunInfo:
             "mode": self.mode,
             "training": False,
         }
+        if self.mode == "reduced":
+            data["reason"] = self.reason
+            data["full_size_estimate"] = self.full_size_estimate
+            data["reduced_sizes"] = self.reduced_sizes
+        return data
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,7 @@ class Report:
     checks: list[Check]
     notes: list[str]
     code: list[str] = field(default_factory=list)
+    cost: CostReport | None = None  # explain --cost / --time (lstm_shapes.scale)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +100,7 @@ class Report:
             "checks": [c.as_dict() for c in self.checks],
             "notes": list(self.notes),
             "code": "\n".join(self.code),
+            **({"cost": self.cost.as_dict()} if self.cost is not None else {}),
         }
 
 

@@ -229,12 +229,12 @@ def test_internal_inconsistency_exits_3(
 def test_unexpected_exception_is_reported_as_our_bug(
     cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lstm_shapes.api
+    import lstm_shapes.report
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ZeroDivisionError("division by zero\nsecond line")
 
-    monkeypatch.setattr(lstm_shapes.api, "build_report", broken)
+    monkeypatch.setattr(lstm_shapes.report, "build_report", broken)
     result = cli(*BASE)
     assert result.exit_code == 3
     assert result.stderr == (

@@ -31,13 +31,24 @@ def explain_command(
     dtype: o.Dtype = "float32",
     seed: o.Seed = "0",
     output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
+    max_memory: o.MaxMemory = None,
+    full: o.Full = False,
+    cost: o.Cost = False,
+    time: o.Time = False,
+    backward: o.Backward = False,
 ) -> None:
     """Build the real nn.LSTM, run one forward pass and name every dimension.
 
     Example: lstm-shapes explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
+
+    Too big to run (over --max-memory or about a second)? A reduced run with the same
+    structure checks theory, and the report says so.
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        from lstm_shapes.budget import parse_memory
+
+        limit = parse_memory(max_memory) if max_memory is not None else None
         spec = o.spec_from_options(
             input_size=input_size,
             hidden_size=hidden_size,
@@ -59,7 +70,10 @@ def explain_command(
         )
         from lstm_shapes.api import explain
 
-        report = explain(spec)
+        wants_cost = cost or time or backward
+        report = explain(
+            spec, max_memory=limit, full=full, cost=wants_cost, time=time, backward=backward
+        )
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
@@ -72,6 +86,10 @@ def explain_command(
         from lstm_shapes.render.table import explain_renderable
 
         print_renderable(explain_renderable(report))
+    if report.cost is not None and fmt != "json":
+        from lstm_shapes.cli.output import print_cost
+
+        print_cost(report, fmt)
     if not report.ok:  # a verified statement did not hold: the report says which
         raise typer.Exit(EXIT_FAILED)
 

@@ -218,3 +218,51 @@ def format_option(choices: tuple[str, ...]) -> Any:
 def spec_from_options(**options: Any) -> Spec:
     """The options of a command, validated into a Spec (raises SpecError)."""
     return make_spec(**options)
+
+
+SCALE = "Scale and cost"
+MaxMemory = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        metavar="SIZE",
+        rich_help_panel=SCALE,
+        show_default=False,
+        help="Memory a full-size run may use, e.g. 512MiB, 2GiB, 1e9; above it (or above "
+        "about a second) a reduced run checks theory.  [default: 2 GiB or half the free "
+        "memory, whichever is smaller]",
+    ),
+]
+Full = Annotated[
+    bool,
+    typer.Option(
+        "--full",
+        rich_help_panel=SCALE,
+        help="Run at full size whatever the budget (still refused if it cannot fit in free "
+        "memory).",
+    ),
+]
+Cost = Annotated[
+    bool,
+    typer.Option(
+        "--cost",
+        rich_help_panel=SCALE,
+        help="Add parameters, FLOPs per layer and direction, memory; measured when full size.",
+    ),
+]
+Time = Annotated[
+    bool,
+    typer.Option(
+        "--time",
+        rich_help_panel=SCALE,
+        help="Time the forward pass (median after a warm-up) and report FLOP/s; implies --cost.",
+    ),
+]
+Backward = Annotated[
+    bool,
+    typer.Option(
+        "--backward",
+        rich_help_panel=SCALE,
+        help="Also measure forward + backward (training); implies --cost.",
+    ),
+]

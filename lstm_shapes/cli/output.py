@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lstm_shapes.report import Report
 
 
 def emit_text(text: str) -> None:
@@ -18,3 +22,15 @@ def print_renderable(renderable: object) -> None:
         console.print(renderable)
     else:  # piped: plain text without the padding rich adds to fill the width
         emit_text(render_to_text(renderable, width=console.width))
+
+
+def print_cost(report: Report, fmt: str) -> None:
+    """The ``--cost`` section after the report, in the report's format."""
+    if fmt == "markdown":
+        from lstm_shapes.render.cost_markdown import cost_markdown
+
+        emit_text("\n" + cost_markdown(report))
+    else:
+        from lstm_shapes.render.cost_table import cost_renderable
+
+        print_renderable(cost_renderable(report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lstm_shapes.render.cost_markdown import reduced_markdown, variants_reduced_markdown
 from lstm_shapes.report import Report
 from lstm_shapes.variants import changed_dims, rules, variant_label
 
@@ -44,6 +45,7 @@ def explain_markdown(report: Report) -> str:
         f"Ran on torch {run.torch_version}, device `{run.device}`, dtype `{run.dtype}`, "
         f"seed {run.seed}, eval mode. Sizes: `{report.spec.sizes_line()}`.",
         "",
+        *reduced_markdown(report),
         "```python",
         *report.code,
         "```",
@@ -124,6 +126,7 @@ def variants_markdown(reports: Sequence[Report]) -> str:
         f"Sizes: `{sizes}` (D is 1 or 2 by column); each variant ran on "
         f"torch {baseline.run.torch_version}. **Bold**: differs from the first column.",
         "",
+        *variants_reduced_markdown(reports),
         *_table(header, rows),
         "",
         *(f"- {_escape(rule)}" for rule in rules(baseline.spec)),

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.probe import Check
+from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
 from lstm_shapes.report import Report
 from lstm_shapes.theory import ParamShape
 
@@ -150,6 +151,7 @@ def explain_renderable(report: Report) -> RenderableType:
     parts: list[RenderableType] = [
         Text(report.spec.module.constructor(), style="bold"),
         run_line(report),
+        *reduced_text(report),
         sizes_line(report),
         Text(""),
         heading("PyTorch code"),
@@ -214,6 +216,7 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
         )
         .append(" (D = 1 or 2 by column)", style="dim"),
         run_line(baseline),
+        *variants_reduced_text(reports),
         Text(""),
         table,
         Text(
