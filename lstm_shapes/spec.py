@@ -328,6 +328,8 @@ def make_spec(
 #: people feed by mistake (token ids).
 INPUT_DTYPES = (*DTYPES, "int64", "int32", "int16", "int8", "uint8")
 INTEGER_DTYPES = ("int64", "int32", "int16", "int8", "uint8")
+#: What `trace` can feed a model: floats, or token ids in the types nn.Embedding accepts.
+TRACE_INPUT_DTYPES = (*DTYPES, "int64", "int32")
 
 
 def _shape_items(option: str, value: object, example: str) -> list[object]:

@@ -23,10 +23,17 @@ from typing import Any
 from lstm_shapes import theory
 from lstm_shapes.diagnose import LayerContext, diagnose
 from lstm_shapes.errors import SpecError
-from lstm_shapes.spec import MAX_SIZE, InputSpec, ModuleSpec, Spec, parse_choice
+from lstm_shapes.spec import (
+    TRACE_INPUT_DTYPES,
+    InputSpec,
+    ModuleSpec,
+    Spec,
+    parse_choice,
+    parse_shape,
+)
 
 SCHEMA_VERSION = 1
-INPUT_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32")
+INPUT_DTYPES = TRACE_INPUT_DTYPES
 TARGET = "TARGET"
 TARGET_HELP = "module:factory, e.g. mypackage.models:build_model or models.py:Net"
 
@@ -138,30 +145,6 @@ class TraceReport:
 
 
 # --- options ----------------------------------------------------------------------------
-
-
-def parse_shape(option: str, value: object) -> tuple[int, ...]:
-    """``"32,50,10"`` (or a sequence of ints) into a shape of positive sizes."""
-    allowed = f"{option} must be sizes from 1 to {MAX_SIZE} separated by commas, e.g. 32,50,10"
-    items: list[object]
-    if isinstance(value, str):
-        items = [part.strip() for part in value.split(",")]
-    elif isinstance(value, (list, tuple)):
-        items = list(value)
-    else:
-        raise SpecError(f"{allowed} (got {value!r})")
-    sizes = []
-    for item in items:
-        if isinstance(item, bool):
-            raise SpecError(f"{allowed} (got {value!r})")
-        try:
-            size = int(item) if isinstance(item, (int, str)) else None
-        except ValueError:
-            size = None
-        if size is None or not 1 <= size <= MAX_SIZE:
-            raise SpecError(f"{allowed} (got {value!r})")
-        sizes.append(size)
-    return tuple(sizes)
 
 
 # --- loading the user's model -----------------------------------------------------------
