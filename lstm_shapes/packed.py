@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_shapes import theory
-from lstm_shapes.probe import Check, _max_abs_diff, _run_forward, _tolerance
+from lstm_shapes.probe import Check, _max_abs_diff, _run_forward, _tolerance, default_state_check
 from lstm_shapes.spec import Spec
 
 
@@ -156,14 +156,5 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
             padding,
         )
     )
-    diff = _max_abs_diff(output, output_zeros)
-    state = "(h0, c0)" if m.has_cell else "h0"
-    checks.append(
-        Check(
-            "default-state-zeros",
-            f"omitting {state} gives the same output as passing zeros",
-            diff <= tol,
-            diff,
-        )
-    )
+    checks.append(default_state_check(spec, output, output_zeros))
     return checks
