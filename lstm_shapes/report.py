@@ -31,9 +31,14 @@ class TensorReport:
     def symbols(self) -> str:
         return "(" + ", ".join(d.symbol for d in self.dims) + ")"
 
+    bidirectional: bool = False
+
     @property
     def description(self) -> str:
-        return theory.DESCRIPTIONS[self.name]
+        text = theory.DESCRIPTIONS[self.name]
+        if self.name == "output" and self.bidirectional:
+            text += " (both directions side by side)"
+        return text
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,7 +132,8 @@ def build_report(spec: Spec, observation: Observation) -> Report:
             f"({spec.sizes_line()}):\n  " + "\n  ".join(mismatches)
         )
     tensors = {
-        name: TensorReport(name, theory.DOCS_NAMES[name], t.dims) for name, t in predicted.items()
+        name: TensorReport(name, theory.DOCS_NAMES[name], t.dims, spec.module.bidirectional)
+        for name, t in predicted.items()
     }
     return Report(
         spec=spec,
@@ -182,7 +188,7 @@ def notes_for(spec: Spec, torch_warnings: list[str]) -> list[str]:
             f"Packed: pack_padded_sequence keeps only the {total} real steps of the "
             f"{len(lengths)} sequences, time-major and sorted longest first "
             f"(enforce_sorted=False sorts them for you and restores the order in hn); "
-            f"batch_sizes {theory.batch_sizes(lengths)} says how many sequences run at each "
+            f"batch_sizes {theory.batch_sizes_text(lengths)} says how many sequences run at each "
             f"step. pad_packed_sequence(..., total_length={spec.input.seq_len}) pads output "
             "back to L with zeros; hn holds each sequence's last real step."
         )

@@ -160,6 +160,11 @@ def load_cases(path: str | Path) -> list[Case]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(f"--spec {str(path)!r} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{source}: not valid {file.suffix[1:].upper()}: it must be UTF-8 text "
+            f"(byte {error.start} is 0x{error.object[error.start]:02x})"
+        ) from None
     data: Any
     try:
         data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)

@@ -92,7 +92,7 @@ DESCRIPTIONS = {
     "input": "the input sequences",
     "h0": "initial hidden state of every layer and direction (zeros when omitted)",
     "c0": "initial cell state of every layer and direction (zeros when omitted)",
-    "output": "the top layer's hidden state at every time step (both directions side by side)",
+    "output": "the top layer's hidden state at every time step",
     "hn": "hidden state after the last step, for every layer and direction",
     "cn": "cell state after the last step, for every layer and direction",
     "packed_input_data": "pack_padded_sequence(x, lengths, enforce_sorted=False).data: "
@@ -178,6 +178,22 @@ def tensor_shapes(spec: Spec) -> dict[str, TensorShape]:
 def batch_sizes(lengths: tuple[int, ...]) -> list[int]:
     """``PackedSequence.batch_sizes``: at step ``t``, how many sequences are longer than ``t``."""
     return [sum(1 for length in lengths if length > t) for t in range(max(lengths))]
+
+
+def batch_sizes_text(lengths: tuple[int, ...], limit: int = 16) -> str:
+    """:func:`batch_sizes` for people: the list when short, else its runs (``3 sequences
+    for t < 2, ...``), computed from the sorted lengths so a long L costs nothing."""
+    if max(lengths) <= limit:
+        return str(batch_sizes(lengths))
+    runs = []
+    start = 0
+    for count, end in zip(range(len(lengths), 0, -1), sorted(lengths), strict=True):
+        if end > start:
+            runs.append(
+                f"{count} for t < {end}" if start == 0 else f"{count} for {start} <= t < {end}"
+            )
+            start = end
+    return "[" + "; ".join(runs) + "]"
 
 
 def packed_shapes(spec: Spec) -> dict[str, TensorShape]:

@@ -151,6 +151,9 @@ class TraceReport:
 
 
 def _import(module_name: str, target: str) -> Any:
+    from lstm_shapes.probe import import_torch
+
+    import_torch()  # first, so torch's import-time warnings (no NumPy) stay quiet
     if module_name.endswith(".py") or os.sep in module_name or "/" in module_name:
         path = Path(module_name)
         if not path.is_file():
