@@ -158,6 +158,12 @@ def diagnose(
     """Sentences explaining torch's ``message``; empty when it is not a shape error we
     recognise. ``failing`` is the recurrent layer the error happened in, if any;
     ``last_finished`` the last recurrent layer that completed before it."""
+    if "'indices'" in message and "embedding" in message:
+        return [
+            "The model looks up an nn.Embedding, which takes integer token ids, but the input "
+            "was floating point: trace it with --input-dtype int64 (the ids are drawn below "
+            "the embedding's num_embeddings)."
+        ]
     if failing is not None:
         match = _INPUT_SIZE.search(message)
         if match:

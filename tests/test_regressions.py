@@ -47,3 +47,12 @@ def test_a_spec_file_that_is_not_utf8_is_bad_input(cli: Callable[..., Any], tmp_
     assert result.stderr == (
         "lstm-shapes: error: bad.toml: not valid TOML: it must be UTF-8 text (byte 0 is 0xff)\n"
     )
+
+
+def test_trace_of_an_embedding_model_with_float_input_hints_at_int64(
+    cli: Callable[..., Any],
+) -> None:
+    tagger = Path(__file__).resolve().parent.parent / "docs" / "examples" / "tagger.py"
+    result = cli("trace", f"{tagger}:Tagger", "-s", "4,9")
+    assert result.exit_code == 1
+    assert "trace it with --input-dtype int64" in result.stdout
