@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -67,7 +68,8 @@ def check_json(results: Sequence[CheckResult]) -> str:
 def check_markdown(results: Sequence[CheckResult], source: str | None = None) -> str:
     lines = [f"## lstm-shapes check: {summary_line(results, source)}", ""]
     for result in results:
-        lines.append(f"### {'✓' if result.passed else '✗'} {result.name}")
+        name = html.escape(result.name, quote=False).replace("*", "\\*").replace("_", "\\_")
+        lines.append(f"### {'✓' if result.passed else '✗'} {name}")
         lines.append("")
         if result.passed:
             lines += [f"- {line}" for line in passed_lines(result)]
