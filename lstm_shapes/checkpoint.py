@@ -442,15 +442,20 @@ def inspect_checkpoint(
         modules=modules,
         batch=batch_,
         seq_len=seq_len_,
-        notes=_notes(modules),
+        notes=_notes(modules, run=run),
     )
 
 
-def _notes(modules: list[ModuleReport]) -> list[str]:
+def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
     notes = [
         "batch_first and dropout are not stored in the weights: input and output are shown "
         "for both batch_first values; h0/c0/hn/cn do not depend on it."
     ]
+    if not run:
+        notes.append(
+            "Without --run these shapes are theory's prediction from the weights' shapes; "
+            "--run loads the weights into the real module and checks them against torch."
+        )
     if any(m.found.kind == "rnn" for m in modules):
         notes.append(
             "nn.RNN's nonlinearity (tanh or relu) is not stored in the weights either: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,17 @@ def test_trace_of_an_embedding_model_with_float_input_hints_at_int64(
     result = cli("trace", f"{tagger}:Tagger", "-s", "4,9")
     assert result.exit_code == 1
     assert "trace it with --input-dtype int64" in result.stdout
+
+
+def test_inspect_says_when_its_shapes_are_not_observed(cli: Callable[..., Any]) -> None:
+    """Every other command's shapes come from a run; inspect's do only with --run."""
+    zoo = Path(__file__).resolve().parent.parent / "docs" / "examples" / "zoo.pt"
+    note = (
+        "Without --run these shapes are theory's prediction from the weights' shapes; "
+        "--run loads the weights into the real module and checks them against torch."
+    )
+    predicted = cli("inspect", str(zoo), "-f", "json")
+    assert predicted.exit_code == 0
+    assert note in json.loads(predicted.stdout)["notes"]
+    observed = cli("inspect", str(zoo), "--run", "-f", "json")
+    assert note not in json.loads(observed.stdout)["notes"]
