@@ -124,9 +124,9 @@ def growth(repeats: int) -> list[dict[str, Any]]:
     probe (what `explain` runs at full size: two forward passes on torch's native kernels)
     and one forward pass on torch's default path, against the model's estimates and what
     the default budget decides."""
-    from lstm_shapes import budget, cost
-    from lstm_shapes.measure import native_cpu_kernels
-    from lstm_shapes.probe import build_module, import_torch, observe
+    from lstm_shapes.probe.forward import build_module, import_torch, observe
+    from lstm_shapes.probe.measure import native_cpu_kernels
+    from lstm_shapes.theory import budget, cost
 
     torch = import_torch()
     rows = []
@@ -291,7 +291,7 @@ def markdown(
         "| varied | value | forward FLOPs | probe | estimate | forward | estimate | default |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    from lstm_shapes.cost import format_flops
+    from lstm_shapes.theory.cost import format_flops
 
     for row in grow:
         lines.append(

@@ -9,12 +9,12 @@ from lstm_shapes.errors import InconsistencyError, SpecError
 
 if TYPE_CHECKING:
     from lstm_shapes.api import explain
-    from lstm_shapes.checking import CheckResult, assert_lstm_shapes, check
-    from lstm_shapes.checkpoint import CheckpointReport, inspect_checkpoint
-    from lstm_shapes.report import Report
-    from lstm_shapes.spec import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
-    from lstm_shapes.tracing import TraceReport, load_target, trace
-    from lstm_shapes.weights import InferredModule, infer_modules
+    from lstm_shapes.probe.checkpoint import CheckpointReport, inspect_checkpoint
+    from lstm_shapes.probe.tracing import TraceReport, load_target, trace
+    from lstm_shapes.report.check import CheckResult, assert_lstm_shapes, check
+    from lstm_shapes.report.explain import Report
+    from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
+    from lstm_shapes.theory.weights import InferredModule, infer_modules
 
 __all__ = [
     "CheckResult",
@@ -43,22 +43,22 @@ __all__ = [
 # does not pay for the report, probe and command modules.
 _LAZY = {
     "explain": "lstm_shapes.api",
-    "CheckResult": "lstm_shapes.checking",
-    "assert_lstm_shapes": "lstm_shapes.checking",
-    "check": "lstm_shapes.checking",
-    "CheckpointReport": "lstm_shapes.checkpoint",
-    "inspect_checkpoint": "lstm_shapes.checkpoint",
-    "Report": "lstm_shapes.report",
-    "InputSpec": "lstm_shapes.spec",
-    "ModuleSpec": "lstm_shapes.spec",
-    "RunSpec": "lstm_shapes.spec",
-    "Spec": "lstm_shapes.spec",
-    "make_spec": "lstm_shapes.spec",
-    "TraceReport": "lstm_shapes.tracing",
-    "load_target": "lstm_shapes.tracing",
-    "trace": "lstm_shapes.tracing",
-    "InferredModule": "lstm_shapes.weights",
-    "infer_modules": "lstm_shapes.weights",
+    "CheckResult": "lstm_shapes.report.check",
+    "assert_lstm_shapes": "lstm_shapes.report.check",
+    "check": "lstm_shapes.report.check",
+    "CheckpointReport": "lstm_shapes.probe.checkpoint",
+    "inspect_checkpoint": "lstm_shapes.probe.checkpoint",
+    "Report": "lstm_shapes.report.explain",
+    "InputSpec": "lstm_shapes.spec.core",
+    "ModuleSpec": "lstm_shapes.spec.core",
+    "RunSpec": "lstm_shapes.spec.core",
+    "Spec": "lstm_shapes.spec.core",
+    "make_spec": "lstm_shapes.spec.core",
+    "TraceReport": "lstm_shapes.probe.tracing",
+    "load_target": "lstm_shapes.probe.tracing",
+    "trace": "lstm_shapes.probe.tracing",
+    "InferredModule": "lstm_shapes.theory.weights",
+    "infer_modules": "lstm_shapes.theory.weights",
 }
 
 

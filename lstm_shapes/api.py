@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lstm_shapes.report import Report
-from lstm_shapes.spec import Spec, make_spec
+from lstm_shapes.report.explain import Report
+from lstm_shapes.spec.core import Spec, make_spec
 
 
 def explain(
@@ -40,12 +40,12 @@ def explain(
     """
     from dataclasses import replace
 
-    from lstm_shapes import budget as budgets
-    from lstm_shapes import cost as costs
-    from lstm_shapes.measure import device_free_memory, native_cpu_kernels
-    from lstm_shapes.probe import observe
-    from lstm_shapes.report import build_report
-    from lstm_shapes.scale import CostReport, reduced_report, reduced_spec
+    from lstm_shapes.probe.forward import observe
+    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
+    from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
+    from lstm_shapes.report.explain import build_report
+    from lstm_shapes.theory import budget as budgets
+    from lstm_shapes.theory import cost as costs
 
     if spec is None:
         spec = make_spec(**options)
@@ -70,7 +70,7 @@ def explain(
         return report
     measurement, not_measured = None, None
     if decision.mode == "full":
-        from lstm_shapes.measure import measure
+        from lstm_shapes.probe.measure import measure
 
         measurement = measure(spec, timing=time, backward=measure_backward)
     else:

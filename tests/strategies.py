@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from lstm_shapes.spec import Spec, make_spec
+from lstm_shapes.spec.core import Spec, make_spec
 
 
 @st.composite

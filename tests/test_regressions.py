@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_shapes import explain, theory
+from lstm_shapes import explain
+from lstm_shapes.theory import shapes as theory
 
 
 @settings(max_examples=200, deadline=None)

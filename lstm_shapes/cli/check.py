@@ -10,10 +10,10 @@ from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, EXIT_OK, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
-from lstm_shapes.spec import INPUT_DTYPES, parse_choice
+from lstm_shapes.spec.core import INPUT_DTYPES, parse_choice
 
 if TYPE_CHECKING:
-    from lstm_shapes.checking import CheckResult
+    from lstm_shapes.report.check import CheckResult
 
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
@@ -142,7 +142,7 @@ def check_command(
 
       lstm-shapes check --spec shapes.toml --format junit > shapes.xml
     """
-    from lstm_shapes.checking import check
+    from lstm_shapes.report.check import check
 
     with user_errors():
         fmt = parse_choice("--format", output_format, CHECK_FORMATS)
@@ -169,7 +169,7 @@ def check_command(
                 )
             from pathlib import Path
 
-            from lstm_shapes.specfile import load_cases, run_cases
+            from lstm_shapes.spec.specfile import load_cases, run_cases
 
             cases = load_cases(spec_file)
             source = Path(spec_file).name

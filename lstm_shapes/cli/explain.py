@@ -7,7 +7,7 @@ import typer
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
-from lstm_shapes.spec import parse_choice
+from lstm_shapes.spec.core import parse_choice
 
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
@@ -46,7 +46,7 @@ def explain_command(
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
-        from lstm_shapes.budget import parse_memory
+        from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
         spec = o.spec_from_options(
@@ -133,7 +133,7 @@ def variants_command(
             dtype=dtype,
             seed=seed,
         )
-        from lstm_shapes.variants import variants
+        from lstm_shapes.report.variants import variants
 
         reports = variants(spec)
     if fmt == "json":

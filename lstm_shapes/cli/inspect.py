@@ -10,7 +10,7 @@ import typer
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
-from lstm_shapes.spec import parse_choice
+from lstm_shapes.spec.core import parse_choice
 
 INSPECT_FORMATS = ("table", "json", "markdown")
 
@@ -44,7 +44,7 @@ def inspect_command(
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, INSPECT_FORMATS)
-        from lstm_shapes.checkpoint import inspect_checkpoint
+        from lstm_shapes.probe.checkpoint import inspect_checkpoint
 
         report = inspect_checkpoint(checkpoint, batch=batch, seq_len=seq_len, run=run)
     from lstm_shapes.render import checkpoint as render

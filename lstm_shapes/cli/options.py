@@ -1,6 +1,6 @@
 """The options shared by ``explain``, ``variants`` and friends, mirroring ``nn.LSTM``.
 
-Sizes are taken as text and validated by :mod:`lstm_shapes.spec`, so every bad value
+Sizes are taken as text and validated by :mod:`lstm_shapes.spec.core`, so every bad value
 gets the same one-line message from the library and the CLI.
 """
 
@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lstm_shapes.spec import (
+from lstm_shapes.spec.core import (
     DEFAULT_BATCH,
     DEFAULT_SEQ_LEN,
     DTYPES,

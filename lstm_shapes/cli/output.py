@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lstm_shapes.report import Report
+    from lstm_shapes.report.explain import Report
 
 
 def emit_text(text: str) -> None:

@@ -15,7 +15,7 @@ from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_BUG, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
-from lstm_shapes.spec import parse_choice, parse_size
+from lstm_shapes.spec.core import parse_choice, parse_size
 from lstm_shapes.teach.catalogue import LANGS
 
 PAGE_FORMATS = ("table", "markdown", "json")
@@ -46,7 +46,7 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
     if fmt == "json":
         import json
 
-        from lstm_shapes.report import SCHEMA_VERSION
+        from lstm_shapes.report.explain import SCHEMA_VERSION
 
         data = {"schema_version": SCHEMA_VERSION, "lang": lang, **built.data}
         if kind != "myths":

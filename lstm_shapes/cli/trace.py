@@ -10,8 +10,8 @@ import typer
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
-from lstm_shapes.spec import TRACE_INPUT_DTYPES as INPUT_DTYPES
-from lstm_shapes.spec import parse_choice, parse_shape
+from lstm_shapes.spec.core import TRACE_INPUT_DTYPES as INPUT_DTYPES
+from lstm_shapes.spec.core import parse_choice, parse_shape
 
 TRACE_FORMATS = ("table", "json", "markdown")
 
@@ -56,7 +56,7 @@ def trace_command(
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, TRACE_FORMATS)
-        from lstm_shapes.tracing import load_target, trace
+        from lstm_shapes.probe.tracing import load_target, trace
 
         shape = parse_shape("--input-shape", input_shape)
         dtype = parse_choice("--input-dtype", input_dtype, INPUT_DTYPES)

@@ -7,8 +7,8 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from lstm_shapes.checking import CheckResult, results_dict
-from lstm_shapes.shape_diagnosis import shape_str
+from lstm_shapes.report.check import CheckResult, results_dict
+from lstm_shapes.theory.diagnosis import shape_str
 
 
 def summary_line(results: Sequence[CheckResult], source: str | None = None) -> str:

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport, source_expr
+from lstm_shapes.probe.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport, source_expr
 from lstm_shapes.render.table import heading, notes_block
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lstm_shapes.report import Report
-from lstm_shapes.scale import (
+from lstm_shapes.report.cost import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,
     reduced_line,
     variants_reduced_line,
 )
+from lstm_shapes.report.explain import Report
 
 
 def _escape(text: str) -> str:

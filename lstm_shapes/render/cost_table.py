@@ -9,14 +9,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.report import Report
-from lstm_shapes.scale import (
+from lstm_shapes.report.cost import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,
     reduced_line,
     variants_reduced_line,
 )
+from lstm_shapes.report.explain import Report
 
 
 def reduced_text(report: Report) -> list[RenderableType]:

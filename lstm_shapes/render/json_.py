@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from lstm_shapes.report import SCHEMA_VERSION, Report
+from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 
 
 def explain_json(report: Report) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lstm_shapes.render.cost_markdown import reduced_markdown, variants_reduced_markdown
-from lstm_shapes.report import Report
-from lstm_shapes.variants import changed_dims, rules, variant_label
+from lstm_shapes.report.explain import Report
+from lstm_shapes.report.variants import changed_dims, rules, variant_label
 
 
 def _shape(shape: Sequence[int]) -> str:

@@ -11,10 +11,10 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.probe import Check
+from lstm_shapes.probe.forward import Check
 from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
-from lstm_shapes.report import Report
-from lstm_shapes.theory import ParamShape
+from lstm_shapes.report.explain import Report
+from lstm_shapes.theory.shapes import ParamShape
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -101,7 +101,7 @@ def parameter_table(report: Report) -> Table:
 
 
 def gate_legend(report: Report) -> Text:
-    from lstm_shapes.theory import GATE_NAMES, GATE_SYMBOLS
+    from lstm_shapes.theory.shapes import GATE_NAMES, GATE_SYMBOLS
 
     m = report.spec.module
     gates = ", ".join(
@@ -173,7 +173,7 @@ def explain_renderable(report: Report) -> RenderableType:
 
 
 def variants_renderable(reports: Sequence[Report]) -> RenderableType:
-    from lstm_shapes.variants import changed_dims, rules
+    from lstm_shapes.report.variants import changed_dims, rules
 
     baseline = reports[0]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)

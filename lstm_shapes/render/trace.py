@@ -9,8 +9,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from lstm_shapes.probe.tracing import LayerCall, TracedTensor, TraceReport
 from lstm_shapes.render.table import heading, notes_block
-from lstm_shapes.tracing import LayerCall, TracedTensor, TraceReport
 
 ZEROS = "zeros by default"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.spec import Spec
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import live
 
 

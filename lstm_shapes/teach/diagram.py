@@ -7,7 +7,7 @@ indexing expressions, so the same picture serves every language.
 
 from __future__ import annotations
 
-from lstm_shapes.spec import Spec
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach.doc import cell_len, pad
 
 ELLIPSIS = "…"

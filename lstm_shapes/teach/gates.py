@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lstm_shapes.spec import Spec
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import live
 
 #: (symbol, activation) in the order of the row blocks of weight_ih / weight_hh

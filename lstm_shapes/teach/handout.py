@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_shapes._version import __version__
-from lstm_shapes.spec import Spec
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import doc, pages
 from lstm_shapes.teach.catalogue import Messages, messages
 from lstm_shapes.teach.doc import Page
@@ -134,11 +134,11 @@ def _handout(
     verdicts: tuple[str, str],
     out_features: int,
 ) -> Built:
+    from lstm_shapes.report.variants import variants
     from lstm_shapes.teach.cell import run_cell
     from lstm_shapes.teach.gates import run_gates
     from lstm_shapes.teach.heads import run_heads
     from lstm_shapes.teach.myths import run_myths
-    from lstm_shapes.variants import variants
 
     gates = run_gates(spec)
     cell = None if spec.module.proj_size else run_cell(spec)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lstm_shapes.spec import Spec
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import live
 
 HEADS = ("last", "every", "both")

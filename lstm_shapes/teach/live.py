@@ -12,14 +12,14 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from lstm_shapes.spec import ModuleSpec, Spec
+from lstm_shapes.spec.core import ModuleSpec, Spec
 
 #: float32 on the CPU: two ways of computing the same recurrence agree to this.
 TOLERANCE = 1e-5
 
 
 def torch_module() -> ModuleType:
-    from lstm_shapes.probe import import_torch
+    from lstm_shapes.probe.forward import import_torch
 
     return import_torch()
 
@@ -83,7 +83,7 @@ def single_thread(enabled: bool = True) -> Iterator[None]:
 
 
 def build(torch: ModuleType, m: ModuleSpec, seed: int) -> Any:
-    from lstm_shapes.probe import build_module
+    from lstm_shapes.probe.forward import build_module
 
     torch.manual_seed(seed)
     with quiet():
@@ -91,7 +91,7 @@ def build(torch: ModuleType, m: ModuleSpec, seed: int) -> Any:
 
 
 def make_input(torch: ModuleType, spec: Spec) -> Any:
-    from lstm_shapes import theory
+    from lstm_shapes.theory import shapes as theory
 
     generator = torch.Generator().manual_seed(spec.run.seed)
     return torch.randn(theory.tensor_shapes(spec)["input"].shape, generator=generator)

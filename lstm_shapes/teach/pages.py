@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lstm_shapes._version import __version__
-from lstm_shapes.report import Report
-from lstm_shapes.spec import Spec
+from lstm_shapes.report.explain import Report
+from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import diagram, live
 from lstm_shapes.teach.catalogue import Messages
 from lstm_shapes.teach.cell import CellRun

@@ -1,0 +1,430 @@
+"""``check``: run the user's own shapes through torch, diagnose, compare with expectations.
+
+Nothing here prints or imports torch at module level: :func:`check` returns a
+:class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints and
+:func:`assert_lstm_shapes` raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.report.explain import SCHEMA_VERSION, Report
+from lstm_shapes.spec.core import (
+    INPUT_DTYPES,
+    InputSpec,
+    ModuleSpec,
+    Spec,
+    make_spec,
+    parse_choice,
+    parse_pattern,
+    parse_shape,
+)
+from lstm_shapes.theory import shapes as theory
+from lstm_shapes.theory.diagnosis import (
+    Diagnosis,
+    Given,
+    Reading,
+    complete,
+    diagnose,
+    diagnosis_text,
+    shape_str,
+    torch_accepts,
+)
+
+Pattern = tuple[int | None, ...]
+
+
+def parse_expect(value: object) -> tuple[str, Pattern]:
+    """``"output=3,7,40"`` (``_`` for any size) into ``("output", (3, 7, 40))``."""
+    if not isinstance(value, str) or "=" not in value:
+        raise SpecError(f"--expect must be NAME=SIZES, e.g. output=3,7,40 (got {value!r})")
+    name, _, sizes = value.partition("=")
+    return name.strip(), parse_pattern(f"--expect {name.strip()}", sizes)
+
+
+def pattern_str(pattern: Pattern) -> str:
+    inner = ", ".join("_" if size is None else str(size) for size in pattern)
+    return f"({inner},)" if len(pattern) == 1 else f"({inner})"
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    name: str
+    expected: Pattern
+    actual: tuple[int, ...]
+    symbols: tuple[str, ...]
+    holds: bool
+
+    def message(self) -> str:
+        """Expected against actual, with every dimension named."""
+        head = f"{self.name}: expected {pattern_str(self.expected)}, got {shape_str(self.actual)}"
+        if len(self.expected) != len(self.actual):
+            head += (
+                f" ({len(self.expected)} dimensions expected, {self.name} has {len(self.actual)})"
+            )
+        lines = [head]
+        width = max((len(s) for s in self.symbols), default=0)
+        for k in range(max(len(self.expected), len(self.actual))):
+            symbol = self.symbols[k] if k < len(self.actual) else "-"
+            want = "-" if k >= len(self.expected) else self.expected[k]
+            got = str(self.actual[k]) if k < len(self.actual) else "-"
+            shown = "_" if want is None else str(want)
+            differs = want is not None and shown != got
+            mark = "  <- differs" if differs else ""
+            lines.append(f"  dim {k}  {symbol:<{width}}  expected {shown:<5} got {got}{mark}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "expected": list(self.expected),
+            "actual": list(self.actual),
+            "symbols": list(self.symbols),
+            "holds": self.holds,
+        }
+
+
+def compare(name: str, expected: Pattern, report: Report) -> ExpectationResult:
+    tensor = report.tensors[name]
+    actual = tensor.shape
+    holds = len(expected) == len(actual) and all(
+        want is None or want == size for want, size in zip(expected, actual, strict=True)
+    )
+    return ExpectationResult(name, expected, actual, tuple(d.symbol for d in tensor.dims), holds)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One checked case. ``failures`` are the messages; ``passed`` when there are none."""
+
+    name: str
+    spec: Spec
+    given: Given | None = None
+    diagnosis: Diagnosis | None = None
+    torch_error: str | None = None
+    report: Report | None = None
+    expectations: tuple[ExpectationResult, ...] = ()
+    failures: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def headline(self) -> str:
+        """One line saying why the case failed (empty when it passed)."""
+        if self.passed:
+            return ""
+        if self.diagnosis is not None and self.diagnosis.problems:
+            return self.diagnosis.problems[0].what
+        failed = [e for e in self.expectations if not e.holds]
+        if failed:
+            return failed[0].message().splitlines()[0]
+        return self.failures[0].splitlines()[0]
+
+    def message(self) -> str:
+        """What the CLI prints for a failed case (empty when it passed)."""
+        return "\n".join(self.failures)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "passed": self.passed,
+            "headline": self.headline,
+            "failures": list(self.failures),
+            "torch_error": self.torch_error,
+            "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),
+            "sizes": self.diagnosis.sizes_line() if self.diagnosis else self.spec.sizes_line(),
+            "expectations": [e.as_dict() for e in self.expectations],
+            "report": self.report.as_dict() if self.report else None,
+        }
+        if self.given is not None:
+            data["given"] = {
+                "input": list(self.given.input),
+                "h0": list(self.given.h0) if self.given.h0 else None,
+                "c0": list(self.given.c0) if self.given.c0 else None,
+                "input_dtype": self.given.input_dtype,
+            }
+        return data
+
+
+def results_dict(results: Iterable[CheckResult]) -> dict[str, Any]:
+    cases = list(results)
+    passed = sum(1 for r in cases if r.passed)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "passed": passed,
+        "failed": len(cases) - passed,
+        "cases": [r.as_dict() for r in cases],
+    }
+
+
+def spec_from_module(module: Any) -> Spec:
+    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (read from its attributes)."""
+    mode = getattr(module, "mode", None)
+    kinds = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
+    if mode not in kinds:
+        raise SpecError(
+            f"expected an nn.LSTM, nn.GRU or nn.RNN module or a Spec (got {type(module).__name__})"
+        )
+    first = next(iter(module.parameters()))
+    dtype = str(first.dtype).removeprefix("torch.")
+    return make_spec(
+        input_size=module.input_size,
+        hidden_size=module.hidden_size,
+        num_layers=module.num_layers,
+        bias=module.bias,
+        batch_first=module.batch_first,
+        dropout=module.dropout,
+        bidirectional=module.bidirectional,
+        proj_size=getattr(module, "proj_size", 0),
+        kind=kinds[mode],
+        nonlinearity="relu" if mode == "RNN_RELU" else "tanh",
+        device=str(first.device.type),
+        dtype=dtype,
+    )
+
+
+def _with_reading(spec: Spec, reading: Reading) -> Spec:
+    """The spec of the run once the input is read as torch reads it."""
+    lengths = spec.input.lengths
+    if lengths is not None:
+        if reading.batch is None:
+            raise SpecError("--lengths needs a batch: the input shape is 2-D (unbatched)")
+        if len(lengths) != reading.batch:
+            raise SpecError(
+                f"--lengths must give one length per sequence: the input has N={reading.batch} "
+                f"(got {len(lengths)} lengths: {','.join(map(str, lengths))})"
+            )
+        if max(lengths) > reading.seq_len:
+            raise SpecError(
+                f"--lengths must be at most the input's L={reading.seq_len} "
+                f"(got {','.join(map(str, lengths))})"
+            )
+    return replace(
+        spec,
+        input=InputSpec(
+            batch=reading.batch if reading.batch is not None else spec.input.batch,
+            seq_len=reading.seq_len,
+            unbatched=reading.batch is None,
+            lengths=lengths,
+        ),
+    )
+
+
+def parse_expectations(
+    spec: Spec, expect: Mapping[str, object] | Iterable[str] | None
+) -> list[tuple[str, Pattern]]:
+    """Validate expected shapes (a mapping, or ``NAME=SIZES`` strings) for this module."""
+    if expect is None:
+        return []
+    if isinstance(expect, Mapping):
+        pairs = [(str(k), parse_pattern(f"--expect {k}", v)) for k, v in expect.items()]
+    else:
+        pairs = [parse_expect(item) for item in expect]
+    names = list(theory.tensor_shapes(spec))
+    for name, _ in pairs:
+        if name not in names:
+            raise SpecError(
+                f"--expect NAME must be one of {', '.join(names)} for this "
+                f"nn.{spec.module.class_name} (got {name!r})"
+            )
+    return pairs
+
+
+def make_given(
+    spec: Spec,
+    *,
+    input_shape: object = None,
+    h0_shape: object = None,
+    c0_shape: object = None,
+    input_dtype: object = None,
+    stated_batch: bool = False,
+    stated_seq_len: bool = False,
+) -> Given | None:
+    """Validate the user's tensor shapes (``None`` when no input shape is given);
+    ``stated_*``: the spec's batch / seq_len are what the user says the data is."""
+    if input_shape is None:
+        for option, value in (
+            ("--h0-shape", h0_shape),
+            ("--c0-shape", c0_shape),
+            ("--input-dtype", input_dtype),
+        ):
+            if value is not None:
+                raise SpecError(f"{option} needs --input-shape (got {option} {value})")
+        return None
+    if c0_shape is not None and not spec.module.has_cell:
+        raise SpecError(
+            f"--c0-shape is only for --kind lstm (got --c0-shape {c0_shape} with --kind "
+            f"{spec.module.kind})"
+        )
+    dtype = spec.run.dtype if input_dtype is None else input_dtype
+    return Given(
+        input=parse_shape("--input-shape", input_shape),
+        h0=parse_shape("--h0-shape", h0_shape) if h0_shape is not None else None,
+        c0=parse_shape("--c0-shape", c0_shape) if c0_shape is not None else None,
+        input_dtype=parse_choice("--input-dtype", dtype, INPUT_DTYPES),
+        batch=spec.input.batch if stated_batch else None,
+        seq_len=spec.input.seq_len if stated_seq_len else None,
+        unbatched=spec.input.unbatched,
+    )
+
+
+def check(
+    spec: Spec | Any = None,
+    /,
+    *,
+    input_shape: object = None,
+    h0_shape: object = None,
+    c0_shape: object = None,
+    input_dtype: object = None,
+    expect: Mapping[str, object] | Iterable[str] | None = None,
+    name: str = "check",
+    **options: Any,
+) -> CheckResult:
+    """Check shapes against the real module.
+
+    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
+    options by name as on the command line (``input_size=10, hidden_size=20, ...``).
+    With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
+    tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
+    options are what you say the data is, checked against how torch reads it.
+    ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size).
+    """
+    stated_batch = options.get("batch")
+    stated_seq_len = options.get("seq_len")
+    if spec is None:
+        spec = make_spec(**options)
+    elif options:
+        raise TypeError("check() takes either a Spec/module or options, not both")
+    elif isinstance(spec, ModuleSpec):
+        spec = Spec(spec)
+    elif not isinstance(spec, Spec):
+        spec = spec_from_module(spec)
+    given = make_given(
+        spec,
+        input_shape=input_shape,
+        h0_shape=h0_shape,
+        c0_shape=c0_shape,
+        input_dtype=input_dtype,
+        stated_batch=stated_batch is not None,
+        stated_seq_len=stated_seq_len is not None,
+    )
+    return run_check(spec, given, parse_expectations(spec, expect), name=name)
+
+
+def run_check(
+    spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str = "check"
+) -> CheckResult:
+    """:func:`check` once its arguments are validated."""
+    from lstm_shapes.api import explain
+    from lstm_shapes.probe.forward import run_given
+
+    pairs = list(expect)
+    if given is None:
+        report = explain(spec)
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        return CheckResult(
+            name, spec, report=report, expectations=results, failures=_failures(report, results)
+        )
+    diagnosis = diagnose(spec.module, given, spec.run.dtype)
+    predicted = torch_accepts(spec.module, given, spec.run.dtype)
+    context = (
+        f"{spec.module.constructor()} with input {shape_str(given.input)} ({given.input_dtype})"
+    )
+    if predicted and not diagnosis.problems:
+        # explain() feeds torch exactly these shapes (h0/c0 as zeros of the given shapes):
+        # its run is torch's verdict, no need for a separate one
+        assert diagnosis.reading is not None
+        run_spec = _with_reading(spec, diagnosis.reading)
+        try:
+            report = explain(run_spec)
+        except SpecError:
+            raise
+        except (RuntimeError, ValueError) as error:
+            raise InconsistencyError(
+                f"lstm-shapes predicted torch accepts {context}, but torch said: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        return CheckResult(
+            name,
+            run_spec,
+            given=given,
+            diagnosis=diagnosis,
+            report=report,
+            expectations=results,
+            failures=_failures(report, results),
+        )
+    full = complete(spec.module, given)
+    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
+    if predicted != (torch_error is None):
+        verdict = "accepts" if predicted else "rejects"
+        raise InconsistencyError(
+            f"lstm-shapes predicted torch {verdict} {context}, but torch said: "
+            f"{torch_error or 'nothing (it ran)'}"
+        )
+    if torch_error is not None and not diagnosis.problems:
+        raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
+    if not diagnosis.problems:  # cannot be: torch_accepts() was False
+        raise InconsistencyError(f"no diagnosis for {context}")
+    return CheckResult(
+        name,
+        spec,
+        given=given,
+        diagnosis=diagnosis,
+        torch_error=torch_error,
+        failures=(diagnosis_text(diagnosis, torch_error),),
+    )
+
+
+def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str, ...]:
+    failed = [r for r in results if not r.holds]
+    failures = []
+    if failed:
+        failures.append(
+            "expected shapes do not match:\n"
+            + "\n".join(r.message() for r in failed)
+            + f"\nSizes:\n  {report.spec.sizes_line()}\n"
+        )
+    for c in report.checks:
+        if not c.holds:
+            failures.append(f"check failed on this run: {c.statement}\n")
+    return tuple(failures)
+
+
+def assert_lstm_shapes(
+    module_or_spec: Any,
+    /,
+    *,
+    input: object = None,
+    h0: object = None,
+    c0: object = None,
+    input_dtype: object = None,
+    **expect: object,
+) -> CheckResult:
+    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
+
+    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
+    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
+    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
+
+    >>> from lstm_shapes import make_spec
+    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
+    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
+    """
+    result = check(
+        module_or_spec,
+        input_shape=input,
+        h0_shape=h0,
+        c0_shape=c0,
+        input_dtype=input_dtype,
+        expect=expect,
+    )
+    if not result.passed:
+        raise AssertionError(result.message())
+    return result

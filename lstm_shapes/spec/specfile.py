@@ -1,0 +1,210 @@
+"""Spec files for ``check --spec``: many cases in one TOML or JSON file. No torch.
+
+A case (TOML shown; JSON is ``{"case": [{...}, ...]}`` with the same keys)::
+
+    [[case]]
+    name = "encoder"
+    lstm = { input_size = 10, hidden_size = 20, num_layers = 2, batch_first = true }
+    input = { batch = 3, seq_len = 7 }          # or shape = [3, 7, 10], h0 = [...], ...
+    expect = { output = [3, 7, 20], hn = [2, 3, "_"] }
+
+A malformed file raises :class:`SpecError` naming the file, the case and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lstm_shapes.errors import SpecError
+from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations, run_check
+from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.theory.diagnosis import Given
+
+LSTM_KEYS = (
+    "input_size",
+    "hidden_size",
+    "num_layers",
+    "bias",
+    "batch_first",
+    "dropout",
+    "bidirectional",
+    "proj_size",
+    "kind",
+    "nonlinearity",
+)
+INPUT_KEYS = ("batch", "seq_len", "unbatched", "lengths", "shape", "h0", "c0", "dtype")
+RUN_KEYS = ("device", "dtype", "seed")
+CASE_KEYS = ("name", "lstm", "input", "run", "expect")
+BOOL_KEYS = ("bias", "batch_first", "bidirectional", "unbatched")
+
+#: which key of a case an option in a SpecError message stands for
+OPTION_KEYS = {
+    "--input-size": "lstm.input_size",
+    "--hidden-size": "lstm.hidden_size",
+    "--num-layers": "lstm.num_layers",
+    "--dropout": "lstm.dropout",
+    "--proj-size": "lstm.proj_size",
+    "--kind": "lstm.kind",
+    "--nonlinearity": "lstm.nonlinearity",
+    "--batch": "input.batch",
+    "--seq-len": "input.seq_len",
+    "--lengths": "input.lengths",
+    "--input-shape": "input.shape",
+    "--h0-shape": "input.h0",
+    "--c0-shape": "input.c0",
+    "--input-dtype": "input.dtype",
+    "--device": "run.device",
+    "--dtype": "run.dtype",
+    "--seed": "run.seed",
+    "--expect": "expect",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One validated case: the spec, the user's tensors if any, the expected shapes."""
+
+    name: str
+    spec: Spec
+    given: Given | None = None
+    expect: tuple[tuple[str, Pattern], ...] = field(default_factory=tuple)
+
+
+def _table(where: str, key: str, value: object, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SpecError(
+            f"{where}: key {key} must be a table of {', '.join(allowed)} (got {value!r})"
+        )
+    for name in value:
+        if name not in allowed:
+            raise SpecError(f"{where}: unknown key {key}.{name} (allowed: {', '.join(allowed)})")
+    return value
+
+
+def _key_for(message: str) -> str:
+    for option, key in sorted(OPTION_KEYS.items(), key=lambda item: -len(item[0])):
+        if message.startswith(option):
+            return key
+    return "?"
+
+
+def parse_case(raw: object, index: int, source: str) -> Case:
+    """Validate one case (``index`` counts from 1, as the message shows it)."""
+    where = f"{source}: case {index}"
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: must be a table of {', '.join(CASE_KEYS)} (got {raw!r})")
+    name = raw.get("name", f"case {index}")
+    if not isinstance(name, str) or not name.strip():
+        raise SpecError(f"{where}: key name must be text (got {name!r})")
+    where = f"{source}: case {index} ({name})"
+    for key in raw:
+        if key not in CASE_KEYS:
+            raise SpecError(f"{where}: unknown key {key} (allowed: {', '.join(CASE_KEYS)})")
+    if "lstm" not in raw:
+        raise SpecError(f"{where}: key lstm is missing (it needs input_size and hidden_size)")
+    lstm = _table(where, "lstm", raw["lstm"], LSTM_KEYS)
+    given_table = _table(where, "input", raw.get("input", {}), INPUT_KEYS)
+    run = _table(where, "run", raw.get("run", {}), RUN_KEYS)
+    expect = _table(where, "expect", raw.get("expect", {}), _any_names(raw.get("expect", {})))
+    for table, prefix in ((lstm, "lstm"), (given_table, "input")):
+        for key in BOOL_KEYS:
+            if key in table and not isinstance(table[key], bool):
+                raise SpecError(
+                    f"{where}: key {prefix}.{key} must be true or false (got {table[key]!r})"
+                )
+    for key in ("input_size", "hidden_size"):
+        if key not in lstm:
+            raise SpecError(f"{where}: key lstm.{key} is missing")
+    spec_options = {
+        **lstm,
+        **{
+            k: v
+            for k, v in given_table.items()
+            if k in ("batch", "seq_len", "unbatched", "lengths")
+        },
+        **run,
+    }
+    try:
+        spec = make_spec(**spec_options)
+        given = make_given(
+            spec,
+            input_shape=given_table.get("shape"),
+            h0_shape=given_table.get("h0"),
+            c0_shape=given_table.get("c0"),
+            input_dtype=given_table.get("dtype"),
+            stated_batch="batch" in given_table,
+            stated_seq_len="seq_len" in given_table,
+        )
+        expectations = parse_expectations(spec, expect) if expect else []
+    except SpecError as error:
+        raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+    return Case(name, spec, given, tuple(expectations))
+
+
+def _any_names(value: object) -> tuple[str, ...]:
+    """expect's keys are tensor names; which are valid depends on the module (checked later)."""
+    return tuple(str(k) for k in value) if isinstance(value, dict) else ()
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Read and validate every case of a ``.toml`` or ``.json`` spec file."""
+    file = Path(path)
+    source = file.name
+    if file.suffix.lower() not in (".toml", ".json"):
+        raise SpecError(f"--spec must be a .toml or .json file (got {str(path)!r})")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError(f"--spec {str(path)!r} cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{source}: not valid {file.suffix[1:].upper()}: it must be UTF-8 text "
+            f"(byte {error.start} is 0x{error.object[error.start]:02x})"
+        ) from None
+    data: Any
+    try:
+        data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise SpecError(f"{source}: not valid {file.suffix[1:].upper()}: {error}") from None
+    if not isinstance(data, dict) or "case" not in data:
+        raise SpecError(f"{source}: no cases: write each one as a [[case]] table")
+    unknown = [key for key in data if key != "case"]
+    if unknown:
+        raise SpecError(f"{source}: unknown top-level key {unknown[0]} (allowed: case)")
+    cases = data["case"]
+    if not isinstance(cases, list) or not cases:
+        raise SpecError(f"{source}: key case must be a list of tables ([[case]])")
+    parsed = [parse_case(raw, index, source) for index, raw in enumerate(cases, start=1)]
+    seen: dict[str, int] = {}
+    for index, case in enumerate(parsed, start=1):
+        if case.name in seen:
+            raise SpecError(
+                f"{source}: case {index} ({case.name}): key name repeats case {seen[case.name]}"
+            )
+        seen[case.name] = index
+    return parsed
+
+
+def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
+    """Check every case in this process (torch is imported once). The modules are tiny:
+    torch runs them on one thread, faster than splitting each small matrix across cores."""
+    from lstm_shapes.probe.forward import import_torch
+
+    torch = import_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    results = []
+    try:
+        for index, case in enumerate(cases, start=1):
+            try:
+                results.append(run_check(case.spec, case.given, case.expect, name=case.name))
+            except SpecError as error:
+                where = f"{source}: case {index} ({case.name})"
+                raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+    finally:
+        torch.set_num_threads(threads)
+    return results

@@ -1,0 +1,339 @@
+"""What a configuration costs: parameters, FLOPs, memory and a time estimate. No torch.
+
+Conventions (the same as ``torch.utils.flop_counter.FlopCounterMode``): a multiply-add is
+2 FLOPs, so an ``(m, k) @ (k, n)`` product costs ``2*m*k*n``. Element-wise work (bias adds,
+gate activations, the cell update) is counted as 1 FLOP per element and operation, which
+undercounts ``sigmoid``/``tanh``; it is a small share of the total except for tiny sizes.
+
+The memory model follows how torch runs the layers on the CPU when it does not use a fused
+kernel (``aten/src/ATen/native/RNN.cpp``): each layer first projects the whole sequence
+(``N*L*gates*H_cell``), collects one ``h`` per step, stacks them, and concatenates the two
+directions. Fused kernels (oneDNN, cuDNN) need about the same or less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lstm_shapes.spec.core import Spec
+from lstm_shapes.theory.shapes import layer_input_size, parameter_count
+
+DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
+
+#: Element-wise operations per step and hidden unit, beyond the two bias adds:
+#: LSTM: sum of the two projections (4H), 3 sigmoids + 1 tanh (4H), c = f*c + i*g (3H),
+#: tanh(c) (H), h = o*tanh(c) (H). GRU: sums (3H), 2 sigmoids (2H), r*(W_hn h + b_hn)
+#: (H), tanh (H), h = (1-z)*n + z*h (4H). RNN: sum (H), the nonlinearity (H).
+ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
+
+#: Throughput assumed when deciding whether a full run fits the time budget, measured on a
+#: busy 2-core x86 CPU with torch 2.13 (benchmarks/scale.py) and rounded down: the fused
+#: oneDNN LSTM kernel, and the step-by-step path (torch's native kernels, which the shape
+#: probe uses on the CPU; GRU, RNN, proj_size > 0 and float64 always run this way).
+FUSED_FLOPS_PER_SECOND = 20e9
+FUSED_SECONDS_PER_STEP = 20e-6
+STEPWISE_FLOPS_PER_SECOND = 8e9
+STEPWISE_SECONDS_PER_STEP = 40e-6
+#: Building the module: allocating and initializing each layer and direction's weights.
+SECONDS_PER_LAYER_BUILT = 400e-6
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """Forward FLOPs of one layer in one direction, for the whole batch and sequence."""
+
+    layer: int
+    direction: str  # "forward" | "backward"
+    in_features: int
+    input_projection: int  # W_ih @ x_t for every step
+    recurrent_projection: int  # W_hh @ h_{t-1} for every step
+    projection: int  # W_hr @ h_t (proj_size > 0 only)
+    elementwise: int  # bias adds, gate activations, cell update
+
+    @property
+    def matmul(self) -> int:
+        return self.input_projection + self.recurrent_projection + self.projection
+
+    @property
+    def total(self) -> int:
+        return self.matmul + self.elementwise
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "direction": self.direction,
+            "in_features": self.in_features,
+            "input_projection": self.input_projection,
+            "recurrent_projection": self.recurrent_projection,
+            "projection": self.projection,
+            "elementwise": self.elementwise,
+            "matmul": self.matmul,
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Bytes, by what holds them. ``workspace`` is what the forward pass allocates on top
+    of its inputs and outputs; ``saved_for_backward`` is what training keeps alive."""
+
+    parameters: int
+    input: int
+    output: int
+    states: int  # hn (and cn); h0/c0 take as much again when passed
+    workspace: int
+    saved_for_backward: int
+    gradients: int  # one gradient per parameter
+
+    @property
+    def inference(self) -> int:
+        """Peak of one forward pass without autograd."""
+        return self.parameters + self.input + self.output + self.states + self.workspace
+
+    @property
+    def training(self) -> int:
+        """Peak of one forward + backward pass (before the optimizer's own state)."""
+        return (
+            self.parameters
+            + self.gradients
+            + self.input
+            + self.output
+            + 2 * self.states
+            + self.workspace
+            + self.saved_for_backward
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "parameters": self.parameters,
+            "input": self.input,
+            "output": self.output,
+            "states": self.states,
+            "workspace": self.workspace,
+            "saved_for_backward": self.saved_for_backward,
+            "gradients": self.gradients,
+            "inference": self.inference,
+            "training": self.training,
+        }
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    spec: Spec
+    parameter_count: int
+    bytes_per_element: int
+    layers: tuple[LayerCost, ...]
+    backward_matmul: int
+    backward_elementwise: int
+    memory: Memory
+
+    @property
+    def parameter_bytes(self) -> int:
+        return self.parameter_count * self.bytes_per_element
+
+    @property
+    def forward_matmul(self) -> int:
+        return sum(c.matmul for c in self.layers)
+
+    @property
+    def forward_elementwise(self) -> int:
+        return sum(c.elementwise for c in self.layers)
+
+    @property
+    def forward(self) -> int:
+        return self.forward_matmul + self.forward_elementwise
+
+    @property
+    def training_matmul(self) -> int:
+        """Matrix-multiply FLOPs of forward + backward."""
+        return self.forward_matmul + self.backward_matmul
+
+    @property
+    def training(self) -> int:
+        return self.forward + self.backward_matmul + self.backward_elementwise
+
+    @property
+    def fused(self) -> bool:
+        """Whether torch's CPU path is one fused oneDNN kernel (FlopCounterMode counts 0)."""
+        return fused_on_cpu(self.spec)
+
+    @property
+    def steps(self) -> int:
+        """Sequential steps: every layer and direction walks the whole sequence."""
+        m = self.spec.module
+        return self.spec.input.seq_len * m.num_layers * m.D
+
+    def forward_seconds(self, *, stepwise: bool = False) -> float:
+        """A deliberately pessimistic guess of one forward pass on a small CPU, on the path
+        torch takes by default, or on the step-by-step path (``stepwise``)."""
+        if self.fused and not stepwise:
+            rate, per_step = FUSED_FLOPS_PER_SECOND, FUSED_SECONDS_PER_STEP
+        else:
+            rate, per_step = STEPWISE_FLOPS_PER_SECOND, STEPWISE_SECONDS_PER_STEP
+        return self.forward / rate + self.steps * per_step
+
+    def build_seconds(self) -> float:
+        """Creating and initializing the module: per layer and direction, plus the
+        random initialization of every parameter (about 15 ns each)."""
+        m = self.spec.module
+        return m.num_layers * m.D * SECONDS_PER_LAYER_BUILT + self.parameter_count * 15e-9
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "parameter_count": self.parameter_count,
+            "parameter_bytes": self.parameter_bytes,
+            "bytes_per_element": self.bytes_per_element,
+            "flops": {
+                "forward": self.forward,
+                "forward_matmul": self.forward_matmul,
+                "forward_elementwise": self.forward_elementwise,
+                "forward_backward": self.training,
+                "forward_backward_matmul": self.training_matmul,
+                "per_layer": [c.as_dict() for c in self.layers],
+            },
+            "memory": self.memory.as_dict(),
+            "forward_seconds_estimate": round(self.forward_seconds(), 6),
+        }
+
+
+def fused_on_cpu(spec: Spec) -> bool:
+    """torch 2.x runs ``nn.LSTM`` on the CPU as one oneDNN kernel for float32/bfloat16
+    without ``proj_size``; GRU, RNN and everything else go step by step through
+    ``aten.addmm``/``aten.mm``, which FlopCounterMode counts."""
+    m = spec.module
+    return m.kind == "lstm" and m.proj_size == 0 and spec.run.dtype in ("float32", "bfloat16")
+
+
+def computed_steps(spec: Spec) -> int:
+    """Sequence steps actually computed, summed over the batch: ``N*L``, or with packed
+    input (``lengths``) only the real steps, as torch's packed path skips the padding."""
+    if spec.input.lengths is not None:
+        return sum(spec.input.lengths)
+    return spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+
+
+def layer_costs(spec: Spec) -> tuple[LayerCost, ...]:
+    m = spec.module
+    rows = m.gates * m.hidden_size  # gates*H_cell
+    tokens = computed_steps(spec)
+    per_unit = ELEMENTWISE_PER_UNIT[m.kind] + (2 * m.gates if m.bias else 0)
+    costs = []
+    for layer in range(m.num_layers):
+        in_features = layer_input_size(m, layer)
+        for direction in range(m.D):
+            costs.append(
+                LayerCost(
+                    layer=layer,
+                    direction="backward" if direction else "forward",
+                    in_features=in_features,
+                    input_projection=2 * tokens * rows * in_features,
+                    recurrent_projection=2 * tokens * rows * m.H_out,
+                    projection=2 * tokens * m.proj_size * m.hidden_size,
+                    elementwise=tokens * per_unit * m.hidden_size,
+                )
+            )
+    return tuple(costs)
+
+
+def _backward_matmul(spec: Spec, layers: tuple[LayerCost, ...]) -> int:
+    """Every product needs its weight gradient (as many FLOPs as forward) and its input
+    gradient, except where the input needs none: the data fed to layer 0 and the zero
+    ``h0`` of each layer and direction at the first step."""
+    m = spec.module
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    first_step = 2 * batch * m.gates * m.hidden_size * m.H_out
+    total = 0
+    for cost in layers:
+        total += cost.matmul  # weight gradients
+        total += cost.matmul - first_step  # input gradients
+        if cost.layer == 0:
+            total -= cost.input_projection
+    return total
+
+
+def memory(spec: Spec) -> Memory:
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    tokens = spec.input.seq_len * batch  # N*L
+    output = tokens * m.D * m.H_out
+    states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
+    # One direction at a time: its input projections for the whole sequence, its list of
+    # per-step h and their stacked copy; the layer below's output stays alive meanwhile.
+    workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+    if m.num_layers > 1:
+        workspace += output
+    # Autograd keeps, per layer, direction and step: the gate activations, the cell state
+    # and tanh(c) (LSTM), the hidden state (and h before the projection), and each
+    # layer's input sequence.
+    per_step = m.gates * m.hidden_size + m.H_out
+    if m.has_cell:
+        per_step += 2 * m.hidden_size
+    if m.proj_size:
+        per_step += m.hidden_size
+    saved = tokens * m.D * m.num_layers * per_step
+    saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
+    params = parameter_count(m)
+    return Memory(
+        parameters=params * size,
+        input=tokens * m.input_size * size,
+        output=output * size,
+        states=states * size,
+        workspace=workspace * size,
+        saved_for_backward=saved * size,
+        gradients=params * size,
+    )
+
+
+def estimate(spec: Spec) -> CostEstimate:
+    """The cost of one forward (and forward + backward) pass of ``spec`` at its full size."""
+    layers = layer_costs(spec)
+    return CostEstimate(
+        spec=spec,
+        parameter_count=parameter_count(spec.module),
+        bytes_per_element=DTYPE_BYTES[spec.run.dtype],
+        layers=layers,
+        backward_matmul=_backward_matmul(spec, layers),
+        backward_elementwise=2 * sum(c.elementwise for c in layers),
+        memory=memory(spec),
+    )
+
+
+def format_bytes(count: float) -> str:
+    """``1536`` -> ``1.5 KiB``: binary units, 3 significant digits."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024 or unit == "PiB":
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.3g} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_flops(count: float) -> str:
+    """``2.5e9`` -> ``2.5 GFLOP``: decimal units, 3 significant digits."""
+    value = float(count)
+    for unit in ("", "k", "M", "G", "T", "P", "E"):
+        if abs(value) < 1000 or unit == "E":
+            return f"{int(value)} FLOP" if unit == "" else f"{value:.3g} {unit}FLOP"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.3g} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.3g} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.3g} days"
+    years = seconds / (365.25 * 86400)
+    return f"{years:.3g} years" if years < 1000 else f"{years:,.0f} years"

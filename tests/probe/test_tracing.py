@@ -1,0 +1,440 @@
+"""``trace``: a user's model run once, every recurrent layer recorded, failures placed and
+explained."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from lstm_shapes import SpecError, load_target, trace
+from lstm_shapes.spec.core import ModuleSpec
+from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
+from tests.conftest import ROOT
+
+TAGGER = "docs/examples/tagger.py"
+
+
+@pytest.fixture(autouse=True)
+def restore_sys_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``trace`` puts the current directory on sys.path, as pytest does: undo it."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    modules = set(sys.modules)
+    monkeypatch.chdir(ROOT)
+    yield
+    for name in set(sys.modules) - modules:
+        if name in ("tagger", "userpkg", "userpkg.models", "broken_import", "raises"):
+            del sys.modules[name]
+
+
+def test_example_model_embedding_bilstm_head(cli: Callable[..., Any]) -> None:
+    result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "32,50", "--input-dtype", "int64")
+    assert result.exit_code == 0, result.stderr
+    assert "model output: (32, 5)" in result.stdout
+    data = json.loads(
+        cli(
+            "trace", f"{TAGGER}:Tagger", "--input-shape", "32,50", "--input-dtype", "int64",
+            "-f", "json",
+        ).stdout
+    )  # fmt: skip
+    assert data["schema_version"] == 1
+    assert data["input"] == {"shape": [32, 50], "dtype": "int64"}
+    assert data["output"] == [32, 5]
+    assert data["error"] is None
+    (lstm,) = data["layers"]
+    assert lstm["name"] == "lstm"
+    assert lstm["constructor"] == (
+        "nn.LSTM(input_size=64, hidden_size=128, num_layers=2, batch_first=True, "
+        "bidirectional=True)"
+    )
+    tensors = lstm["tensors"]
+    assert {name: t["shape"] for name, t in tensors.items()} == {
+        "input": [32, 50, 64],
+        "h0": [4, 32, 128],
+        "c0": [4, 32, 128],
+        "output": [32, 50, 256],
+        "hn": [4, 32, 128],
+        "cn": [4, 32, 128],
+    }
+    assert [tensors["h0"]["given"], tensors["input"]["given"]] == [False, True]
+    assert [d["symbol"] for d in tensors["output"]["dims"]] == ["N", "L", "D*H_out"]
+    assert [d["symbol"] for d in tensors["hn"]["dims"]] == ["D*num_layers", "N", "H_out"]
+
+
+def test_example_table_golden(cli: Callable[..., Any], golden: Callable[[str, str], None]) -> None:
+    result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "3,9", "--input-dtype", "int64")
+    golden("trace_tagger.txt", result.stdout)
+    result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "3,9", "--input-dtype", "int64",
+                 "-f", "markdown")  # fmt: skip
+    golden("trace_tagger.md", result.stdout)
+
+
+def test_head_built_for_one_direction(cli: Callable[..., Any]) -> None:
+    result = cli(
+        "trace", f"{TAGGER}:broken_head", "--input-shape", "32,50", "--input-dtype", "int64"
+    )
+    assert result.exit_code == 1
+    assert "The model raised RuntimeError after lstm:" in result.stdout
+    data = json.loads(
+        cli("trace", f"{TAGGER}:broken_head", "--input-shape", "32,50", "--input-dtype",
+            "int64", "-f", "json").stdout
+    )  # fmt: skip
+    assert data["error"] == {
+        "layer": None,
+        "after": "lstm",
+        "error_type": "RuntimeError",
+        "message": "mat1 and mat2 shapes cannot be multiplied (32x256 and 128x5)",
+        "diagnosis": [
+            "A layer after lstm expects 128 input features but receives 256 (32x256).",
+            "lstm is bidirectional: its output has D*H_out = 2*128 = 256 features. Build the "
+            "next layer with in_features = 2 * hidden_size, or use one direction (e.g. hn[-2] "
+            "or hn[-1], each H_out wide).",
+        ],
+    }
+
+
+def test_batch_first_h0_is_placed_and_diagnosed(cli: Callable[..., Any]) -> None:
+    result = cli(
+        "trace", f"{TAGGER}:batch_first_h0", "--input-shape", "32,50", "--input-dtype", "int64",
+        "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["error"]["layer"] == "lstm"
+    assert data["error"]["diagnosis"] == [
+        "h0 of lstm must be (D*num_layers, N, H_out) = (4, 32, 128), but it is (32, 4, 128).",
+        "h0 is batch-first, (N, D*num_layers, H_out): h0 and c0 never follow "
+        "batch_first=True. Build it as torch.zeros(D * num_layers, N, H_out) or pass "
+        "h0.transpose(0, 1).contiguous().",
+    ]
+    (lstm,) = data["layers"]
+    assert lstm["finished"] is False
+    assert lstm["tensors"]["h0"] == {"shape": [32, 4, 128], "given": True, "dims": None}
+
+
+def test_module_target_from_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Any]
+) -> None:
+    package = tmp_path / "userpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text(
+        textwrap.dedent(
+            """
+            import torch
+            from torch import nn
+
+            class Stacked(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.gru = nn.GRU(10, 20)
+                    self.rnn = nn.RNN(20, 5, nonlinearity="relu")
+
+                def forward(self, x):
+                    o, h = self.gru(x, hx=torch.zeros(1, x.size(1), 20))
+                    o, _ = self.rnn(o)
+                    return {"out": o, "both": (o, h)}
+
+            def build():
+                return Stacked()
+
+            model = Stacked()
+            """
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    for target in ("userpkg.models:Stacked", "userpkg.models:build", "userpkg.models:model"):
+        result = cli("trace", target, "--input-shape", "7,3,10", "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert [layer["name"] for layer in data["layers"]] == ["gru", "rnn"]
+        gru, rnn = data["layers"]
+        assert gru["tensors"]["h0"]["given"] is True  # passed as hx=...
+        assert rnn["tensors"]["h0"]["given"] is False
+        assert rnn["config"]["nonlinearity"] == "relu"
+        assert "c0" not in gru["tensors"] and "cn" not in rnn["tensors"]
+        assert data["output"] == {"out": [7, 3, 5], "both": [[7, 3, 5], [1, 3, 20]]}
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (
+            "nocolon",
+            "TARGET must be module:factory, e.g. mypackage.models:build_model or models.py:Net "
+            "(got 'nocolon')",
+        ),
+        (
+            "no_such_module_xyz.models:f",
+            "TARGET 'no_such_module_xyz.models:f': no module named 'no_such_module_xyz' "
+            "(looked in the current directory and on sys.path)",
+        ),
+        (f"{TAGGER}:nope", f"TARGET '{TAGGER}:nope': {TAGGER} has no attribute 'nope'"),
+        (
+            f"{TAGGER}:annotations",
+            f"TARGET '{TAGGER}:annotations' is a _Feature, not an nn.Module class or a "
+            "function that returns a model",
+        ),
+        ("nofile.py:f", "TARGET 'nofile.py:f': there is no file 'nofile.py'"),
+        (
+            "lstm_shapes.spec.core:make_spec",
+            "TARGET 'lstm_shapes.spec.core:make_spec': calling make_spec() failed (TypeError: "
+            "make_spec() missing 2 required keyword-only arguments: 'input_size' and "
+            "'hidden_size'); name a class or function that needs no arguments",
+        ),
+        (
+            "lstm_shapes.spec.core:RunSpec",
+            "TARGET 'lstm_shapes.spec.core:RunSpec': RunSpec() returned a RunSpec, not a "
+            "torch.nn.Module",
+        ),
+        (
+            "torch.nn:Identity",
+            "TARGET 'torch.nn:Identity' has no nn.LSTM, nn.GRU or nn.RNN inside (it is made of "
+            "Identity)",
+        ),
+    ],
+)
+def test_bad_targets_exit_2_word_for_word(
+    cli: Callable[..., Any], target: str, message: str
+) -> None:
+    result = cli("trace", target, "--input-shape", "3,4")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"lstm-shapes: error: {message}\n"
+
+
+def test_import_errors_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Any]
+) -> None:
+    (tmp_path / "broken_import.py").write_text("import no_such_dependency_xyz\n")
+    (tmp_path / "bad_syntax.py").write_text("def f(:\n")
+    (tmp_path / "raises.py").write_text("def build():\n    raise ValueError('no GPU\\nmore')\n")
+    monkeypatch.chdir(tmp_path)
+    cases = {
+        "broken_import:f": "TARGET 'broken_import:f': importing broken_import raised "
+        "ModuleNotFoundError: No module named 'no_such_dependency_xyz'",
+        "bad_syntax.py:f": "TARGET 'bad_syntax.py:f': importing bad_syntax.py raised "
+        "SyntaxError: invalid syntax (bad_syntax.py, line 1)",
+        "raises:build": "TARGET 'raises:build': building the model raised ValueError: no GPU",
+    }
+    for target, message in cases.items():
+        result = cli("trace", target, "--input-shape", "3,4")
+        assert result.exit_code == 2
+        assert result.stderr == f"lstm-shapes: error: {message}\n"
+
+
+def test_bad_options_word_for_word(cli: Callable[..., Any]) -> None:
+    result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "32x50")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "lstm-shapes: error: --input-shape must be whole numbers from 1 up, separated by "
+        "commas, e.g. 3,7,12 (got '32x50')\n"
+    )
+    result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "3,4", "--input-dtype", "int8")
+    assert result.stderr == (
+        "lstm-shapes: error: --input-dtype must be one of float32, float64, float16, "
+        "bfloat16, int64, int32 (got 'int8')\n"
+    )
+
+
+# --- the library --------------------------------------------------------------------------
+
+
+class Twice(nn.Module):
+    """One LSTM called twice; the second call receives an explicit state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(4, 6, proj_size=3, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, state = self.lstm(x)
+        out, _ = self.lstm(x, state)
+        return out
+
+
+def test_library_trace_with_a_tensor_and_repeated_calls() -> None:
+    model = Twice()
+    model.lstm.eval()  # a mixed state: trace must restore it module by module
+    report = trace(model, torch.randn(2, 5, 4))
+    assert report.ok and report.output == [2, 5, 3]
+    assert [layer.label for layer in report.layers] == ["lstm", "lstm (call 2)"]
+    first, second = report.layers
+    assert (first.tensors["h0"].given, second.tensors["h0"].given) == (False, True)
+    assert second.tensors["h0"].shape == (1, 2, 3)  # H_out = proj_size
+    assert second.tensors["c0"].shape == (1, 2, 6)  # H_cell = hidden_size
+    assert model.training and not model.lstm.training  # restored as found
+    assert not model.lstm._forward_hooks and not model.lstm._forward_pre_hooks
+
+
+def test_packed_sequence_input() -> None:
+    class Packed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gru = nn.GRU(3, 5, batch_first=True, bidirectional=True)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            packed = nn.utils.rnn.pack_padded_sequence(x, [4, 2, 1], batch_first=True)
+            _, hn = self.gru(packed)
+            return hn
+
+    report = trace(Packed(), (3, 4, 3))
+    (gru,) = report.layers
+    assert gru.packed
+    assert gru.tensors["input"].shape == (7, 3)
+    assert gru.tensors["input"].symbols == "(sum(lengths), H_in)"
+    assert gru.tensors["hn"].symbols == "(D*num_layers, N, H_out)"
+    assert gru.tensors["hn"].shape == (2, 3, 5)
+
+
+def test_an_unbatched_bare_module() -> None:
+    report = trace(nn.RNN(3, 4, num_layers=2), (6, 3))
+    (rnn,) = report.layers
+    assert rnn.name == "the model"
+    assert rnn.tensors["h0"].symbols == "(D*num_layers, H_out)"
+    assert report.output == [[6, 4], [2, 4]]
+
+
+def test_error_before_any_recurrent_layer() -> None:
+    report = trace(load_target(f"{TAGGER}:Tagger"), (2, 3), input_dtype="float32")
+    assert report.failure is not None
+    assert (report.failure.layer, report.failure.after) == (None, None)
+    assert report.failure.error_type == "RuntimeError"
+    assert report.layers == []
+
+
+def test_library_errors() -> None:
+    with pytest.raises(SpecError) as error:
+        trace(nn.Linear(2, 3), (1, 2))
+    assert str(error.value) == (
+        "TARGET 'Linear' has no nn.LSTM, nn.GRU or nn.RNN inside (it is made of Linear)"
+    )
+    with pytest.raises(SpecError) as error:
+        trace("model", (1, 2))
+    assert str(error.value) == "trace() needs a torch.nn.Module (got str)"
+
+
+# --- the diagnosis (pure) -----------------------------------------------------------------
+
+
+BI = ModuleSpec(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
+
+
+def layer(m: ModuleSpec = BI, **shapes: tuple[int, ...]) -> LayerContext:
+    return LayerContext("enc", m, **shapes)
+
+
+def test_wrong_last_input_dimension() -> None:
+    message = "input.size(-1) must be equal to input_size. Expected 10, got 12"
+    assert diagnose(message, layer(input_shape=(7, 3, 12))) == [
+        "enc was built with input_size=10, but the last dimension of its input has 12 "
+        "features (input (7, 3, 12)): the last dimension must be H_in = 10.",
+        "Either build the layer with input_size=12, or make the layer before it produce 10 "
+        "features.",
+    ]
+    message = "input.size(-1) must be equal to input_size. Expected 10, got 7"
+    assert diagnose(message, layer(input_shape=(3, 10, 7)))[1] == (
+        "Dimension 1 of the input is 10: the input looks transposed. With batch_first=False "
+        "a batched input is (L, N, H_in); move the feature dimension last (e.g. x.permute / "
+        "x.transpose), not with .view or .reshape."
+    )
+
+
+def test_h0_with_num_layers_rows_for_a_bidirectional_layer() -> None:
+    message = "Expected hidden[0] size (4, 3, 20), got [2, 3, 20]"
+    assert diagnose(message, layer(h0_shape=(2, 3, 20)))[1] == (
+        "h0 has num_layers = 2 rows, but a bidirectional layer needs D*num_layers = 2*2 = 4: "
+        "create it with 2 * num_layers rows (bidirectional=True doubles them)."
+    )
+
+
+def test_h0_for_a_fixed_batch_size() -> None:
+    message = "Expected hidden size (1, 17, 20), got [1, 32, 20]"
+    gru = ModuleSpec(input_size=10, hidden_size=20, kind="gru", batch_first=True)
+    assert diagnose(message, layer(gru)) == [
+        "h0 of enc must be (D*num_layers, N, H_out) = (1, 17, 20), but it is (1, 32, 20).",
+        "h0 was made for N = 32 sequences but this batch has N = 17: take N from the input "
+        "(x.size(0)) instead of a fixed number; a smaller last batch is the usual cause.",
+    ]
+
+
+def test_c0_with_a_projection() -> None:
+    message = "Expected hidden[1] size (1, 3, 20), got [1, 3, 5]"
+    m = ModuleSpec(input_size=10, hidden_size=20, proj_size=5)
+    assert diagnose(message, layer(m))[1] == (
+        "c0 keeps H_cell = hidden_size = 20 features even with proj_size=5; only h0 uses "
+        "H_out = proj_size."
+    )
+
+
+def test_rank_errors_and_unknown_messages() -> None:
+    message = "LSTM: Expected input to be 2D or 3D, got 4D instead"
+    assert diagnose(message, layer(input_shape=(2, 3, 4, 10))) == [
+        "enc takes a 3-D input (L, N, H_in) (batch_first=False) or a 2-D unbatched one "
+        "(L, H_in); it got 4-D (2, 3, 4, 10). Merge or remove the extra dimensions first."
+    ]
+    message = "For batched 3-D input, hx and cx should also be 3-D but got (2-D, 2-D) tensors"
+    assert diagnose(message, layer(h0_shape=(4, 20), c0_shape=(4, 20))) == [
+        "With a batched 3-D input, h0 (and c0) of enc must be 3-D (D*num_layers, N, H); got "
+        "h0 (4, 20), c0 (4, 20)."
+    ]
+    assert diagnose("CUDA out of memory", layer()) == []
+    assert diagnose("mat1 and mat2 shapes cannot be multiplied (3x4 and 5x6)", None) == []
+
+
+def test_help_of_inspect_and_trace_does_not_import_torch() -> None:
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from lstm_shapes.cli import run\n"
+        "run(['inspect', '--help']); run(['trace', '--help'])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    env_code = code.replace(
+        "print(", "import lstm_shapes.probe.forward as p; p.import_torch(); print("
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", source], capture_output=True, text=True, cwd=ROOT, timeout=120
+        ).stdout.splitlines()[-1]
+        for source in (code, env_code)
+    ]
+    assert outputs == ["False", "True"]  # the second run shows the check can fail
+
+
+class WrongStates(nn.Module):
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.lstm = nn.LSTM(3, 4)
+        self.gru = nn.GRU(3, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h0 = torch.zeros(1, x.size(1), 4)
+        if self.kind == "gru":
+            return self.gru(x, (h0, h0))[0]  # a GRU has no c0
+        return self.lstm(x, h0)[0]  # an LSTM needs (h0, c0)
+
+
+def test_state_tuple_mix_ups() -> None:
+    failure = trace(WrongStates("gru"), (5, 2, 3)).failure
+    assert failure is not None and failure.layer == "gru"
+    assert failure.diagnosis == [
+        "gru is an nn.GRU: its state is one tensor h0, not a tuple (h0, c0); only nn.LSTM "
+        "has a cell state. Call it as gru(x, h0) with h0 of shape (D*num_layers, N, H_out)."
+    ]
+    report = trace(WrongStates("lstm"), (5, 2, 3))
+    assert list(report.layers[0].tensors) == ["input", "h0"]  # no invented c0
+    failure = report.failure
+    assert failure is not None and failure.layer == "lstm"
+    assert failure.diagnosis == [
+        "lstm is an nn.LSTM: its state is a tuple (h0, c0), not one tensor. Call it as "
+        "lstm(x, (h0, c0)), or pass neither to start from zeros."
+    ]

@@ -1,0 +1,269 @@
+"""The cost model against torch: parameter counts, FlopCounterMode's matmul FLOPs, and the
+budget's messages word for word."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lstm_shapes.errors import SpecError
+from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.theory import budget, cost
+
+torch = pytest.importorskip("torch")
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from lstm_shapes.probe.forward import build_module  # noqa: E402
+
+QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def specs(draw: Callable[..., Any], *, stepwise: bool = False) -> Spec:
+    """Small random specs; ``stepwise`` keeps to what torch runs step by step on the CPU
+    (GRU, RNN, LSTM with proj_size or in float64), where FlopCounterMode sees the matmuls."""
+    kind = draw(st.sampled_from(["lstm", "gru", "rnn"]))
+    hidden = draw(st.integers(2, 9))
+    proj = draw(st.integers(0, hidden - 1)) if kind == "lstm" else 0
+    dtype = "float32"
+    if stepwise and kind == "lstm" and proj == 0:
+        dtype = "float64"
+    unbatched = draw(st.booleans())
+    return make_spec(
+        kind=kind,
+        input_size=draw(st.integers(1, 9)),
+        hidden_size=hidden,
+        num_layers=draw(st.integers(1, 3)),
+        bias=draw(st.booleans()),
+        batch_first=draw(st.booleans()),
+        bidirectional=draw(st.booleans()),
+        proj_size=proj,
+        batch=None if unbatched else draw(st.integers(1, 4)),
+        seq_len=draw(st.integers(1, 5)),
+        unbatched=unbatched,
+        dtype=dtype,
+        device="cpu",
+    )
+
+
+def _module_and_input(spec: Spec) -> tuple[Any, Any]:
+    from lstm_shapes.theory import shapes as theory
+
+    dtype = getattr(torch, spec.run.dtype)
+    module = build_module(torch, spec.module).to(dtype=dtype)
+    x = torch.randn(theory.tensor_shapes(spec)["input"].shape, dtype=dtype)
+    return module, x
+
+
+@QUICK
+@given(specs())
+def test_parameter_count_and_bytes_equal_torch(spec: Spec) -> None:
+    module, _ = _module_and_input(spec)
+    estimate = cost.estimate(spec)
+    assert estimate.parameter_count == sum(p.numel() for p in module.parameters())
+    assert estimate.parameter_bytes == sum(
+        p.numel() * p.element_size() for p in module.parameters()
+    )
+
+
+@QUICK
+@given(specs(stepwise=True))
+def test_matmul_flops_equal_flop_counter_on_the_stepwise_path(spec: Spec) -> None:
+    module, x = _module_and_input(spec)
+    estimate = cost.estimate(spec)
+    assert not estimate.fused
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.no_grad(), FlopCounterMode(display=False) as forward:
+            module(x)
+        with FlopCounterMode(display=False) as training:
+            output, _ = module(x)
+            output.sum().backward()
+    assert forward.get_total_flops() == estimate.forward_matmul
+    assert training.get_total_flops() == estimate.training_matmul
+
+
+def test_the_fused_cpu_lstm_is_invisible_to_flop_counter() -> None:
+    """Why the report says which path ran: torch counts 0 for the oneDNN kernel."""
+    spec = make_spec(input_size=5, hidden_size=7, batch=2, seq_len=3, device="cpu")
+    module, x = _module_and_input(spec)
+    assert cost.estimate(spec).fused
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        module(x)
+    assert counter.get_total_flops() == 0
+    assert cost.estimate(spec).forward_matmul == 2 * 3 * 2 * 4 * 7 * (5 + 7)
+
+
+def test_flops_per_layer_and_direction_by_hand() -> None:
+    spec = make_spec(
+        input_size=10, hidden_size=20, num_layers=2, bidirectional=True, proj_size=5, batch=3
+    )
+    layers = cost.estimate(spec).layers
+    assert [(c.layer, c.direction, c.in_features) for c in layers] == [
+        (0, "forward", 10),
+        (0, "backward", 10),
+        (1, "forward", 10),
+        (1, "backward", 10),
+    ]
+    tokens = 3 * 7  # N*L
+    assert layers[0].input_projection == 2 * tokens * 80 * 10
+    assert layers[0].recurrent_projection == 2 * tokens * 80 * 5
+    assert layers[0].projection == 2 * tokens * 5 * 20
+    assert layers[0].elementwise == tokens * (13 + 8) * 20
+
+
+def test_memory_parts_by_hand() -> None:
+    spec = make_spec(input_size=10, hidden_size=20, batch=3, seq_len=7, dtype="float64")
+    mem = cost.estimate(spec).memory
+    assert mem.parameters == (80 * 10 + 80 * 20 + 80 + 80) * 8
+    assert mem.input == 3 * 7 * 10 * 8
+    assert mem.output == 3 * 7 * 20 * 8
+    assert mem.states == 1 * 3 * (20 + 20) * 8
+    assert mem.inference == mem.parameters + mem.input + mem.output + mem.states + mem.workspace
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("512MiB", 512 * 1024**2),
+        ("2GiB", 2 * 1024**3),
+        ("2 gib", 2 * 1024**3),
+        ("1.5GB", 1_500_000_000),
+        ("1e9", 1_000_000_000),
+        ("4096", 4096),
+        ("1KiB", 1024),
+        (1, 1),
+    ],
+)
+def test_parse_memory_accepts(text: object, size: int) -> None:
+    assert budget.parse_memory(text) == size
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("0", "'0'"),
+        ("lots", "'lots'"),
+        ("-1GiB", "'-1GiB'"),
+        ("0.1", "'0.1'"),
+        ("3 parsecs", "'3 parsecs'"),
+        ("1e999", "'1e999'"),
+        ("", "''"),
+        (0, "0"),
+        (True, "True"),
+    ],
+)
+def test_parse_memory_rejects_word_for_word(value: object, shown: str) -> None:
+    with pytest.raises(SpecError) as error:
+        budget.parse_memory(value)
+    assert str(error.value) == (
+        "--max-memory must be a size greater than 0, e.g. 512MiB, 2GiB, 1.5GB or 1e9 "
+        f"(bytes) (got {shown})"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "lots"])
+def test_cli_bad_budget_exits_2_with_one_line(cli: Callable[..., Any], value: str) -> None:
+    result = cli("explain", "-i", "10", "-H", "20", "--max-memory", value)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "lstm-shapes: error: --max-memory must be a size greater than 0, e.g. 512MiB, 2GiB, "
+        f"1.5GB or 1e9 (bytes) (got '{value}')\n"
+    )
+
+
+def test_default_budget_is_2_gib_or_half_the_free_memory() -> None:
+    gib = 1024**3
+    assert budget.default_budget(64 * gib).max_memory == 2 * gib
+    assert budget.default_budget(3 * gib).max_memory == 3 * gib // 2
+    assert budget.default_budget(None).max_memory == 2 * gib
+    assert budget.default_budget(3 * gib, "VRAM").memory_source == (
+        "the smaller of 2 GiB and half the free VRAM"
+    )
+
+
+def test_available_ram_reads_meminfo(tmp_path: Path) -> None:
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 100 kB\nMemFree: 10 kB\nMemAvailable: 42 kB\n")
+    assert budget.available_ram(meminfo) == 42 * 1024
+    assert budget.available_ram(tmp_path / "missing") is None
+
+
+BIG = make_spec(
+    input_size=4096,
+    hidden_size=8192,
+    num_layers=4,
+    bidirectional=True,
+    batch=512,
+    seq_len=100_000,
+)
+
+
+def test_decide_reduces_over_memory_and_over_time() -> None:
+    gib = 1024**3
+    over_memory = budget.decide(cost.estimate(BIG), budget.default_budget(64 * gib))
+    assert over_memory.mode == "reduced"
+    assert over_memory.reason.endswith(
+        "over the memory budget of 2 GiB (the smaller of 2 GiB and half the free RAM)"
+    )
+    long = make_spec(input_size=1, hidden_size=1, seq_len=200_000, kind="gru")
+    over_time = budget.decide(cost.estimate(long), budget.default_budget(64 * gib))
+    assert over_time.mode == "reduced"
+    assert over_time.reason.endswith("over the time budget of about 1 s")
+    small = make_spec(input_size=10, hidden_size=20)
+    assert budget.decide(cost.estimate(small), budget.default_budget(64 * gib)).mode == "full"
+
+
+def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
+    estimate = cost.estimate(BIG)
+    with pytest.raises(SpecError) as error:
+        budget.decide(estimate, budget.default_budget(16 * 1024**3), full=True)
+    assert str(error.value) == (
+        "--full would need about 22.1 TiB but only 16 GiB is free; drop --full to get the "
+        "reduced probe"
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "text"),
+    [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 * 1024**3, "3 GiB")],
+)
+def test_format_bytes(count: int, text: str) -> None:
+    assert cost.format_bytes(count) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(999, "999 FLOP"), (2.5e9, "2.5 GFLOP"), (5.77e17, "577 PFLOP")]
+)
+def test_format_flops(count: float, text: str) -> None:
+    assert cost.format_flops(count) == text
+
+
+def test_packed_input_costs_only_its_real_steps() -> None:
+    padded = make_spec(input_size=5, hidden_size=7, batch=3, seq_len=7)
+    packed = make_spec(input_size=5, hidden_size=7, lengths="7,4,2")
+    assert cost.estimate(packed).forward_matmul * 21 == cost.estimate(padded).forward_matmul * 13
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (5e-7, "0.5 µs"),
+        (0.0021, "2.1 ms"),
+        (3.0, "3 s"),
+        (600.0, "10 min"),
+        (7200.0, "2 h"),
+        (86400.0 * 3, "3 days"),
+        (86400.0 * 365.25 * 4.57, "4.57 years"),
+        (86400.0 * 365.25 * 12345, "12,345 years"),
+    ],
+)
+def test_format_seconds(seconds: float, text: str) -> None:
+    assert cost.format_seconds(seconds) == text
