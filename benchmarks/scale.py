@@ -124,8 +124,9 @@ def growth(repeats: int) -> list[dict[str, Any]]:
     probe (what `explain` runs at full size: two forward passes on torch's native kernels)
     and one forward pass on torch's default path, against the model's estimates and what
     the default budget decides."""
-    from lstm_shapes.probe.forward import build_module, import_torch, observe
+    from lstm_shapes.probe.forward import observe
     from lstm_shapes.probe.measure import native_cpu_kernels
+    from lstm_shapes.probe.runtime import build_module, import_torch
     from lstm_shapes.theory import budget, cost
 
     torch = import_torch()

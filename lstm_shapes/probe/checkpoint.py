@@ -262,7 +262,7 @@ _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 
 def _load(path: str) -> Any:
     """``torch.load`` with only weights allowed, every failure turned into one line."""
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     shown = repr(path)
     if not os.path.exists(path):
@@ -395,7 +395,7 @@ def inspect_checkpoint(
     path_text = os.fspath(path)
     batch_ = parse_size("--batch", batch) if batch is not None else None
     seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else None
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     safetensors = read_safetensors(path_text)
     if safetensors is not None:
@@ -489,7 +489,7 @@ def _run(
     seq_len: int | None,
 ) -> RunResult:
     """Load the weights into the inferred module (strict) and run it once."""
-    from lstm_shapes.probe.forward import build_module
+    from lstm_shapes.probe.runtime import build_module
 
     n = batch or DEFAULT_RUN_BATCH
     length = seq_len or DEFAULT_RUN_SEQ_LEN

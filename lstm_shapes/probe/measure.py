@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lstm_shapes.probe.forward import build_module, import_torch, resolve_device
+from lstm_shapes.probe.runtime import build_module, import_torch, resolve_device
 from lstm_shapes.report.cost import CPU_PEAK_METHOD
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lstm_shapes.probe.forward import (
-    Check,
-    _max_abs_diff,
-    _run_forward,
-    _tolerance,
-    default_state_check,
-)
+from lstm_shapes.probe.runtime import default_state_check, max_abs_diff, run_forward, tolerance
+from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
 
@@ -43,7 +38,7 @@ def code_lines(spec: Spec) -> list[str]:
 
 def run_packed(
     torch: Any, spec: Spec, module: Any, x: Any
-) -> tuple[dict[str, tuple[int, ...]], list[Check]]:
+) -> tuple[dict[str, tuple[int, ...]], list[VerifiedFact]]:
     """Run ``module`` on ``x`` packed by ``spec.input.lengths``; shapes of every stage and
     the checks of design.md's fact 6."""
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -62,12 +57,12 @@ def run_packed(
     # lengths stay on the CPU: pack_padded_sequence requires it
     packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=bf, enforce_sorted=False)
     with torch.no_grad():
-        packed_output, state = _run_forward(module, (packed,), spec)
+        packed_output, state = run_forward(module, (packed,), spec)
         hn, cn = state if m.has_cell else (state, None)
         h0 = torch.zeros_like(hn)
         c0 = torch.zeros_like(cn) if cn is not None else None
         explicit = (h0, c0) if c0 is not None else h0
-        packed_zeros, _ = _run_forward(module, (packed, explicit), spec)
+        packed_zeros, _ = run_forward(module, (packed, explicit), spec)
     output, _ = pad_packed_sequence(packed_output, batch_first=bf, total_length=seq_len)
     output_zeros, _ = pad_packed_sequence(packed_zeros, batch_first=bf, total_length=seq_len)
     shapes: dict[str, tuple[int, ...]] = {
@@ -85,11 +80,11 @@ def run_packed(
     return shapes, _checks(spec, packed, output, hn, output_zeros)
 
 
-def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) -> list[Check]:
+def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) -> list[VerifiedFact]:
     m = spec.module
     lengths = spec.input.lengths
     assert lengths is not None
-    tol = _tolerance(spec.run.dtype)
+    tol = tolerance(spec.run.dtype)
     H = m.H_out
     bf = m.batch_first
 
@@ -100,7 +95,7 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
     expected_sizes = theory.batch_sizes(lengths)
     actual_sizes = [int(v) for v in packed.batch_sizes.tolist()]
     checks.append(
-        Check(
+        VerifiedFact(
             "packed-batch-sizes",
             f"packed.batch_sizes == {expected_sizes}: at step t, the number of sequences "
             "longer than t",
@@ -110,10 +105,10 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
     forward_row = -2 if m.D == 2 else -1
     half = f", :{H}" if m.D == 2 else ""
     diff = max(
-        _max_abs_diff(hn[forward_row, b], at(b, length - 1)[:H]) for b, length in enumerate(lengths)
+        max_abs_diff(hn[forward_row, b], at(b, length - 1)[:H]) for b, length in enumerate(lengths)
     )
     checks.append(
-        Check(
+        VerifiedFact(
             "packed-hn-last-real-step",
             f"hn[{forward_row}][b] == {step_index(spec, 'lengths[b]-1', 'b', half)} for every "
             "sequence b: the forward direction ends at each sequence's last real step",
@@ -123,11 +118,11 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
     )
     short = [b for b, length in enumerate(lengths) if length < spec.input.seq_len]
     dead_relu = m.kind == "rnn" and m.nonlinearity == "relu"
-    diff = min((_max_abs_diff(hn[forward_row, b], at(b, -1)[:H]) for b in short), default=0.0)
+    diff = min((max_abs_diff(hn[forward_row, b], at(b, -1)[:H]) for b in short), default=0.0)
     # as in probe._checks: a dead ReLU unit is zero everywhere, the padded end included
     if short and not (dead_relu and diff == 0.0):
         checks.append(
-            Check(
+            VerifiedFact(
                 "packed-hn-not-padded-end",
                 f"hn[{forward_row}][b] != {step_index(spec, '-1', 'b', half)} for the "
                 f"{len(short)} sequence(s) shorter than L={spec.input.seq_len}: "
@@ -138,9 +133,9 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
         )
     if m.D == 2:
         expr = theory.step_expr(spec, 0, "backward")
-        diff = _max_abs_diff(hn[-1], eval(expr, {}, {"output": output}))
+        diff = max_abs_diff(hn[-1], eval(expr, {}, {"output": output}))
         checks.append(
-            Check(
+            VerifiedFact(
                 "packed-hn-backward-first-step",
                 f"hn[-1] == {expr}: the backward direction starts at each sequence's last "
                 "real step and ends at t=0",
@@ -154,7 +149,7 @@ def _checks(spec: Spec, packed: Any, output: Any, hn: Any, output_zeros: Any) ->
         if tail.numel():
             padding = max(padding, float(tail.abs().max().item()))
     checks.append(
-        Check(
+        VerifiedFact(
             "packed-padding-zeros",
             f"{step_index(spec, 't', 'b')} == 0 for every t >= lengths[b]: "
             "pad_packed_sequence fills the padded steps with zeros",

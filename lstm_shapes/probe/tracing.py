@@ -151,7 +151,7 @@ class TraceReport:
 
 
 def _import(module_name: str, target: str) -> Any:
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     import_torch()  # first, so torch's import-time warnings (no NumPy) stay quiet
     if module_name.endswith(".py") or os.sep in module_name or "/" in module_name:
@@ -209,7 +209,7 @@ def load_target(target: str) -> Any:
     """Import ``module:factory`` and build the model: ``factory`` may be an ``nn.Module``
     subclass, a function taking no arguments, or a model instance. The current directory
     is put first on ``sys.path``, as ``python -m pytest`` does. Runs the user's code."""
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     module_name, sep, attribute = target.strip().partition(":")
     if not sep or not module_name or not attribute:
@@ -460,7 +460,7 @@ def trace(
 
     Raises :class:`SpecError` when the model has no nn.LSTM, nn.GRU or nn.RNN, or the
     options are invalid."""
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()
     label = name or type(model).__name__

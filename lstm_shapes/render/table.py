@@ -11,9 +11,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.probe.forward import Check
 from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.theory.shapes import ParamShape
 
 
@@ -116,17 +116,17 @@ def gate_legend(report: Report) -> Text:
     )
 
 
-def check_mark(check: Check) -> Text:
+def check_mark(check: VerifiedFact) -> Text:
     return Text("✓", style="green") if check.holds else Text("✗", style="bold red")
 
 
-def diff_text(check: Check) -> str:
+def diff_text(check: VerifiedFact) -> str:
     if check.max_abs_diff is None:
         return ""
     return f"{check.max_abs_diff:.3g}"
 
 
-def checks_table(checks: Sequence[Check]) -> Table:
+def checks_table(checks: Sequence[VerifiedFact]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("", no_wrap=True)
     table.add_column("verified on this run", overflow="fold")

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from lstm_shapes.probe.forward import Check, Observation
 from lstm_shapes.report.explain import Report, build_report, code_for, notes_for
+from lstm_shapes.report.observation import Observation, VerifiedFact
 from lstm_shapes.spec.core import InputSpec, Spec
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.budget import Budget, Decision
@@ -94,7 +94,7 @@ def reduced_report(
     small = reduced_spec(spec)
     verified = build_report(small, observation)
     predicted = theory.tensor_shapes(spec)
-    verified_check = Check(
+    verified_check = VerifiedFact(
         "theory-matches-reduced-run",
         f"theory's shapes and parameter names equal torch's on the reduced run "
         f"({small.sizes_line()})",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lstm_shapes.errors import InconsistencyError
-from lstm_shapes.probe.forward import Check, Observation
+from lstm_shapes.report.observation import Observation, VerifiedFact
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
 
@@ -83,7 +83,7 @@ class Report:
     tensors: dict[str, TensorReport]
     parameters: list[theory.ParamShape]
     parameter_count: int
-    checks: list[Check]
+    checks: list[VerifiedFact]
     notes: list[str]
     code: list[str] = field(default_factory=list)
     cost: CostReport | None = None  # explain --cost / --time (lstm_shapes.report.cost)

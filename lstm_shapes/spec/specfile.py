@@ -192,7 +192,7 @@ def load_cases(path: str | Path) -> list[Case]:
 def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
     """Check every case in this process (torch is imported once). The modules are tiny:
     torch runs them on one thread, faster than splitting each small matrix across cores."""
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()
     threads = torch.get_num_threads()

@@ -19,7 +19,7 @@ TOLERANCE = 1e-5
 
 
 def torch_module() -> ModuleType:
-    from lstm_shapes.probe.forward import import_torch
+    from lstm_shapes.probe.runtime import import_torch
 
     return import_torch()
 
@@ -83,7 +83,7 @@ def single_thread(enabled: bool = True) -> Iterator[None]:
 
 
 def build(torch: ModuleType, m: ModuleSpec, seed: int) -> Any:
-    from lstm_shapes.probe.forward import build_module
+    from lstm_shapes.probe.runtime import build_module
 
     torch.manual_seed(seed)
     with quiet():

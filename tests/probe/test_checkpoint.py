@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from lstm_shapes import SpecError, inspect_checkpoint
-from lstm_shapes.probe.forward import build_module
+from lstm_shapes.probe.runtime import build_module
 from lstm_shapes.spec.core import ModuleSpec
 from tests.theory.test_weights import module_specs
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lstm_shapes import SpecError, explain, make_spec
-from lstm_shapes.probe.forward import build_module
+from lstm_shapes.probe.runtime import build_module
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lstm_shapes.probe.forward import build_module, without_onednn
+from lstm_shapes.probe.runtime import build_module, without_onednn
 from lstm_shapes.report.check import check
 from lstm_shapes.spec.core import make_spec
 

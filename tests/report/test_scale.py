@@ -82,7 +82,7 @@ def _torch_shapes(spec: Spec) -> tuple[dict[str, tuple[int, ...]], list[tuple[st
     """What torch itself gives at full size, without lstm-shapes in between."""
     import torch
 
-    from lstm_shapes.probe.forward import build_module
+    from lstm_shapes.probe.runtime import build_module
 
     module = build_module(torch, spec.module).eval()
     x = torch.randn(theory.tensor_shapes(spec)["input"].shape)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lstm_shapes import SpecError, make_spec
-from lstm_shapes.probe.forward import _run_forward
+from lstm_shapes.probe.runtime import run_forward
 from tests.conftest import Result
 
 BASE = ["explain", "-i", "10", "-H", "20"]
@@ -119,7 +119,7 @@ def test_cuda_index_out_of_range(
 def test_auto_device_prefers_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    from lstm_shapes.probe.forward import resolve_device
+    from lstm_shapes.probe.runtime import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert str(resolve_device(torch, "auto")) == "cuda"
@@ -136,7 +136,7 @@ def test_dtype_the_device_cannot_run() -> None:
 
     spec = make_spec(input_size=3, hidden_size=4, dtype="float16", device="cpu")
     with pytest.raises(SpecError) as caught:
-        _run_forward(HalfUnsupported(), (), spec)
+        run_forward(HalfUnsupported(), (), spec)
     assert str(caught.value) == (
         '--dtype float16 cannot run nn.LSTM on cpu (torch: "addmm_impl_cpu_" not '
         "implemented for 'Half'); use float32 or float64"
@@ -279,11 +279,12 @@ def test_a_check_that_does_not_hold_exits_1(
     cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from lstm_shapes.probe import forward as probe
+    from lstm_shapes.report.observation import VerifiedFact
 
     real = probe._checks
 
-    def failing(*args: Any) -> list[probe.Check]:
-        return [*real(*args), probe.Check("made-up", "a statement that fails", False, 1.0)]
+    def failing(*args: Any) -> list[VerifiedFact]:
+        return [*real(*args), VerifiedFact("made-up", "a statement that fails", False, 1.0)]
 
     monkeypatch.setattr(probe, "_checks", failing)
     result = cli("explain", "-i", "3", "-H", "4")

@@ -1,0 +1,134 @@
+"""The torch plumbing every probe shares: importing torch quietly, choosing the device,
+building the module, running it and comparing tensors."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+from lstm_shapes.errors import SpecError
+from lstm_shapes.report.observation import VerifiedFact
+from lstm_shapes.spec.core import ModuleSpec, Spec
+
+
+def import_torch() -> ModuleType:
+    """Import torch without letting its import-time warnings (e.g. no NumPy) leak."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import torch
+
+    return torch  # type: ignore[no-any-return]
+
+
+@contextmanager
+def without_onednn(torch: ModuleType) -> Iterator[None]:
+    """A context without oneDNN (mkldnn) RNN kernels: for the tiny modules we run, building
+    a oneDNN primitive for every new shape costs ~100 ms a call, the plain CPU kernel ~2 ms
+    (it matters for ``check --spec`` with many cases); results are the same.
+    (``torch.backends.mkldnn.flags()`` would do it too, but warns on every use.)"""
+    backend = torch.backends.mkldnn
+    previous = backend.enabled
+    backend.enabled = False
+    try:
+        yield
+    finally:
+        backend.enabled = previous
+
+
+def available_devices(torch: ModuleType) -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += [f"cuda:{k}" for k in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def resolve_device(torch: ModuleType, requested: str) -> Any:
+    """``auto`` is CUDA when available, else CPU; an unavailable device is a SpecError."""
+    available = available_devices(torch)
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cpu":
+        return torch.device("cpu")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise SpecError(
+                f"--device {requested} was asked for, but CUDA is not available here "
+                f"(available: {', '.join(available)})"
+            )
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise SpecError(
+                f"--device {requested} was asked for, but there is no such CUDA device "
+                f"(available: {', '.join(available)})"
+            )
+        return torch.device("cuda", index)
+    if requested == "mps":
+        if "mps" not in available:
+            raise SpecError(
+                f"--device mps was asked for, but MPS is not available here "
+                f"(available: {', '.join(available)})"
+            )
+        return torch.device("mps")
+    raise SpecError(f"--device must be one of auto, cpu, cuda, cuda:K or mps (got {requested!r})")
+
+
+def build_module(torch: ModuleType, m: ModuleSpec) -> Any:
+    common: dict[str, Any] = {
+        "num_layers": m.num_layers,
+        "bias": m.bias,
+        "batch_first": m.batch_first,
+        "dropout": m.dropout,
+        "bidirectional": m.bidirectional,
+    }
+    if m.kind == "lstm":
+        return torch.nn.LSTM(m.input_size, m.hidden_size, proj_size=m.proj_size, **common)
+    if m.kind == "gru":
+        return torch.nn.GRU(m.input_size, m.hidden_size, **common)
+    return torch.nn.RNN(m.input_size, m.hidden_size, nonlinearity=m.nonlinearity, **common)
+
+
+def placed(module: Any, torch: Any, device: Any, dtype: Any) -> Any:
+    """The module on ``device`` in ``dtype``, in eval mode (``.to`` is skipped when it would
+    change nothing: it walks every parameter, a third of the cost of a tiny module)."""
+    if device.type != "cpu" or dtype != torch.float32:
+        module = module.to(device=device, dtype=dtype)
+    return module.eval()
+
+
+def tolerance(dtype: str) -> float:
+    return {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-3)
+
+
+def max_abs_diff(a: Any, b: Any) -> float:
+    return float((a.double() - b.double()).abs().max().item()) if a.numel() else 0.0
+
+
+def run_forward(module: Any, args: tuple[Any, ...], spec: Spec) -> Any:
+    try:
+        return module(*args)
+    except RuntimeError as error:
+        text = str(error).splitlines()[0]
+        if "not implemented for" in text or "Unsupported" in text or "dtype" in text.lower():
+            raise SpecError(
+                f"--dtype {spec.run.dtype} cannot run nn.{spec.module.class_name} on "
+                f"{spec.run.device} (torch: {text}); use float32 or float64"
+            ) from None
+        raise
+
+
+def default_state_check(spec: Spec, output: Any, output_zeros: Any) -> VerifiedFact:
+    """Fact 5: leaving out the initial state is the same as passing zeros."""
+    diff = max_abs_diff(output, output_zeros)
+    state = "(h0, c0)" if spec.module.has_cell else "h0"
+    return VerifiedFact(
+        "default-state-zeros",
+        f"omitting {state} gives the same output as passing zeros",
+        diff <= tolerance(spec.run.dtype),
+        diff,
+    )
