@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lstm_shapes.report.explain import Report
 from lstm_shapes.spec.core import Spec, make_spec
+
+if TYPE_CHECKING:
+    from lstm_shapes.teach.handout import Built
 
 
 def explain(
@@ -76,3 +79,102 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+
+# The teaching commands. Each runs what its page needs (probe/), then lays the page out
+# (teach/) from the plain results; rendering is the caller's choice (render/).
+
+
+def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
+    if spec is None:
+        return make_spec(**options)
+    if options:
+        raise TypeError("pass either a Spec or options, not both")
+    return spec
+
+
+def diagram(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+    """The data cube and the unrolled network, labelled from a real run."""
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    return build("diagram", spec, lang, explain(spec))
+
+
+def gates(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+    """The equations with every term's shape, recomputed by hand from the real weights."""
+    from lstm_shapes.probe.teaching import is_small, run_gates, single_thread
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    with single_thread(is_small(spec)):
+        return build("gates", spec, lang, explain(spec), gates=run_gates(spec))
+
+
+def cell(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+    """A loop of cells holding the module's weights, run next to the module."""
+    from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell, single_thread
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    check_cell_supported(spec)
+    with single_thread(is_small(spec)):
+        return build("cell", spec, lang, explain(spec), cell=run_cell(spec))
+
+
+def heads(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    head: str = "both",
+    out_features: int = 1,
+    **options: Any,
+) -> Built:
+    """A Linear head on the last step and/or every step, run on the module's output."""
+    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    with single_thread(is_small(spec)):
+        run = run_heads(spec, head, out_features)
+        return build("heads", spec, lang, explain(spec), heads=run)
+
+
+def myths(seed: int = 0, /, *, lang: str = "en") -> Built:
+    """Claims often taught about LSTM shapes, each decided by a live run."""
+    from lstm_shapes.probe.myths import run_myths
+    from lstm_shapes.teach.handout import build
+
+    spec = make_spec(input_size=10, hidden_size=20, seed=seed)
+    return build("myths", spec, lang, explain(spec), myths=run_myths(seed))
+
+
+def handout(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+    """Everything above on one page, with worked examples and exercises for this
+    configuration."""
+    from lstm_shapes.probe.myths import run_myths
+    from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads, single_thread
+    from lstm_shapes.probe.worked import run_worked
+    from lstm_shapes.report.teaching import TeachingRuns
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    with single_thread(is_small(spec)):
+        report = explain(spec)
+        worked, exercises, packed = run_worked(spec)
+        runs = TeachingRuns(
+            gates=run_gates(spec),
+            cell=None if spec.module.proj_size else run_cell(spec),
+            heads=run_heads(spec, "both", 1),
+            myths=tuple(run_myths(spec.run.seed)),
+            worked=worked,
+            exercises=exercises,
+            packed=packed,
+        )
+        # the four batch_first x bidirectional variants, as ``variants`` runs them
+        others = [
+            explain(spec.with_module(batch_first=bf, bidirectional=bi))
+            for bf, bi in ((False, False), (True, False), (False, True), (True, True))
+        ]
+        return build("handout", spec, lang, report, runs=runs, variants=others)

@@ -38,11 +38,18 @@ def _spec(**options: Any) -> Any:
     return o.spec_from_options(device="cpu", dtype="float32", **options)
 
 
-def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
-    from lstm_shapes.teach.handout import build
+def _build(kind: str, spec: Any, lang: str, **extra: Any) -> Any:
+    from lstm_shapes import api
 
+    if kind == "myths":
+        return api.myths(spec.run.seed, lang=lang)
+    command = getattr(api, kind)
+    return command(spec, lang=lang, **extra)
+
+
+def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
     with user_errors():
-        built = build(kind, spec, lang, **extra)
+        built = _build(kind, spec, lang, **extra)
     if fmt == "json":
         import json
 
@@ -54,7 +61,7 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
             data["input"] = spec.input.as_dict()
         emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
-        from lstm_shapes.teach.markup import page_markdown
+        from lstm_shapes.render.markup import page_markdown
 
         emit_text(page_markdown(built.page))
     else:
@@ -212,7 +219,7 @@ def heads_command(
 
     Example: lstm-shapes heads -i 10 -H 20 --bidirectional --batch-first --head last -K 5
     """
-    from lstm_shapes.teach.heads import HEADS
+    from lstm_shapes.report.teaching import HEADS
 
     with user_errors():
         lang_, fmt = _common(lang, output_format)
@@ -300,9 +307,7 @@ def handout_command(
             seq_len=seq_len,
             seed=seed,
         )
-        from lstm_shapes.teach.handout import build
-
-        built = build("handout", spec, lang_)
+        built = _build("handout", spec, lang_)
         text = render_handout(built, suffix)
         try:
             out.write_text(text, encoding="utf-8")
@@ -317,11 +322,11 @@ def handout_command(
 
 def render_handout(built: Any, suffix: str) -> str:
     if suffix == ".md":
-        from lstm_shapes.teach.markup import page_markdown
+        from lstm_shapes.render.markup import page_markdown
 
         return page_markdown(built.page)
     if suffix in (".html", ".htm"):
-        from lstm_shapes.teach.markup import page_html
+        from lstm_shapes.render.markup import page_html
 
         return page_html(built.page, built.verdicts)
     from lstm_shapes.render.teach import page_svg

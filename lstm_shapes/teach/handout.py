@@ -1,15 +1,18 @@
-"""Assemble the teaching pages: run what each needs, then lay it out.
+"""Assemble the teaching pages from runs already made, in the language asked for.
 
-``build(kind, spec, lang)`` is the whole library API of the teaching commands; the CLI
-only parses options and picks a renderer.
+``lstm_shapes.api`` runs torch (through ``probe/``) and hands the plain results to
+:func:`build`; the CLI only parses options and picks a renderer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lstm_shapes._version import __version__
+from lstm_shapes.report.explain import Report
+from lstm_shapes.report.teaching import CellRun, GatesRun, HeadsRun, MythRun, TeachingRuns
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import doc, pages
 from lstm_shapes.teach.catalogue import Messages, messages
@@ -53,30 +56,23 @@ def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
-def _report(spec: Spec) -> Any:
-    from lstm_shapes.api import explain
-
-    return explain(spec)
-
-
-def _title(t: Messages, key: str) -> str:
-    return t(key)
-
-
 def build(
-    kind: str, spec: Spec, lang: str = "en", *, head: str = "both", out_features: int = 1
+    kind: str,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    *,
+    gates: GatesRun | None = None,
+    cell: CellRun | None = None,
+    heads: HeadsRun | None = None,
+    myths: Sequence[MythRun] = (),
+    runs: TeachingRuns | None = None,
+    variants: Sequence[Report] = (),
 ) -> Built:
-    """Run what page ``kind`` needs and lay it out in ``lang``."""
-    from lstm_shapes.teach.live import is_small, single_thread
-
-    with single_thread(is_small(spec)):
-        return _build(kind, spec, lang, head, out_features)
-
-
-def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Built:
+    """Lay out page ``kind`` in ``lang`` from runs already made (``lstm_shapes.api`` makes
+    them: nothing here runs torch)."""
     t = messages(lang)
     verdicts = (t("verdict.holds"), t("verdict.fails"))
-    report = _report(spec)
     command = command_line(kind, spec, lang)
     if kind == "diagram":
         sections = [pages.cube_section(t, report), pages.diagram_section(t, report)]
@@ -88,29 +84,21 @@ def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Bu
         }
         return Built(page, data, verdicts)
     if kind == "gates":
-        from lstm_shapes.teach.gates import run_gates
-
-        gates = run_gates(spec)
+        assert gates is not None
         page = pages.page(t, t("gates.title"), report, [pages.gates_section(t, gates)], command)
         return Built(page, {"layers": [g.as_dict() for g in gates.layers]}, verdicts, gates.ok)
     if kind == "cell":
-        from lstm_shapes.teach.cell import check_supported, run_cell
-
-        check_supported(spec)
-        cell = run_cell(spec)
+        assert cell is not None
         page = pages.page(t, t("cell.title"), report, [pages.cell_section(t, cell, spec)], command)
         return Built(page, cell.as_dict(), verdicts, cell.ok)
     if kind == "heads":
-        from lstm_shapes.teach.heads import run_heads
-
-        heads = run_heads(spec, head, out_features)
-        command = command_line(kind, spec, lang, f"--head {head} --out-features {out_features}")
+        assert heads is not None
+        head = "both" if len(heads.heads) == 2 else heads.heads[0].head
+        extra = f"--head {head} --out-features {heads.out_features}"
+        command = command_line(kind, spec, lang, extra)
         page = pages.page(t, t("heads.title"), report, [pages.heads_section(t, heads)], command)
         return Built(page, heads.as_dict(), verdicts)
     if kind == "myths":
-        from lstm_shapes.teach.myths import run_myths
-
-        myths = run_myths(spec.run.seed)
         section = pages.myths_section(t, myths, report.run.torch_version)
         # the myths run their own small modules, each named in its evidence
         page = Page(
@@ -122,43 +110,35 @@ def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Bu
         )
         return Built(page, {"myths": pages.myth_texts(t, myths)}, verdicts)
     if kind == "handout":
-        return _handout(t, spec, report, command, verdicts, out_features)
+        assert runs is not None
+        return _handout(t, spec, report, command, verdicts, runs, variants)
     raise ValueError(f"unknown page {kind!r}")
 
 
 def _handout(
     t: Messages,
     spec: Spec,
-    report: Any,
+    report: Report,
     command: str,
     verdicts: tuple[str, str],
-    out_features: int,
+    runs: TeachingRuns,
+    variants: Sequence[Report],
 ) -> Built:
-    from lstm_shapes.report.variants import variants
-    from lstm_shapes.teach.cell import run_cell
-    from lstm_shapes.teach.gates import run_gates
-    from lstm_shapes.teach.heads import run_heads
-    from lstm_shapes.teach.myths import run_myths
-
-    gates = run_gates(spec)
-    cell = None if spec.module.proj_size else run_cell(spec)
-    heads = run_heads(spec, "both", out_features)
-    myths = run_myths(spec.run.seed)
     sections = [
         pages.cube_section(t, report),
         pages.symbols_section(t, spec),
         pages.args_section(t, spec),
-        pages.shapes_section(t, report, variants(spec)),
+        pages.shapes_section(t, report, variants),
         pages.diagram_section(t, report),
-        pages.gates_section(t, gates),
+        pages.gates_section(t, runs.gates),
         pages.params_section(t, report),
-        pages.cell_section(t, cell, spec),
-        pages.heads_section(t, heads),
-        pages.myths_section(t, myths, report.run.torch_version),
+        pages.cell_section(t, runs.cell, spec),
+        pages.heads_section(t, runs.heads),
+        pages.myths_section(t, runs.myths, report.run.torch_version),
         pages.code_section(t, report),
     ]
     page = pages.page(t, t("handout.title"), report, sections, command)
-    ok = gates.ok and (cell is None or cell.ok)
+    ok = runs.gates.ok and (runs.cell is None or runs.cell.ok)
     return Built(page, {}, verdicts, ok)
 
 

@@ -7,20 +7,26 @@ from collections.abc import Sequence
 
 from lstm_shapes._version import __version__
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.teaching import (
+    TOLERANCE,
+    CellRun,
+    GatesRun,
+    HeadsRun,
+    MythRun,
+    fmt_diff,
+    fmt_shape,
+    within,
+)
 from lstm_shapes.spec.core import Spec
-from lstm_shapes.teach import diagram, live
+from lstm_shapes.teach import diagram
 from lstm_shapes.teach.catalogue import Messages
-from lstm_shapes.teach.cell import CellRun
 from lstm_shapes.teach.doc import Block, Bullets, Page, Para, Pre, Section, Table, section
-from lstm_shapes.teach.gates import GatesRun
-from lstm_shapes.teach.heads import HeadsRun
-from lstm_shapes.teach.myths import MythRun
 
 SYMBOLS = ("N", "L", "D", "H_in", "H_cell", "H_out", "num_layers")
 
 
 def _shape(shape: Sequence[int]) -> str:
-    return live.fmt_shape(shape)
+    return fmt_shape(shape)
 
 
 def run_line(t: Messages, report: Report) -> Para:
@@ -208,9 +214,9 @@ def gates_section(t: Messages, run: GatesRun) -> Section:
         )
     checks = tuple(
         t(
-            "gates.check" if layer.max_abs_diff <= live.TOLERANCE else "gates.check.failed",
+            "gates.check" if within(layer.max_abs_diff) else "gates.check.failed",
             layer=layer.layer,
-            diff=live.fmt_diff(layer.max_abs_diff),
+            diff=fmt_diff(layer.max_abs_diff),
         )
         for layer in run.layers
     )
@@ -238,7 +244,7 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
             c.name,
             c.lstm_shape,
             c.loop_shape,
-            live.fmt_diff(c.max_abs_diff),
+            fmt_diff(c.max_abs_diff),
             t("verdict.equal" if c.equal else "verdict.differs"),
         )
         for c in run.comparisons
@@ -269,7 +275,7 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
             (0, 1, 2),
             "cell-comparison",
         ),
-        Para(t("cell.ok", tol=live.TOLERANCE) if run.ok else t("cell.bad")),
+        Para(t("cell.ok", tol=TOLERANCE) if run.ok else t("cell.bad")),
         anchor="cell",
     )
 
@@ -283,15 +289,15 @@ def heads_section(t: Messages, run: HeadsRun) -> Section:
     notes = [t(f"heads.{h.head}") for h in run.heads]
     if m.D == 1:
         expr = "output[:, -1]" if m.batch_first else "output[-1]"
-        notes.append(t("heads.summary.uni", expr=expr, diff=live.fmt_diff(run.summary_diff)))
+        notes.append(t("heads.summary.uni", expr=expr, diff=fmt_diff(run.summary_diff)))
     else:
         h = m.H_out
         fwd = f"output[:, -1, :{h}]" if m.batch_first else f"output[-1, :, :{h}]"
         bwd = f"output[:, 0, {h}:]" if m.batch_first else f"output[0, :, {h}:]"
         wrong = f"output[:, -1, {h}:]" if m.batch_first else f"output[-1, :, {h}:]"
-        notes.append(t("heads.summary.bi", fwd=fwd, bwd=bwd, diff=live.fmt_diff(run.summary_diff)))
+        notes.append(t("heads.summary.bi", fwd=fwd, bwd=bwd, diff=fmt_diff(run.summary_diff)))
         if spec.input.seq_len > 1:  # with one step, the last step is also t=0
-            diff = live.fmt_diff(run.backward_last_step_diff or 0)
+            diff = fmt_diff(run.backward_last_step_diff or 0)
             notes.append(t("heads.not_last", wrong=wrong, diff=diff))
     if run.wrong_in_features_error:
         notes.append(
