@@ -94,11 +94,18 @@ def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
 
 
 def diagram(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
-    """The data cube and the unrolled network, labelled from a real run."""
+    """The pictures: the data cube, the unrolled network, output's halves, one step, a
+    packed batch and the heads, each labelled from a real run."""
+    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.probe.worked import worked_packed
     from lstm_shapes.teach.handout import build
 
     spec = _teaching_spec(spec, options)
-    return build("diagram", spec, lang, explain(spec))
+    with single_thread(is_small(spec)):
+        report = explain(spec)
+        heads = run_heads(spec, "both", 1) if not spec.input.unbatched else None
+        packed = worked_packed(spec)[1] if not spec.input.unbatched else None
+        return build("diagram", spec, lang, report, heads=heads, packed=packed)
 
 
 def gates(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:

@@ -259,7 +259,7 @@ def _terms(
         terms.append(
             Term(
                 f"b_i{letters[0]} + b_h{letters[0]}, …" if many else "b_ih + b_hh",
-                f"bias_ih{k}[…] + bias_hh{k}[…]",
+                f"bias_ih{k}[…] + bias_hh{k}[…]" if many else f"bias_ih{k} + bias_hh{k}",
                 shape_of([b_ih[j * rows : (j + 1) * rows] for j in range(len(gates))]),
                 "(H_cell,)" if m.has_cell else "(H_out,)",
             )
@@ -332,7 +332,7 @@ import torch
 from torch import nn
 
 torch.manual_seed({spec.run.seed})
-{var} = {_wrapped_constructor(spec)}
+{var} = {wrapped_constructor(m)}
 {var}.eval()
 generator = torch.Generator().manual_seed({spec.run.seed})
 x = torch.randn({", ".join(map(str, x_shape))}, generator=generator)  # {x_symbols}
@@ -378,12 +378,12 @@ for name, (a, b) in checks.items():
 """
 
 
-def _wrapped_constructor(spec: Spec) -> str:
+def wrapped_constructor(m: ModuleSpec) -> str:
     """``nn.LSTM(...)``, one argument per line when it would not fit in 88 columns."""
-    call = spec.module.constructor()
+    call = m.constructor()
     if len(call) <= 72:  # after "lstm = "
         return call
-    head = f"nn.{spec.module.class_name}("
+    head = f"nn.{m.class_name}("
     args = call[len(head) : -1].split(", ")
     return head + "\n" + "".join(f"    {a},\n" for a in args) + ")"
 

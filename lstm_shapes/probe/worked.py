@@ -17,6 +17,7 @@ from lstm_shapes.probe.teaching import (
     quiet,
     time_major,
     torch_module,
+    wrapped_constructor,
 )
 from lstm_shapes.report.teaching import Exercise, PackedPicture, Worked, fmt_diff, fmt_shape
 from lstm_shapes.spec.core import Spec
@@ -45,7 +46,7 @@ def _state(spec: Spec) -> str:
 
 def _execute(code: str) -> dict[str, Any]:
     scope: dict[str, Any] = {"print": lambda *args: None}
-    with quiet():
+    with quiet(), torch_module().no_grad():
         exec(compile(code, "<lstm-shapes worked example>", "exec"), scope)
     return scope
 
@@ -66,7 +67,7 @@ def worked_proj(spec: Spec) -> Worked | None:
     x = (n, length, m.input_size) if m.batch_first else (length, n, m.input_size)
     code = (
         _header(spec)
-        + f"lstm = {module.constructor()}\n"
+        + f"lstm = {wrapped_constructor(module)}\n"
         + f"x = torch.randn{x}\n"
         + "output, (hn, cn) = lstm(x)\n"
         + "print(output.shape, hn.shape, cn.shape, lstm.weight_hr_l0.shape)\n"
@@ -83,7 +84,7 @@ def worked_unbatched(spec: Spec) -> Worked:
     var = m.kind
     code = (
         _header(spec)
-        + f"{var} = {m.constructor()}\n"
+        + f"{var} = {wrapped_constructor(m)}\n"
         + f"x = torch.randn({spec.input.seq_len}, {m.input_size})  # (L, H_in)\n"
         + f"output, {_state(spec)} = {var}(x)\n"
     )
@@ -105,7 +106,7 @@ def worked_packed(spec: Spec) -> tuple[Worked, PackedPicture]:
     code = (
         _header(spec)
         + "from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence\n\n"
-        + f"{var} = {m.constructor()}\n"
+        + f"{var} = {wrapped_constructor(m)}\n"
         + f"x = torch.randn{x}\n"
         + f"lengths = torch.tensor([{', '.join(map(str, lengths))}])"
         + "  # real length of each sequence\n"
@@ -176,7 +177,7 @@ def worked_params(spec: Spec, module: Any) -> Worked:
     var = m.kind
     code = (
         _header(spec)
-        + f"{var} = {m.constructor()}\n"
+        + f"{var} = {wrapped_constructor(m)}\n"
         + f"print(sum(p.numel() for p in {var}.parameters()))\n"
     )
     values = {

@@ -7,16 +7,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_shapes._version import __version__
 from lstm_shapes.report.explain import Report
-from lstm_shapes.report.teaching import CellRun, GatesRun, HeadsRun, MythRun, TeachingRuns
+from lstm_shapes.report.teaching import (
+    CellRun,
+    GatesRun,
+    HeadsRun,
+    MythRun,
+    PackedPicture,
+    TeachingRuns,
+)
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import doc, pages
 from lstm_shapes.teach.catalogue import Messages, messages
-from lstm_shapes.teach.doc import Page
+from lstm_shapes.teach.doc import Figure, Page
 
 KINDS = ("diagram", "gates", "cell", "heads", "myths", "handout")
 FORMATS_BY_EXTENSION = {".md": "markdown", ".html": "html", ".htm": "html", ".svg": "svg"}
@@ -30,6 +37,8 @@ class Built:
     #: the words for "holds" / "does not hold", to colour verdicts
     verdicts: tuple[str, str]
     ok: bool = True
+    #: the run block of ``explain --format json`` (torch version, device, dtype, seed, mode)
+    run: dict[str, Any] = field(default_factory=dict)
 
 
 def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
@@ -68,25 +77,72 @@ def build(
     myths: Sequence[MythRun] = (),
     runs: TeachingRuns | None = None,
     variants: Sequence[Report] = (),
+    packed: PackedPicture | None = None,
 ) -> Built:
     """Lay out page ``kind`` in ``lang`` from runs already made (``lstm_shapes.api`` makes
     them: nothing here runs torch)."""
+    if kind == "diagram":
+        built = _diagram(messages(lang), spec, lang, report, heads, packed)
+    else:
+        built = _build(kind, spec, lang, report, gates, cell, heads, myths, runs, variants)
+    return replace(built, run=report.run.as_dict())
+
+
+def _diagram(
+    t: Messages,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    heads: HeadsRun | None,
+    packed: PackedPicture | None,
+) -> Built:
+    sections = [
+        pages.cube_section(t, report),
+        pages.diagram_section(t, report),
+        pages.halves_section(t, report),
+        pages.more_pictures_section(t, report, heads, packed),
+    ]
+    page = pages.page(
+        t, "lstm-shapes diagram", report, sections, command_line("diagram", spec, lang)
+    )
+    data: dict[str, Any] = {
+        "cube": _figure(page, "cube").text,
+        "unrolled": _figure(page, "unrolled").text,
+        "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
+        "pictures": {f.name: {"title": f.title, "desc": f.desc} for f in _figures(page)},
+    }
+    return Built(page, data, (t("verdict.holds"), t("verdict.fails")))
+
+
+def _build(
+    kind: str,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    gates: GatesRun | None,
+    cell: CellRun | None,
+    heads: HeadsRun | None,
+    myths: Sequence[MythRun],
+    runs: TeachingRuns | None,
+    variants: Sequence[Report],
+) -> Built:
     t = messages(lang)
     verdicts = (t("verdict.holds"), t("verdict.fails"))
     command = command_line(kind, spec, lang)
-    if kind == "diagram":
-        sections = [pages.cube_section(t, report), pages.diagram_section(t, report)]
-        page = pages.page(t, "lstm-shapes diagram", report, sections, command)
-        data: dict[str, Any] = {
-            "cube": _pre(page, "cube"),
-            "unrolled": _pre(page, "unrolled"),
-            "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
-        }
-        return Built(page, data, verdicts)
     if kind == "gates":
         assert gates is not None
-        page = pages.page(t, t("gates.title"), report, [pages.gates_section(t, gates)], command)
-        return Built(page, {"layers": [g.as_dict() for g in gates.layers]}, verdicts, gates.ok)
+        section = pages.gates_section(t, gates, report)
+        page = pages.page(t, t("gates.title"), report, [section], command)
+        equations = pages.equations_block(t, gates)
+        data = {
+            "gates": [
+                {"symbol": g, "name": name, "what": what}
+                for g, (name, what) in equations.names.items()
+            ],
+            "equations": equations.text.splitlines(),
+            "layers": [g.as_dict() for g in gates.layers],
+        }
+        return Built(page, data, verdicts, gates.ok)
     if kind == "cell":
         assert cell is not None
         page = pages.page(t, t("cell.title"), report, [pages.cell_section(t, cell, spec)], command)
@@ -96,7 +152,8 @@ def build(
         head = "both" if len(heads.heads) == 2 else heads.heads[0].head
         extra = f"--head {head} --out-features {heads.out_features}"
         command = command_line(kind, spec, lang, extra)
-        page = pages.page(t, t("heads.title"), report, [pages.heads_section(t, heads)], command)
+        section = pages.heads_section(t, heads, report)
+        page = pages.page(t, t("heads.title"), report, [section], command)
         return Built(page, heads.as_dict(), verdicts)
     if kind == "myths":
         section = pages.myths_section(t, myths, report.run.torch_version)
@@ -130,23 +187,28 @@ def _handout(
         pages.args_section(t, spec),
         pages.shapes_section(t, report, variants),
         pages.diagram_section(t, report),
-        pages.gates_section(t, runs.gates),
+        pages.halves_section(t, report),
+        pages.gates_section(t, runs.gates, report),
         pages.params_section(t, report),
         pages.cell_section(t, runs.cell, spec),
-        pages.heads_section(t, runs.heads),
+        pages.heads_section(t, runs.heads, report),
+        pages.worked_section(t, report, runs.worked, runs.packed),
         pages.myths_section(t, runs.myths, report.run.torch_version),
         pages.code_section(t, report),
+        pages.exercises_section(t, runs.exercises),
+        pages.answers_section(t, runs.exercises),
     ]
     page = pages.page(t, t("handout.title"), report, sections, command)
     ok = runs.gates.ok and (runs.cell is None or runs.cell.ok)
     return Built(page, {}, verdicts, ok)
 
 
-def _pre(page: Page, name: str) -> str:
-    from lstm_shapes.teach.doc import Pre
+def _figures(page: Page) -> list[Figure]:
+    return [b for sec in page.sections for b in sec.blocks if isinstance(b, Figure)]
 
-    for sec in page.sections:
-        for block in sec.blocks:
-            if isinstance(block, Pre) and block.name == name:
-                return block.text
+
+def _figure(page: Page, name: str) -> Figure:
+    for figure in _figures(page):
+        if figure.name == name:
+            return figure
     raise KeyError(name)

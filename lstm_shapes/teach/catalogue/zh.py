@@ -61,7 +61,7 @@ MESSAGES: dict[str, str] = {
     "cube.lead.bf": "`input` {shape} = (N, L, H_in)，batch_first=True：第 0 维是批，第 1 维是时间，第 2 维是特征。方框下面是沿时间切开的同一个输入：每个时间步一个 (N, H_in) 切片。",
     "cube.lead.tm": "`input` {shape} = (L, N, H_in)，batch_first=False（默认）：第 0 维是时间，第 1 维是批，第 2 维是特征。方框下面是沿时间切开的同一个输入：每个时间步一个 (N, H_in) 切片。",
     "gates.title": "逐项看门控",
-    "gates.lead": "某一层、某一方向的一个时间步，torch 的计算如下（σ 是 sigmoid，⊙ 是逐元素相乘；各权重块是 weight_ih 和 weight_hh 按 i、f、g、o 顺序排列的行块）：",
+    "gates.lead": "某一层、某一方向的一个时间步，torch 的计算如下（σ 是 sigmoid，⊙ 是逐元素相乘；各权重块是 weight_ih 和 weight_hh 按 {order} 顺序排列的行块）：",
     "gates.layer": "第 {layer} 层",
     "gates.layer.above": "第 {layer} 层（更上面的各层形状相同）",
     "gates.x.above": "第 {below} 层在 t=0 的输出",
