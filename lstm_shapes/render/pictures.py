@@ -275,6 +275,9 @@ def cell(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float) 
     if kind == "lstm":
         d.line([(x + 4, state_y + 6), (right - 120, state_y + 6)], cls="arrow c")
         d.text(right - 116, state_y + 10, f"c_t ({n_part}{hc})", anchor="start", cls="small")
+    else:  # no cell state: the gates make h_t
+        d.line([(centres[0], state_y + 6), (right + 6, state_y + 6)], cls="arrow")
+        d.text(right + 10, state_y + 10, f"h_t ({n_part}{ho})", anchor="start", cls="small")
     for cx in centres:
         d.line([(cx, gate_y), (cx, state_y + 12)])
     # the inputs below

@@ -145,7 +145,13 @@ def _build(
         return Built(page, data, verdicts, gates.ok)
     if kind == "cell":
         assert cell is not None
-        page = pages.page(t, t("cell.title"), report, [pages.cell_section(t, cell, spec)], command)
+        page = pages.page(
+            t,
+            pages.kinded(t, spec, "cell.title"),
+            report,
+            [pages.cell_section(t, cell, spec)],
+            command,
+        )
         return Built(page, cell.as_dict(), verdicts, cell.ok)
     if kind == "heads":
         assert heads is not None
@@ -153,7 +159,7 @@ def _build(
         extra = f"--head {head} --out-features {heads.out_features}"
         command = command_line(kind, spec, lang, extra)
         section = pages.heads_section(t, heads, report)
-        page = pages.page(t, t("heads.title"), report, [section], command)
+        page = pages.page(t, pages.kinded(t, spec, "heads.title"), report, [section], command)
         return Built(page, heads.as_dict(), verdicts)
     if kind == "myths":
         section = pages.myths_section(t, myths, report.run.torch_version)
@@ -198,7 +204,7 @@ def _handout(
         pages.exercises_section(t, runs.exercises),
         pages.answers_section(t, runs.exercises),
     ]
-    page = pages.page(t, t("handout.title"), report, sections, command)
+    page = pages.page(t, pages.kinded(t, spec, "handout.title"), report, sections, command)
     ok = runs.gates.ok and (runs.cell is None or runs.cell.ok)
     return Built(page, {}, verdicts, ok)
 

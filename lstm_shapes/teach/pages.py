@@ -44,6 +44,12 @@ def _shape(shape: Sequence[int]) -> str:
     return fmt_shape(shape)
 
 
+def kinded(t: Messages, spec: Spec, key: str, **values: object) -> str:
+    """A message that names nn.LSTM, for the module's own kind (nn.GRU, nn.RNN)."""
+    text = t(key, **values)
+    return text if spec.module.kind == "lstm" else text.replace("LSTM", spec.module.class_name)
+
+
 def run_line(t: Messages, report: Report) -> Para:
     return Para(t("run.line", torch=report.run.torch_version, seed=report.run.seed))
 
@@ -74,9 +80,12 @@ def diagram_section(t: Messages, report: Report) -> Section:
         if bi
         else t("diagram.output", shape=shapes["output"]),
         t("diagram.hn.bi" if bi else "diagram.hn", shape=shapes["hn"]),
-        t("diagram.cn", shape=shapes["cn"], hc=m.H_cell),
-        t("diagram.h0", h0=shapes["h0"], c0=shapes["c0"]),
     ]
+    if m.has_cell:
+        legend.append(t("diagram.cn", shape=shapes["cn"], hc=m.H_cell))
+        legend.append(t("diagram.h0", h0=shapes["h0"], c0=shapes["c0"]))
+    else:
+        legend.append(t("diagram.h0.only", h0=shapes["h0"]))
     if "…" in picture or m.num_layers > diagram.MAX_LAYERS:
         legend.append(t("diagram.elided", steps=spec.input.seq_len, layers=m.num_layers))
     return section(
@@ -121,9 +130,10 @@ def args_section(t: Messages, spec: Spec) -> Section:
         "batch_first",
         "dropout",
         "bidirectional",
-        "proj_size",
+        "proj_size" if m.kind == "lstm" else "nonlinearity" if m.kind == "rnn" else "",
     ):
-        rows.append((name, str(getattr(m, name)), t(f"arg.{name}")))
+        if name:
+            rows.append((name, str(getattr(m, name)), t(f"arg.{name}")))
     table = Table(
         (t("col.argument"), t("col.value"), t("col.effect")),
         tuple(rows),
@@ -166,19 +176,20 @@ def shapes_section(t: Messages, report: Report, variants: Sequence[Report] = ())
 
 def params_section(t: Messages, report: Report) -> Section:
     m = report.spec.module
+    # the row blocks: 4 gates for LSTM, 3 for GRU, 1 for RNN
+    rows_of = f"{m.gates}*H_cell" if m.has_cell else f"{m.gates}*H_out" if m.gates > 1 else "H_out"
     rows = []
     for p in report.parameters:
         kind = p.name.split("_l")[0]
         columns = "H_in" if p.layer == 0 else "D*H_out"
         symbols = {
-            "weight_ih": f"(4*H_cell, {columns})",
-            "weight_hh": "(4*H_cell, H_out)",
-            "bias_ih": "(4*H_cell,)",
-            "bias_hh": "(4*H_cell,)",
+            "weight_ih": f"({rows_of}, {columns})",
+            "weight_hh": f"({rows_of}, H_out)",
+            "bias_ih": f"({rows_of},)",
+            "bias_hh": f"({rows_of},)",
             "weight_hr": "(H_out, H_cell)",
         }[kind]
         rows.append((p.name, _shape(p.shape), symbols, f"{p.numel:,}"))
-    del m
     table = Table(
         (t("col.parameter"), t("col.shape"), t("col.symbols"), t("col.count")),
         tuple(rows),
@@ -281,7 +292,9 @@ def gates_section(t: Messages, run: GatesRun, report: Report | None = None) -> S
 def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
     if run is None:
         return section(
-            t("cell.title"), Para(t("cell.proj", p=spec.module.proj_size)), anchor="cell"
+            kinded(t, spec, "cell.title"),
+            Para(t("cell.proj", p=spec.module.proj_size)),
+            anchor="cell",
         )
     steps = tuple(
         (
@@ -304,8 +317,8 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
         for c in run.comparisons
     )
     return section(
-        t("cell.title"),
-        Para(t("cell.lead")),
+        kinded(t, spec, "cell.title"),
+        Para(kinded(t, spec, "cell.lead")),
         Pre(localize_code(t, run.code), "code", "cell-loop"),
         Para(t("cell.first.title")),
         Table(
@@ -321,15 +334,25 @@ def cell_section(t: Messages, run: CellRun | None, spec: Spec) -> Section:
             (0, 2, 3, 4),
             "cell-first-step",
         ),
-        Para(t("cell.compare.title")),
+        Para(kinded(t, spec, "cell.compare.title")),
         Table(
-            (t("col.tensor"), t("col.lstm"), t("col.loop"), t("col.diff"), t("col.verdict")),
+            (
+                t("col.tensor"),
+                kinded(t, spec, "col.lstm"),
+                kinded(t, spec, "col.loop"),
+                t("col.diff"),
+                t("col.verdict"),
+            ),
             compare,
             ("l", "l", "l", "r", "l"),
             (0, 1, 2),
             "cell-comparison",
         ),
-        Para(t("cell.ok", tol=TOLERANCE) if run.ok else t("cell.bad")),
+        Para(
+            t("cell.ok" if spec.module.has_cell else "cell.ok.h", tol=TOLERANCE)
+            if run.ok
+            else kinded(t, spec, "cell.bad")
+        ),
         anchor="cell",
     )
 
@@ -360,7 +383,7 @@ def heads_section(t: Messages, run: HeadsRun, report: Report | None = None) -> S
     else:
         notes.append(t("heads.coincide", h=m.hidden_size))
     return section(
-        t("heads.title"),
+        kinded(t, spec, "heads.title"),
         Para(t("heads.lead", d=m.D, h=m.H_out, dh=run.in_features)),
         Table(
             (t("col.head"), t("col.reads"), t("col.features"), t("col.result")),

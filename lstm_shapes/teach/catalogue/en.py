@@ -78,6 +78,8 @@ MESSAGES: dict[str, str] = {
     "diagram.cn": "`cn` {shape}: the same rows for the cell state c (H_cell = {hc}).",
     "diagram.h0": "`h0` {h0} and `c0` {c0}: where each row starts; zeros when not passed.",
     "diagram.elided": "… stands for the steps or layers left out ({steps} steps, {layers} layers).",
+    "diagram.h0.only": "`h0` {h0}: where each row starts; zeros when not passed.",
+    "arg.nonlinearity": "the activation of nn.RNN: tanh or relu",
     "cube.title": "The data cube",
     "cube.lead.bf": (
         "`input` {shape} = (N, L, H_in) with batch_first=True: dim 0 is the batch, dim 1 "
@@ -122,6 +124,7 @@ MESSAGES: dict[str, str] = {
     "cell.first.title": "The loop at t=0",
     "cell.compare.title": "nn.LSTM against the loop",
     "cell.ok": "The loop reproduces output, hn and cn to float32 tolerance ({tol}).",
+    "cell.ok.h": "The loop reproduces output and hn to float32 tolerance ({tol}).",
     "cell.bad": "The loop does NOT reproduce nn.LSTM: this is a bug in lstm-shapes.",
     "cell.proj": (
         "proj_size={p} cannot be shown with nn.LSTMCell: LSTMCell has no proj_size, so no "
