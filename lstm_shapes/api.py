@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
 from lstm_shapes.spec.core import Spec, make_spec
 
@@ -167,6 +168,11 @@ def handout(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) ->
     from lstm_shapes.teach.handout import build
 
     spec = _teaching_spec(spec, options)
+    if spec.input.unbatched:
+        raise SpecError(
+            "--unbatched is not available for handout: it teaches a batch and shows the "
+            "unbatched case as a worked example (drop --unbatched)"
+        )
     with single_thread(is_small(spec)):
         report = explain(spec)
         worked, exercises, packed = run_worked(spec)
