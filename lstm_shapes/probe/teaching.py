@@ -309,24 +309,7 @@ def loop_code(spec: Spec) -> str:
         if m.bias
         else '("weight_ih", "weight_hh")'
     )
-    if m.has_cell:
-        state_init = "h, c = torch.zeros(N, H), torch.zeros(N, H)"
-        step = "h, c = cells[layer, d](seq[t], (h, c))"
-        record = "first_step.append((layer, d, seq[t], h_in, c_in, h, c))"
-        before = "h_in, c_in = h, c"
-        returned = "output, (hn, cn) = " + var + "(x)"
-        keep_c = "\n            cs.append(c)"
-        stack = "loop_hn, loop_cn = torch.stack(hs), torch.stack(cs)"
-        checks = '{"output": (output, loop_output), "hn": (hn, loop_hn), "cn": (cn, loop_cn)}'
-    else:
-        state_init = "h = torch.zeros(N, H)"
-        step = "h = cells[layer, d](seq[t], h)"
-        record = "first_step.append((layer, d, seq[t], h_in, None, h, None))"
-        before = "h_in = h"
-        returned = "output, hn = " + var + "(x)"
-        keep_c = ""
-        stack = "loop_hn = torch.stack(hs)"
-        checks = '{"output": (output, loop_output), "hn": (hn, loop_hn)}'
+    state_init, step, record, before, returned, keep_c, stack, checks = _loop_state(m.has_cell, var)
     return f"""\
 import torch
 from torch import nn
@@ -376,6 +359,29 @@ checks = {checks}
 for name, (a, b) in checks.items():
     print(name, tuple(a.shape), tuple(b.shape), (a - b).abs().max().item())
 """
+
+
+def _loop_state(has_cell: bool, var: str) -> tuple[str, ...]:
+    """The lines of the cell loop that differ between (h, c) and h alone."""
+    if has_cell:
+        state_init = "h, c = torch.zeros(N, H), torch.zeros(N, H)"
+        step = "h, c = cells[layer, d](seq[t], (h, c))"
+        record = "first_step.append((layer, d, seq[t], h_in, c_in, h, c))"
+        before = "h_in, c_in = h, c"
+        returned = "output, (hn, cn) = " + var + "(x)"
+        keep_c = "\n            cs.append(c)"
+        stack = "loop_hn, loop_cn = torch.stack(hs), torch.stack(cs)"
+        checks = '{"output": (output, loop_output), "hn": (hn, loop_hn), "cn": (cn, loop_cn)}'
+    else:
+        state_init = "h = torch.zeros(N, H)"
+        step = "h = cells[layer, d](seq[t], h)"
+        record = "first_step.append((layer, d, seq[t], h_in, None, h, None))"
+        before = "h_in = h"
+        returned = "output, hn = " + var + "(x)"
+        keep_c = ""
+        stack = "loop_hn = torch.stack(hs)"
+        checks = '{"output": (output, loop_output), "hn": (hn, loop_hn)}'
+    return state_init, step, record, before, returned, keep_c, stack, checks
 
 
 def wrapped_constructor(m: ModuleSpec) -> str:

@@ -145,59 +145,71 @@ def unrolled(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: flo
             d.text(cx, y, _step(facts, "output", t), cls="small", data_t=t)
     y += 10
     first_row_y = y + 22
-    for r, (layer, dd) in enumerate(rows):
-        ry = first_row_y + r * row_h
-        mid = ry + box_h / 2
-        if layer is None:
-            d.text(8 + 28, mid + 4, "⋮")
-            for t, cx in zip(steps, xs, strict=True):
-                if t is not None:
-                    d.text(cx, mid + 4, "⋮")
-            continue
-        k = layer * D + dd
-        backward = dd == 1
-        arrow = "←" if backward else "→"
-        d.text(8, mid + 4, f"l{layer} {arrow}", anchor="start")
-        start = f"h0[{k}], c0[{k}]" if has_c else f"h0[{k}]"
-        end = f"hn[{k}], cn[{k}]" if has_c else f"hn[{k}]"
-        cls = "box back" if backward else ("box top" if r == 0 else "box")
-        for t, cx in zip(steps, xs, strict=True):
-            if t is None:
-                d.text(cx, mid + 4, "…")
-                continue
-            box = d.rect(cx - box_w / 2, ry, box_w, box_h, cls, data_t=t)
-            d.text(cx, mid + 4, f"l{layer} {arrow}", inside=box, cls="small")
-            if r == 0:  # the top layer's h is output at this step
-                d.line([(cx, ry), (cx, first_row_y - 22 + 6)], cls="arrow")
-            elif rows[r - 1][0] != layer:  # h goes up to the layer above
-                d.line([(cx, ry), (cx, ry - row_h + box_h + 2)], cls="arrow")
-        # h (and c) along the row, in the direction of the row's time
-        for a, b in pairwise(xs):
-            p, q = (
-                (b - box_w / 2 - 2, a + box_w / 2 + 2)
-                if backward
-                else (
-                    a + box_w / 2 + 2,
-                    b - box_w / 2 - 2,
-                )
-            )
-            d.line([(p, mid), (q, mid)], cls="arrow back" if backward else "arrow")
-        first_x, last_x = xs[0] - box_w / 2, xs[-1] + box_w / 2
-        if backward:
-            d.text(right + 4, mid + 4, start, anchor="start", cls="small")
-            d.line([(right + 2, mid), (last_x + 2, mid)], cls="arrow back")
-            d.text(first_x - 14, mid + 4, end, anchor="end", cls="small")
-            d.line([(first_x - 2, mid), (first_x - 12, mid)], cls="arrow back")
-        else:
-            d.text(first_x - 14, mid + 4, start, anchor="end", cls="small")
-            d.line([(first_x - 12, mid), (first_x - 2, mid)], cls="arrow")
-            d.text(last_x + 6, mid + 4, end, anchor="start", cls="small")
+    geometry = (xs, right, first_row_y, row_h, box_w, box_h)
+    for r in range(len(rows)):
+        _unrolled_row(d, facts, rows, r, steps, geometry)
     bottom = first_row_y + len(rows) * row_h
     for t, cx in zip(steps, xs, strict=True):
         if t is not None:
             d.line([(cx, bottom + 4), (cx, bottom - row_h + box_h + 4)], cls="arrow")
             d.text(cx, bottom + 20, _step(facts, "x", t), cls="small", data_t=t)
     d.text(8, bottom + 44, labels.get("legend", ""), anchor="start", cls="muted small")
+
+
+def _unrolled_row(
+    d: Drawing,
+    facts: dict[str, Any],
+    rows: list[tuple[int | None, int]],
+    r: int,
+    steps: list[int | None],
+    geometry: tuple[list[float], float, float, float, float, float],
+) -> None:
+    """Row ``r`` of the unrolled network: its boxes, the arrows along it and up from it,
+    and the states where it starts and ends."""
+    xs, right, first_row_y, row_h, box_w, box_h = geometry
+    layer, dd = rows[r]
+    D, has_c = facts["D"], facts["has_cell"]
+    ry = first_row_y + r * row_h
+    mid = ry + box_h / 2
+    if layer is None:
+        d.text(8 + 28, mid + 4, "⋮")
+        for t, cx in zip(steps, xs, strict=True):
+            if t is not None:
+                d.text(cx, mid + 4, "⋮")
+        return
+    k = layer * D + dd
+    backward = dd == 1
+    arrow = "←" if backward else "→"
+    d.text(8, mid + 4, f"l{layer} {arrow}", anchor="start")
+    start = f"h0[{k}], c0[{k}]" if has_c else f"h0[{k}]"
+    end = f"hn[{k}], cn[{k}]" if has_c else f"hn[{k}]"
+    cls = "box back" if backward else ("box top" if r == 0 else "box")
+    for t, cx in zip(steps, xs, strict=True):
+        if t is None:
+            d.text(cx, mid + 4, "…")
+            continue
+        box = d.rect(cx - box_w / 2, ry, box_w, box_h, cls, data_t=t)
+        d.text(cx, mid + 4, f"l{layer} {arrow}", inside=box, cls="small")
+        if r == 0:  # the top layer's h is output at this step
+            d.line([(cx, ry), (cx, first_row_y - 22 + 6)], cls="arrow")
+        elif rows[r - 1][0] != layer:  # h goes up to the layer above
+            d.line([(cx, ry), (cx, ry - row_h + box_h + 2)], cls="arrow")
+    # h (and c) along the row, in the direction of the row's time
+    for a, b in pairwise(xs):
+        p, q = a + box_w / 2 + 2, b - box_w / 2 - 2
+        if backward:
+            p, q = q, p
+        d.line([(p, mid), (q, mid)], cls="arrow back" if backward else "arrow")
+    first_x, last_x = xs[0] - box_w / 2, xs[-1] + box_w / 2
+    if backward:
+        d.text(right + 4, mid + 4, start, anchor="start", cls="small")
+        d.line([(right + 2, mid), (last_x + 2, mid)], cls="arrow back")
+        d.text(first_x - 14, mid + 4, end, anchor="end", cls="small")
+        d.line([(first_x - 2, mid), (first_x - 12, mid)], cls="arrow back")
+    else:
+        d.text(first_x - 14, mid + 4, start, anchor="end", cls="small")
+        d.line([(first_x - 12, mid), (first_x - 2, mid)], cls="arrow")
+        d.text(last_x + 6, mid + 4, end, anchor="start", cls="small")
 
 
 # output's two halves -------------------------------------------------------------------
