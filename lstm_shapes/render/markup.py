@@ -52,7 +52,9 @@ def page_markdown(page: Page, link: PictureLink | None = None) -> str:
             if isinstance(block, Para):
                 lines += [block.text, ""]
             elif isinstance(block, Bullets):
-                lines += [f"- {item}" for item in block.items] + [""]
+                marks = [f"{k + 1}." if block.ordered else "-" for k in range(len(block.items))]
+                lines += [f"{mark} {item}" for mark, item in zip(marks, block.items, strict=True)]
+                lines.append("")
             elif isinstance(block, Pre):
                 fence = "python" if block.kind == "code" else "text"
                 lines += [f"```{fence}", block.text.rstrip("\n"), "```", ""]
@@ -111,7 +113,7 @@ td.r, th.r { text-align: right; }
 td.nw { white-space: nowrap; }
 td.holds { color: var(--good); font-weight: bold; white-space: nowrap; }
 td.fails { color: var(--bad); font-weight: bold; white-space: nowrap; }
-ul { margin: 1.5mm 0; padding-left: 6mm; }
+ul, ol { margin: 1.5mm 0; padding-left: 6mm; }
 footer { margin-top: 8mm; color: var(--muted); font-size: 8.5pt; border-top: 1px solid var(--rule);
          padding-top: 2mm; }
 figure { margin: 3mm 0; break-inside: avoid; page-break-inside: avoid; }
@@ -132,7 +134,9 @@ figcaption { color: var(--muted); font-size: 8.5pt; margin-top: 1mm; }
 .stepper output { font-family: "DejaVu Sans Mono", monospace; font-weight: bold; min-width: 3em; }
 .now { outline: 2px solid #d4a72c; }
 svg .now { outline: none; }
-ol.exercises li { margin: 1mm 0; }
+ol li { margin: 1mm 0; }
+/* the answers start a page of their own: the exercises print as a worksheet */
+#answers { break-before: page; page-break-before: always; }
 @media print { body { padding: 0; max-width: none; } pre { overflow: visible; font-size: 7.4pt; }
                a { color: inherit; text-decoration: none; } .stepper { display: none; } }
 """
@@ -195,7 +199,8 @@ def page_html(page: Page, verdicts: tuple[str, str] = ("", "")) -> str:
                 out.append(f"<p>{_inline(block.text)}</p>")
             elif isinstance(block, Bullets):
                 items = "".join(f"<li>{_inline(item)}</li>" for item in block.items)
-                out.append(f"<ul>{items}</ul>")
+                tag = "ol" if block.ordered else "ul"
+                out.append(f"<{tag}>{items}</{tag}>")
             elif isinstance(block, Figure):
                 out.append(_figure_html(block))
             elif isinstance(block, Equations):

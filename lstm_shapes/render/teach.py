@@ -43,8 +43,8 @@ def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> Rendera
                 grid = RichTable.grid(padding=(0, 1, 0, 0))
                 grid.add_column(style="yellow", no_wrap=True)
                 grid.add_column()
-                for item in block.items:
-                    grid.add_row("•", _inline(item))
+                for k, item in enumerate(block.items):
+                    grid.add_row(f"{k + 1}." if block.ordered else "•", _inline(item))
                 parts.append(Padding(grid, (0, 0, 0, 2)))
             elif isinstance(block, Figure):
                 # the terminal keeps its text pictures; the SVG ones are for pages

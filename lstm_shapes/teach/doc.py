@@ -23,6 +23,8 @@ class Para:
 @dataclass(frozen=True)
 class Bullets:
     items: tuple[str, ...]
+    #: numbered (1., 2., ...) rather than bulleted
+    ordered: bool = False
 
 
 @dataclass(frozen=True)

@@ -568,9 +568,12 @@ def params_formula(report: Report) -> str:
 
 
 def exercises_section(t: Messages, exercises: Sequence[Exercise]) -> Section:
-    items = tuple(f"{k + 1}. {t(e.key, **e.values)}" for k, e in enumerate(exercises))
+    items = tuple(t(e.key, **e.values) for e in exercises)
     return section(
-        t("exercises.title"), Para(t("exercises.lead")), Bullets(items), anchor="exercises"
+        t("exercises.title"),
+        Para(t("exercises.lead")),
+        Bullets(items, ordered=True),
+        anchor="exercises",
     )
 
 

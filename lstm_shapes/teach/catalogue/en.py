@@ -442,27 +442,27 @@ MESSAGES: dict[str, str] = {
         "The answers are at the end; torch decided each one."
     ),
     "answers.title": "Answers",
-    "ex.output": "What is the shape of output?",
-    "ex.hn": "What is the shape of hn?",
-    "ex.cn": "What is the shape of cn?",
+    "ex.output": "What is the shape of `output`?",
+    "ex.hn": "What is the shape of `hn`?",
+    "ex.cn": "What is the shape of `cn`?",
     "ex.last": "What is the shape of `{expr}`?",
-    "ex.in_features": "A Linear head reads output. What must its in_features be?",
+    "ex.in_features": "A Linear head reads `output`. What must its `in_features` be?",
     "ex.backward": (
-        "hn[-1] is the top layer's backward direction. Which slice of output equals it?"
+        "`hn[-1]` is the top layer's backward direction. Which slice of `output` equals it?"
     ),
-    "ex.top": "hn[-1] is the top layer after the last step. Which slice of output equals it?",
+    "ex.top": "`hn[-1]` is the top layer after the last step. Which slice of `output` equals it?",
     "ex.params": "How many numbers do the module's parameters hold in total?",
-    "ex.weight_ih_l1": "What is the shape of weight_ih_l1?",
-    "ex.weight_hh_l0": "What is the shape of weight_hh_l0?",
-    "ex.flip": "With batch_first={flip} and the same sizes, what is the shape of output?",
+    "ex.weight_ih_l1": "What is the shape of `weight_ih_l1`?",
+    "ex.weight_hh_l0": "What is the shape of `weight_hh_l0`?",
+    "ex.flip": "With `batch_first={flip}` and the same sizes, what is the shape of `output`?",
     "ex.unbatched": "The same module reads one sequence x of shape (L, H_in) with L = {L}. "
-    "What is the shape of hn?",
-    "ex.proj": "With proj_size={p}, what are the shapes of hn and cn?",
+    "What is the shape of `hn`?",
+    "ex.proj": "With `proj_size={p}`, what are the shapes of `hn` and `cn`?",
     "ex.packed": (
         "A packed batch has lengths {lengths}. Sequence {b}'s forward hidden state in "
-        "{top}[{b}] equals output at which index (after pad_packed_sequence)?"
+        "`{top}[{b}]` equals `output` at which index (after `pad_packed_sequence`)?"
     ),
-    "ex.cn_holds": ("What does cn hold: the forget gate, or the cell state? Give its shape too."),
+    "ex.cn_holds": "What does `cn` hold: the forget gate, or the cell state? Give its shape too.",
     "ex.cn_holds.answer": "the cell state c of every layer and direction after its last step",
     "footer": "Made with lstm-shapes {version}: {command}",
 }
