@@ -83,13 +83,13 @@ MESSAGES: dict[str, str] = {
     "cube.title": "The data cube",
     "cube.lead.bf": (
         "`input` {shape} = (N, L, H_in) with batch_first=True: dim 0 is the batch, dim 1 "
-        "time, dim 2 the features. Below the box, the same input cut along time: one (N, H_in) "
-        "slice per step."
+        "time, dim 2 the features. Cut along time, the same input is one (N, H_in) slice per "
+        "step."
     ),
     "cube.lead.tm": (
         "`input` {shape} = (L, N, H_in) with batch_first=False (the default): dim 0 is time, "
-        "dim 1 the batch, dim 2 the features. Below the box, the same input cut along time: "
-        "one (N, H_in) slice per step."
+        "dim 1 the batch, dim 2 the features. Cut along time, the same input is one (N, H_in) "
+        "slice per step."
     ),
     # the gates
     "gates.title": "The gates, term by term",
@@ -324,7 +324,7 @@ MESSAGES: dict[str, str] = {
     "fig.cube.title": "The input {shape} as a data cube",
     "fig.cube.desc": (
         "A box of the input {shape} = {layout}: one dimension upright, one in depth and "
-        "H_in across. The thin planes are the time steps; the step read at time t, an "
+        "H_in across. The thin planes are the time steps; the step read at time t, a "
         "({n}, {h_in}) matrix, is lifted out on the right."
     ),
     "fig.cube.slice": "what the layer reads at step t",
