@@ -54,7 +54,9 @@ def observe(spec: Spec) -> Observation:
         generator = torch.Generator().manual_seed(spec.run.seed)
         # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
         x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
-        if spec.input.lengths is not None:
+        if spec.module.is_cell:
+            shapes, checks = _run_cell(torch, spec, module, x)
+        elif spec.input.lengths is not None:
             from lstm_shapes.probe.packed import run_packed
 
             shapes, checks = run_packed(torch, spec, module, x)
@@ -85,6 +87,23 @@ def observe(spec: Spec) -> Observation:
         checks=checks,
         torch_warnings=torch_warnings,
     )
+
+
+def _run_cell(
+    torch: Any, spec: Spec, module: Any, x: Any
+) -> tuple[dict[str, tuple[int, ...]], list[VerifiedFact]]:
+    """One step of a cell: ``h1`` (and ``c1``) from ``x``, with and without explicit zeros."""
+    with torch.no_grad():
+        state = run_forward(module, (x,), spec)
+        h1, c1 = state if spec.module.has_cell else (state, None)
+        h0 = torch.zeros_like(h1)
+        c0 = torch.zeros_like(c1) if c1 is not None else None
+        explicit = (h0, c0) if c0 is not None else h0
+        state_zeros = run_forward(module, (x, explicit), spec)
+    h1_zeros = state_zeros[0] if spec.module.has_cell else state_zeros
+    tensors = {"input": x, "h0": h0, "c0": c0, "h1": h1, "c1": c1}
+    shapes = {name: tuple(tensors[name].shape) for name in theory.tensor_names(spec.module)}
+    return shapes, [default_state_check(spec, h1, h1_zeros)]
 
 
 def _checks(spec: Spec, output: Any, hn: Any, output_zeros: Any) -> list[VerifiedFact]:
