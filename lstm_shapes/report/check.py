@@ -1,8 +1,8 @@
 """``check``: run the user's own shapes through torch, diagnose, compare with expectations.
 
 Nothing here prints or imports torch at module level: :func:`check` returns a
-:class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints and
-:func:`assert_lstm_shapes` raises.
+:class:`CheckResult`; :func:`lstm_shapes.render.check.check_message` is the text the CLI
+prints and :func:`lstm_shapes.api.assert_lstm_shapes` raises.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from lstm_shapes.spec.core import (
     parse_pattern,
     parse_shape,
 )
+from lstm_shapes.spec.given import Given
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.diagnosis import (
     Diagnosis,
-    Given,
     Reading,
     complete,
     diagnose,
-    diagnosis_text,
     shape_str,
     torch_accepts,
 )
@@ -99,7 +98,9 @@ def compare(name: str, expected: Pattern, report: Report) -> ExpectationResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One checked case. ``failures`` are the messages; ``passed`` when there are none."""
+    """One checked case: ``rejected`` when the shapes were diagnosed wrong (the
+    ``diagnosis`` says why), ``failures`` for expectations and verified facts that did not
+    hold; ``passed`` when neither."""
 
     name: str
     spec: Spec
@@ -111,8 +112,13 @@ class CheckResult:
     failures: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def rejected(self) -> bool:
+        """The given shapes are wrong: torch rejected them, or took them as not meant."""
+        return self.report is None and self.diagnosis is not None and bool(self.diagnosis.problems)
+
+    @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.rejected
 
     @property
     def headline(self) -> str:
@@ -125,10 +131,6 @@ class CheckResult:
         if failed:
             return failed[0].message().splitlines()[0]
         return self.failures[0].splitlines()[0]
-
-    def message(self) -> str:
-        """What the CLI prints for a failed case (empty when it passed)."""
-        return "\n".join(self.failures)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -378,7 +380,6 @@ def run_check(
         given=given,
         diagnosis=diagnosis,
         torch_error=torch_error,
-        failures=(diagnosis_text(diagnosis, torch_error),),
     )
 
 
@@ -395,36 +396,3 @@ def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str
         if not c.holds:
             failures.append(f"check failed on this run: {c.statement}\n")
     return tuple(failures)
-
-
-def assert_lstm_shapes(
-    module_or_spec: Any,
-    /,
-    *,
-    input: object = None,
-    h0: object = None,
-    c0: object = None,
-    input_dtype: object = None,
-    **expect: object,
-) -> CheckResult:
-    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
-
-    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
-    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
-    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
-
-    >>> from lstm_shapes import make_spec
-    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
-    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
-    """
-    result = check(
-        module_or_spec,
-        input_shape=input,
-        h0_shape=h0,
-        c0_shape=c0,
-        input_dtype=input_dtype,
-        expect=expect,
-    )
-    if not result.passed:
-        raise AssertionError(result.message())
-    return result

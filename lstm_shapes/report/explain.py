@@ -156,9 +156,7 @@ def build_report(spec: Spec, observation: Observation) -> Report:
 def cell_notes(spec: Spec) -> list[str]:
     m = spec.module
     state_vars = "(h0, c0)" if m.has_cell else "h0"
-    returns = (
-        "the tuple (h_1, c_1)" if m.has_cell else "h_1 alone, which is also the step's output"
-    )
+    returns = "the tuple (h_1, c_1)" if m.has_cell else "h_1 alone, which is also the step's output"
     notes = [
         f"nn.{m.class_name} takes one time step: input (N, H_in), states (N, H). Loop over "
         f"the time steps yourself, feeding each step's result back as the next {state_vars}.",

@@ -22,7 +22,7 @@ from typing import Any
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations, run_check
 from lstm_shapes.spec.core import Spec, make_spec
-from lstm_shapes.theory.diagnosis import Given
+from lstm_shapes.spec.given import Given
 
 LSTM_KEYS = (
     "input_size",

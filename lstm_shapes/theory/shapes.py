@@ -341,7 +341,9 @@ def cell_parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
     rows = m.gates * m.hidden_size
     block = f"{m.gates}*H = {m.gates}*{m.hidden_size}" if m.gates > 1 else f"H = {m.hidden_size}"
     params = [
-        ParamShape("weight_ih", (rows, m.input_size), 0, "forward", block, f"H_in = {m.input_size}"),
+        ParamShape(
+            "weight_ih", (rows, m.input_size), 0, "forward", block, f"H_in = {m.input_size}"
+        ),
         ParamShape("weight_hh", (rows, m.hidden_size), 0, "forward", block, f"H = {m.hidden_size}"),
     ]
     if m.bias:

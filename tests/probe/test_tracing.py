@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import torch
+from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
 from torch import nn
 
 from lstm_shapes import SpecError, load_target, trace
 from lstm_shapes.spec.core import ModuleSpec
-from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
 from tests.conftest import ROOT
 
 TAGGER = "docs/examples/tagger.py"

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from lstm_shapes.probe.runtime import build_module, without_onednn
+from lstm_shapes.render.check import check_message
 from lstm_shapes.report.check import check, spec_from_module
 from lstm_shapes.spec.core import INTEGER_DTYPES, make_spec, parse_shape
 from lstm_shapes.theory.diagnosis import Given, diagnose
@@ -107,7 +108,7 @@ def test_diagnosis_message(case: str, golden: Callable[[str, str], None]) -> Non
     module, given = CASES[case]
     result = check(**given, **module)
     assert not result.passed
-    golden(f"diagnose/{case}.txt", result.message())
+    golden(f"diagnose/{case}.txt", check_message(result))
 
 
 def _apply_fix(module: dict[str, Any], given: dict[str, str]) -> tuple[Any, dict[str, Any]]:
@@ -195,11 +196,11 @@ def test_torch_message_is_verbatim() -> None:
     module, given = CASES["h0-c0-num-layers"]
     result = check(**given, **module)
     assert result.torch_error == "RuntimeError: Expected hidden[0] size (4, 3, 20), got [2, 3, 20]"
-    assert result.message().splitlines()[:2] == [
+    assert check_message(result).splitlines()[:2] == [
         "torch rejected these shapes:",
         "    RuntimeError: Expected hidden[0] size (4, 3, 20), got [2, 3, 20]",
     ]
-    assert "  N=3 L=7 H_in=10 D=2 num_layers=2 H_out=20 H_cell=20" in result.message()
+    assert "  N=3 L=7 H_in=10 D=2 num_layers=2 H_out=20 H_cell=20" in check_message(result)
 
 
 def test_accepted_shapes_pass_and_explain() -> None:
