@@ -52,7 +52,7 @@ def problem_sentences(problems: Sequence[Problem]) -> list[str]:
     as code (``trace`` shows these under the exception)."""
     sentences = []
     for problem in problems:
-        text = f"{problem.what[:1].upper()}{problem.what[1:]}: {problem.why}"
+        text = f"{problem.what}: {problem.why}"  # what starts with a name (h0), kept as is
         if problem.fix:
             text += " Fix: " + "; ".join(line.split("  # ")[0] for line in problem.fix)
         sentences.append(text)
