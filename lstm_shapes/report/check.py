@@ -165,16 +165,40 @@ def results_dict(results: Iterable[CheckResult]) -> dict[str, Any]:
     }
 
 
+#: torch's cell classes (by name, so that no torch import is needed to recognise them)
+CELL_CLASSES = {"LSTMCell": "lstmcell", "GRUCell": "grucell", "RNNCell": "rnncell"}
+
+
+def _cell_kind(module: Any) -> str | None:
+    for cls in type(module).__mro__:
+        if cls.__name__ in CELL_CLASSES and cls.__module__.startswith("torch.nn"):
+            return CELL_CLASSES[cls.__name__]
+    return None
+
+
 def spec_from_module(module: Any) -> Spec:
-    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (read from its attributes)."""
+    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` or one of their cells (read
+    from its attributes)."""
     mode = getattr(module, "mode", None)
     kinds = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
-    if mode not in kinds:
+    cell = _cell_kind(module)
+    if mode not in kinds and cell is None:
         raise SpecError(
-            f"expected an nn.LSTM, nn.GRU or nn.RNN module or a Spec (got {type(module).__name__})"
+            "expected an nn.LSTM, nn.GRU, nn.RNN, nn.LSTMCell, nn.GRUCell or nn.RNNCell module "
+            f"or a Spec (got {type(module).__name__})"
         )
     first = next(iter(module.parameters()))
     dtype = str(first.dtype).removeprefix("torch.")
+    if cell is not None:
+        return make_spec(
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            bias=module.bias,
+            kind=cell,
+            nonlinearity=getattr(module, "nonlinearity", "tanh"),
+            device=str(first.device.type),
+            dtype=dtype,
+        )
     return make_spec(
         input_size=module.input_size,
         hidden_size=module.hidden_size,

@@ -104,6 +104,22 @@ CASES = {
         dict(input_size=10, hidden_size=20, batch_first=True, unbatched=True),
         dict(input_shape="1,7,10"),
     ),
+    "cell-h0-c0-layers": (
+        dict(input_size=10, hidden_size=20, kind="lstmcell"),
+        dict(input_shape="3,10", h0_shape="1,3,20", c0_shape="1,3,20"),
+    ),
+    "cell-sequence-input": (
+        dict(input_size=10, hidden_size=20, kind="grucell"),
+        dict(input_shape="7,3,10", h0_shape="3,20"),
+    ),
+    "cell-h0-stale-batch": (
+        dict(input_size=10, hidden_size=20, kind="rnncell"),
+        dict(input_shape="3,10", h0_shape="32,20"),
+    ),
+    "cell-token-ids": (
+        dict(input_size=10, hidden_size=20, kind="lstmcell"),
+        dict(input_shape="3", input_dtype="int64"),
+    ),
     "gru-h0-num-layers": (
         dict(input_size=10, hidden_size=20, kind="gru", num_layers=2, bidirectional=True),
         dict(input_shape="7,3,10", h0_shape="2,3,20"),
@@ -155,17 +171,29 @@ def test_fix_works_with_real_torch(case: str) -> None:
     state: Any = None
     if "h0" in ns or "c0" in ns:
         h0 = ns.get("h0")
-        if isinstance(module, nn.LSTM):
+        if isinstance(module, (nn.LSTM, nn.LSTMCell)):
             rows, *rest = h0.shape if h0 is not None else ns["c0"].shape
             c_shape = (rows, *rest[:-1], module.hidden_size)
             c0 = ns.get("c0", torch.zeros(c_shape))
             if h0 is None:
-                h0 = torch.zeros((*c0.shape[:-1], module.proj_size or module.hidden_size))
+                h_out = getattr(module, "proj_size", 0) or module.hidden_size
+                h0 = torch.zeros((*c0.shape[:-1], h_out))
             state = (h0, c0)
         else:
             state = h0
     with without_onednn(torch):  # no oneDNN warning for proj_size
-        output, _ = module(x) if state is None else module(x, state)  # torch accepts the fix
+        result = module(x) if state is None else module(x, state)  # torch accepts the fix
+    if isinstance(module, (nn.LSTMCell, nn.GRUCell, nn.RNNCell)):
+        spec = spec_from_module(module)
+        fixed = Given(
+            tuple(x.shape),
+            h0=tuple(state[0].shape) if isinstance(state, tuple) else None,
+            c0=tuple(state[1].shape) if isinstance(state, tuple) else None,
+            input_dtype=str(x.dtype).removeprefix("torch."),
+        )
+        assert diagnose(spec.module, fixed, spec.run.dtype).problems == ()
+        return
+    output, _ = result
     # ... and lstm-shapes finds nothing left to fix, with what the user said about the data
     spec = spec_from_module(module)
     fixed = Given(
