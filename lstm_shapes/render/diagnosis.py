@@ -48,12 +48,12 @@ def diagnosis_text(diagnosis: Diagnosis, torch_error: str | None) -> str:
 
 
 def problem_sentences(problems: Sequence[Problem]) -> list[str]:
-    """One paragraph per problem, for a list of notes: what is wrong and why, then the fix
-    as code (``trace`` shows these under the exception)."""
+    """Two notes per problem: what is wrong, then why and the fix as code (``trace`` shows
+    these under the exception). A note may start with a tensor's name, in lower case."""
     sentences = []
     for problem in problems:
-        text = f"{problem.what}: {problem.why}"  # what starts with a name (h0), kept as is
+        why = problem.why
         if problem.fix:
-            text += " Fix: " + "; ".join(line.split("  # ")[0] for line in problem.fix)
-        sentences.append(text)
+            why += " Fix: " + "; ".join(line.split("  # ")[0] for line in problem.fix)
+        sentences += [f"{problem.what}.", why]
     return sentences

@@ -797,7 +797,7 @@ def _state_form(m: ModuleSpec, given: Given) -> tuple[list[Problem], Given]:
         problem = Problem(
             "state-tuple",
             "c0",
-            f"an nn.{m.class_name} takes its state as one tensor h0, but a tuple (h0, c0) "
+            f"An nn.{m.class_name} takes its state as one tensor h0, but a tuple (h0, c0) "
             "was passed",
             f"only nn.LSTM and nn.LSTMCell have a cell state c; nn.{m.class_name}'s state is "
             "h alone.",
@@ -813,7 +813,7 @@ def _state_form(m: ModuleSpec, given: Given) -> tuple[list[Problem], Given]:
         problem = Problem(
             "state-not-tuple",
             "h0",
-            f"an nn.{m.class_name} takes its state as a tuple (h0, c0), but h0 was passed alone",
+            f"An nn.{m.class_name} takes its state as a tuple (h0, c0), but h0 was passed alone",
             "the hidden state h and the cell state c go in together; pass neither to start "
             "both from zeros.",
             (f"{both}  # c0 shaped as h0 (H_cell wide), or {m.kind}(x): zeros",),
@@ -873,7 +873,7 @@ def _after(last: LayerContext, rows: int, cols: int, in_features: int) -> Proble
     width."""
     m = last.module
     what = (
-        f"a layer after {last.name} expects {in_features} input features but receives "
+        f"A layer after {last.name} expects {in_features} input features but receives "
         f"{cols} ({rows}x{cols})"
     )
     width = "2 * proj_size" if m.proj_size else "2 * hidden_size"
@@ -913,7 +913,7 @@ def diagnose_failure(
             Problem(
                 "input-float-ids",
                 "input",
-                "the model looks up an nn.Embedding, which takes integer token ids, but the "
+                "The model looks up an nn.Embedding, which takes integer token ids, but the "
                 "input was floating point",
                 "trace it with --input-dtype int64 (the ids are drawn below the embedding's "
                 "num_embeddings).",

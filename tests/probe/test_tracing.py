@@ -94,7 +94,7 @@ def test_head_built_for_one_direction(cli: Callable[..., Any]) -> None:
             {
                 "id": "head-in-features",
                 "tensor": "output",
-                "what": "a layer after lstm expects 128 input features but receives 256 (32x256)",
+                "what": "A layer after lstm expects 128 input features but receives 256 (32x256)",
                 "why": "lstm is bidirectional: its output has D*H_out = 2*128 = 256 features. "
                 "Build the next layer with in_features = 2 * hidden_size, or use one direction "
                 "(e.g. hn[-2] or hn[-1], each H_out wide).",
@@ -366,16 +366,16 @@ def test_state_tuple_mix_ups() -> None:
     failure = trace(WrongStates("gru"), (5, 2, 3)).failure
     assert failure is not None and failure.layer == "gru"
     assert problem_sentences(failure.diagnosis) == [
-        "an nn.GRU takes its state as one tensor h0, but a tuple (h0, c0) was passed: only "
-        "nn.LSTM and nn.LSTMCell have a cell state c; nn.GRU's state is h alone. "
-        "Fix: output, hn = gru(x, h0)"
+        "An nn.GRU takes its state as one tensor h0, but a tuple (h0, c0) was passed.",
+        "only nn.LSTM and nn.LSTMCell have a cell state c; nn.GRU's state is h alone. "
+        "Fix: output, hn = gru(x, h0)",
     ]
     report = trace(WrongStates("lstm"), (5, 2, 3))
     assert list(report.layers[0].tensors) == ["input", "h0"]  # no invented c0
     failure = report.failure
     assert failure is not None and failure.layer == "lstm"
     assert problem_sentences(failure.diagnosis) == [
-        "an nn.LSTM takes its state as a tuple (h0, c0), but h0 was passed alone: the hidden "
-        "state h and the cell state c go in together; pass neither to start both from zeros. "
-        "Fix: output, (hn, cn) = lstm(x, (h0, c0))"
+        "An nn.LSTM takes its state as a tuple (h0, c0), but h0 was passed alone.",
+        "the hidden state h and the cell state c go in together; pass neither to start both "
+        "from zeros. Fix: output, (hn, cn) = lstm(x, (h0, c0))",
     ]

@@ -300,10 +300,9 @@ def test_a_failing_layer_gets_checks_diagnosis() -> None:
 def test_trace_diagnoses_word_for_word() -> None:
     message = "input.size(-1) must be equal to input_size. Expected 10, got 7"
     assert problem_sentences(diagnose_failure(message, layer(input_shape=(3, 10, 7)))) == [
-        "input dim 2 (H_in) is 7, but input_size is 10: input must be (L, N, H_in) with "
-        "H_in=10: the features (H_in=10) are in dim 1: the layout (N, H_in, L) of nn.Conv1d, "
-        "not the (time, features) layout an nn.LSTM reads; move them last. "
-        "Fix: x = x.permute(2, 0, 1)"
+        "input dim 2 (H_in) is 7, but input_size is 10: input must be (L, N, H_in) with H_in=10.",
+        "the features (H_in=10) are in dim 1: the layout (N, H_in, L) of nn.Conv1d, not the "
+        "(time, features) layout an nn.LSTM reads; move them last. Fix: x = x.permute(2, 0, 1)",
     ]
     given = dict(input_shape=(7, 3, 10), h0_shape=(2, 3, 20), c0_shape=(4, 3, 20))
     problems = diagnose_failure("x", layer(**given))
