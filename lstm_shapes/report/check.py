@@ -314,7 +314,8 @@ def check(
 ) -> CheckResult:
     """Check shapes against the real module.
 
-    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
+    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN`` or one of their cells
+    (``nn.LSTMCell``/``GRUCell``/``RNNCell``), or ``None`` with the
     options by name as on the command line (``input_size=10, hidden_size=20, ...``).
     With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
     tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
