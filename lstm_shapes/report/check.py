@@ -208,7 +208,7 @@ def spec_from_module(module: Any) -> Spec:
         dropout=module.dropout,
         bidirectional=module.bidirectional,
         proj_size=getattr(module, "proj_size", 0),
-        kind=kinds[mode],
+        kind=kinds[str(mode)],
         nonlinearity="relu" if mode == "RNN_RELU" else "tanh",
         device=str(first.device.type),
         dtype=dtype,
