@@ -2,10 +2,15 @@
 
 :func:`diagnose` compares the shapes a user feeds (``input``, ``h0``, ``c0``, the input's
 dtype, and the batch size or sequence length they say they have) with what the module
-needs, the way torch reads them. Each :class:`Problem` names the wrong dimension, what it
-must be and why, and carries the fix as lines of Python that use the names ``lstm``
-(the module), ``x``, ``h0`` and ``c0``. :func:`torch_accepts` predicts whether torch's
-forward pass will take the shapes at all; the check compares it with the real run.
+needs, the way torch reads them, for the sequence modules and for the cells. Each
+:class:`Problem` names the wrong dimension, what it must be and why, and carries the fix as
+lines of Python that use the module's kind as its name (``lstm``, ``grucell``, ...), ``x``,
+``h0`` and ``c0``. :func:`torch_accepts` predicts whether torch's forward pass will take the
+shapes at all; the check compares it with the real run.
+
+This is the one diagnosis: ``check`` calls :func:`diagnose`, and ``trace`` calls
+:func:`diagnose_failure` with the shapes the failing layer of a user's model was given,
+which goes through the same rules. The text is rendered by :mod:`lstm_shapes.render.diagnosis`.
 """
 
 from __future__ import annotations

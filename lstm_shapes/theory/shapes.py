@@ -117,12 +117,6 @@ CELL_DESCRIPTIONS = {
 }
 
 
-def description(module: ModuleSpec, name: str) -> str:
-    if module.is_cell and name in CELL_DESCRIPTIONS:
-        return CELL_DESCRIPTIONS[name]
-    return DESCRIPTIONS[name]
-
-
 def tensor_names(module: ModuleSpec) -> tuple[str, ...]:
     if module.is_cell:
         return CELL_TENSOR_NAMES if module.has_cell else ("input", "h0", "h1")
