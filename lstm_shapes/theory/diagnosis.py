@@ -821,7 +821,7 @@ def _state_form(m: ModuleSpec, given: Given) -> tuple[list[Problem], Given]:
             f"An nn.{m.class_name} takes its state as a tuple (h0, c0), but h0 was passed alone",
             "the hidden state h and the cell state c go in together; pass neither to start "
             "both from zeros.",
-            (f"{both}  # c0 shaped as h0 (H_cell wide), or {m.kind}(x): zeros",),
+            (f"{both}  # c0: {state_symbols(m, 'c0', True)}; or {m.kind}(x): zeros",),
         )
         return [problem], replace(given, h0_alone=False)
     return [], given

@@ -349,3 +349,14 @@ def test_the_state_in_the_wrong_form() -> None:
     (problem,) = diagnose_failure("x", layer(lstm, input_shape=(5, 2, 3), h0_shape=(1, 2, 4)))
     assert problem.id == "state-not-tuple"
     assert not torch_accepts(lstm, Given((5, 2, 3), h0=(1, 2, 4), h0_alone=True), "float32")
+
+
+def test_a_failing_cell_gets_the_cell_rules() -> None:
+    """trace will hook cells (issue 11): the diagnosis already knows them."""
+    cell = ModuleSpec(input_size=10, hidden_size=20, kind="lstmcell")
+    given = dict(input_shape=(3, 10), h0_shape=(1, 3, 20), c0_shape=(1, 3, 20))
+    assert ids(diagnose_failure("x", layer(cell, **given))) == ["h0-layers", "c0-layers"]
+    (alone,) = diagnose_failure("x", layer(cell, input_shape=(3, 10), h0_shape=(3, 20)))
+    assert alone.fix == ("h1, c1 = lstmcell(x, (h0, c0))  # c0: (N, H); or lstmcell(x): zeros",)
+    gru = ModuleSpec(input_size=10, hidden_size=20, kind="grucell")
+    assert ids(diagnose_failure("x", layer(gru, input_shape=(7, 3, 10)))) == ["input-rank"]
