@@ -16,7 +16,8 @@ def failure_messages(result: CheckResult) -> list[str]:
     """Why the case failed, one message each: the diagnosis of the shapes first."""
     messages = list(result.failures)
     if result.rejected and result.diagnosis is not None:
-        messages.insert(0, diagnosis_text(result.diagnosis, result.torch_error))
+        text = diagnosis_text(result.diagnosis, result.torch_error, result.not_run)
+        messages.insert(0, text)
     return messages
 
 

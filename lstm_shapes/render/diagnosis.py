@@ -27,10 +27,15 @@ def wrap(text: str, indent: str = "    ") -> list[str]:
     return [line.replace(_KEEP, ", ") for line in lines]
 
 
-def diagnosis_text(diagnosis: Diagnosis, torch_error: str | None) -> str:
-    """The message the CLI prints and ``assert_lstm_shapes`` raises."""
+def diagnosis_text(
+    diagnosis: Diagnosis, torch_error: str | None, not_run: str | None = None
+) -> str:
+    """The message the CLI prints and ``assert_lstm_shapes`` raises: torch's verdict (or why
+    torch was not asked), what the problems mean, the sizes, and the fix."""
     lines = []
-    if torch_error is not None:
+    if not_run is not None:
+        lines += ["lstm-shapes did not feed these shapes to torch:", *wrap(not_run)]
+    elif torch_error is not None:
         lines += ["torch rejected these shapes:", *(f"    {t}" for t in torch_error.splitlines())]
     else:
         lines.append("torch accepted these shapes, but they are not what you meant:")

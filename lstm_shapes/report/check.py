@@ -32,6 +32,7 @@ from lstm_shapes.theory.diagnosis import (
     diagnose,
     shape_str,
     torch_accepts,
+    unchecked_by_torch,
 )
 
 Pattern = tuple[int | None, ...]
@@ -107,6 +108,8 @@ class CheckResult:
     given: Given | None = None
     diagnosis: Diagnosis | None = None
     torch_error: str | None = None
+    #: why torch was not given these shapes (see theory.diagnosis.unchecked_by_torch)
+    not_run: str | None = None
     report: Report | None = None
     expectations: tuple[ExpectationResult, ...] = ()
     failures: tuple[str, ...] = field(default_factory=tuple)
@@ -139,6 +142,7 @@ class CheckResult:
             "headline": self.headline,
             "failures": list(self.failures),
             "torch_error": self.torch_error,
+            "not_run": self.not_run,
             "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),
             "sizes": self.diagnosis.sizes_line() if self.diagnosis else self.spec.sizes_line(),
             "expectations": [e.as_dict() for e in self.expectations],
@@ -388,6 +392,11 @@ def run_check(
             failures=_failures(report, results),
         )
     full = complete(spec.module, given)
+    not_run = unchecked_by_torch(spec.module, full)
+    if not_run is not None:
+        if not diagnosis.problems:
+            raise InconsistencyError(f"no diagnosis for {context}")
+        return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
     torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
     if predicted != (torch_error is None):
         verdict = "accepts" if predicted else "rejects"

@@ -32,6 +32,7 @@ __all__ = [
     "diagnose_failure",
     "shape_str",
     "torch_accepts",
+    "unchecked_by_torch",
 ]
 
 
@@ -181,6 +182,26 @@ def torch_accepts(m: ModuleSpec, given: Given, module_dtype: str) -> bool:
         if shape is not None and shape != expected_state(m, name, reading.batch):
             return False
     return True
+
+
+def unchecked_by_torch(m: ModuleSpec, given: Given) -> str | None:
+    """Why these shapes must not be fed to torch (``None``: they can be).
+
+    torch's cells check a state's rank (1-D or 2-D) but not that it matches the input's:
+    with a 1-D input they add a batch dimension to the state as well, and a state of the
+    other rank then gets past their checks. torch 2.13 broadcasts it into a wrong result,
+    fails in an unrelated place, or crashes the process (``nn.LSTMCell``)."""
+    if not m.is_cell or len(given.input) not in (1, 2):
+        return None  # torch's own rank checks come first
+    for name in state_names(m):
+        shape = given.h0 if name == "h0" else given.c0
+        if shape is not None and len(shape) in (1, 2) and len(shape) != len(given.input):
+            return (
+                f"the input is {len(given.input)}-D and {name} is {len(shape)}-D: torch's "
+                "checks let a cell's state of the other rank through, and it then broadcasts, "
+                "fails elsewhere or crashes"
+            )
+    return None
 
 
 def dtype_problem(m: ModuleSpec, dtype: str, module_dtype: str) -> Problem:

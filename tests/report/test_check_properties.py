@@ -147,7 +147,7 @@ def _check_and_fix(module_args: dict[str, Any], given_args: dict[str, Any]) -> N
     if result.passed:
         return
     assert result.diagnosis is not None and result.diagnosis.problems
-    if result.torch_error is None:
+    if result.torch_error is None and result.not_run is None:
         assert any(p.silent for p in result.diagnosis.problems)
     fix = [line for p in result.diagnosis.problems for line in p.fix]
     if not fix:
