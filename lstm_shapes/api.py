@@ -86,11 +86,21 @@ def explain(
 # (teach/) from the plain results; rendering is the caller's choice (render/).
 
 
+#: the kinds the teaching pages cover (the cells are explained by ``explain``)
+TEACHING_KINDS = ("lstm", "gru", "rnn")
+
+
 def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
     if spec is None:
-        return make_spec(**options)
-    if options:
+        spec = make_spec(**options)
+    elif options:
         raise TypeError("pass either a Spec or options, not both")
+    if spec.module.kind not in TEACHING_KINDS:
+        raise SpecError(
+            f"--kind {spec.module.kind} is not available for the teaching pages yet: they "
+            f"teach {', '.join(TEACHING_KINDS)} (got --kind {spec.module.kind}); "
+            "'lstm-shapes explain' shows a cell's shapes"
+        )
     return spec
 
 

@@ -77,3 +77,13 @@ def test_cell_loop_for_other_kinds(cli: Callable[..., Result], kind: str) -> Non
     assert data["equal"] is True
     assert [c["name"] for c in data["comparisons"]] == ["output", "hn"]
     assert f"nn.{kind.upper()}Cell(" in data["code"]
+
+
+def test_cell_kinds_are_refused(cli: Callable[..., Result]) -> None:
+    result = cli("gates", "-i", "4", "-H", "5", "--kind", "lstmcell")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "lstm-shapes: error: --kind lstmcell is not available for the teaching pages yet: "
+        "they teach lstm, gru, rnn (got --kind lstmcell); 'lstm-shapes explain' shows a "
+        "cell's shapes\n"
+    )
