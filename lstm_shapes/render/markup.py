@@ -253,7 +253,8 @@ def _table_html(table: Table, verdicts: tuple[str, str]) -> str:
 
 
 def _figure_html(figure: Figure) -> str:
-    svg = draw(figure)
+    # inline SVG needs no namespace declaration: the HTML parser knows <svg>
+    svg = draw(figure).replace(' xmlns="http://www.w3.org/2000/svg"', "", 1)
     return (
         f'<figure data-name="{figure.name}">{svg}'
         f"<figcaption>{_inline(figure.title)}</figcaption></figure>"

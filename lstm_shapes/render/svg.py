@@ -8,6 +8,7 @@ the copy inlined in a handout.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -37,6 +38,9 @@ text.note {{ fill: #8a4b00; font-weight: bold; }}
 .slice {{ fill: #0b5cad; fill-opacity: 0.08; stroke: #0b5cad; stroke-width: 0.8; }}
 .lifted {{ fill: #fff4d6; stroke: #9a6700; stroke-width: 1.4; }}
 .arrow {{ stroke: #1b1f24; stroke-width: 1.3; fill: none; }}
+.head {{ fill: #1b1f24; }}
+.head.back {{ fill: #b42318; }}
+.head.c {{ fill: #6f42c1; }}
 .arrow.c {{ stroke: #6f42c1; stroke-dasharray: 5 3; }}
 .arrow.back {{ stroke: #b42318; }}
 .line {{ stroke: #57606a; stroke-width: 1; fill: none; }}
@@ -69,21 +73,6 @@ class Drawing:
         ET.SubElement(self.root, "title").text = title
         ET.SubElement(self.root, "desc").text = desc
         ET.SubElement(self.root, "style").text = STYLE
-        defs = ET.SubElement(self.root, "defs")
-        marker = ET.SubElement(
-            defs,
-            "marker",
-            {
-                "id": f"{name}-arrow",
-                "viewBox": "0 0 10 10",
-                "refX": "9",
-                "refY": "5",
-                "markerWidth": "7",
-                "markerHeight": "7",
-                "orient": "auto-start-reverse",
-            },
-        )
-        ET.SubElement(marker, "path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": "#1b1f24"})
         self.width = 0.0
         self.height = 0.0
         self._boxes = 0
@@ -143,11 +132,21 @@ class Drawing:
 
     def line(self, points: list[tuple[float, float]], cls: str = "arrow", **attrs: Any) -> None:
         d = "M " + " L ".join(f"{_num(x)} {_num(y)}" for x, y in points)
-        if "arrow" in cls.split():
-            attrs = {"marker-end": f"url(#{self.name}-arrow)"} | attrs
         self._el("path", {"d": d, "class": cls} | attrs)
         for x, y in points:
             self._grow(x, y)
+        if "arrow" in cls.split():
+            self._head(points[-2], points[-1], cls.replace("arrow", "head"))
+
+    def _head(self, start: tuple[float, float], tip: tuple[float, float], cls: str) -> None:
+        """An arrowhead drawn as a triangle (no marker: nothing for the page to look up)."""
+        dx, dy = tip[0] - start[0], tip[1] - start[1]
+        length = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / length, dy / length
+        base = (tip[0] - 7 * ux, tip[1] - 7 * uy)
+        left = (base[0] - 3.5 * uy, base[1] + 3.5 * ux)
+        right = (base[0] + 3.5 * uy, base[1] - 3.5 * ux)
+        self.polygon([tip, left, right], cls)
 
     def polygon(self, points: list[tuple[float, float]], cls: str, **attrs: Any) -> None:
         text = " ".join(f"{_num(x)},{_num(y)}" for x, y in points)
