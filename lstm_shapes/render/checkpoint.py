@@ -9,8 +9,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.probe.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport, source_expr
 from lstm_shapes.render.table import heading, notes_block
+from lstm_shapes.report.inspect import (
+    FORMATS,
+    CheckpointReport,
+    ExpectedTensor,
+    ModuleReport,
+    source_expr,
+)
 
 
 def _layout(tensor: ExpectedTensor) -> str:
@@ -20,7 +26,15 @@ def _layout(tensor: ExpectedTensor) -> str:
 def _title(report: CheckpointReport) -> str:
     count = len(report.modules)
     modules = "1 recurrent module" if count == 1 else f"{count} recurrent modules"
-    return f"{report.path}: {report.tensor_count} tensors, {modules}"
+    line = f"{report.path}: {report.tensor_count} tensors, {modules}"
+    if report.format != "torch.save":
+        line += f" ({FORMATS.get(report.format, report.format)})"
+    return line
+
+
+def _unknown(module: ModuleReport) -> str:
+    unknown = module.found.unknown
+    return ", ".join(unknown) if unknown else "nothing (a cell's constructor has no other sizes)"
 
 
 def _sizes(report: CheckpointReport) -> str:
@@ -47,6 +61,11 @@ def run_line(module: ModuleReport) -> str | None:
     if run is None:
         return None
     shapes = ", ".join(f"{name} {tuple(shape)}" for name, shape in run.shapes.items())
+    if run.seq_len is None:  # a cell: one time step
+        return (
+            f"--run: load_state_dict(strict=True) accepted the weights; one step with "
+            f"N={run.batch} gave {shapes}, as predicted"
+        )
     return (
         f"--run: load_state_dict(strict=True) accepted the weights; one forward pass with "
         f"N={run.batch} L={run.seq_len} (batch_first=False) gave {shapes}, as predicted"
@@ -87,7 +106,7 @@ def checkpoint_renderable(report: CheckpointReport) -> RenderableType:
             Text("    sizes: ", style="dim").append(module.sizes, style="bold"),
             Text(
                 f"    {module.parameter_count:,} parameters · not in the weights: "
-                f"{', '.join(found.unknown)}",
+                f"{_unknown(module)}",
                 style="dim",
             ),
             _module_table(module),
@@ -114,7 +133,7 @@ def checkpoint_markdown(report: CheckpointReport) -> str:
             "",
             f"Sizes: `{module.sizes}`; {module.parameter_count:,} parameters; "
             "not in the weights: "
-            f"{', '.join(f'`{u}`' for u in found.unknown)}.",
+            f"{', '.join(f'`{u}`' for u in found.unknown) or _unknown(module)}.",
             "",
             "| tensor | batch_first | shape | dimensions |",
             "| --- | --- | --- | --- |",

@@ -73,7 +73,7 @@ def test_gate_count_decides_the_kind() -> None:
 
 
 def test_no_recurrent_names_gives_an_empty_list() -> None:
-    assert infer_modules({"fc.weight": (3, 4), "cell.weight_ih": (12, 4)}) == []
+    assert infer_modules({"fc.weight": (3, 4), "cell.weight": (12, 4)}) == []
 
 
 def test_groups_keep_their_prefix() -> None:
