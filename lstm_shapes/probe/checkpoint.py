@@ -445,10 +445,13 @@ def _no_state_dict(path: str, loaded: Loaded, found: Contents) -> str:
 def _quantized_hint(found: Contents) -> str:
     if not found.quantized:
         return ""
+    prefixes = [QUANTIZED_KEY.match(key)["prefix"] or "" for key in found.quantized]  # type: ignore[index]
+    names = ", ".join(repr(p) for p in dict.fromkeys(prefixes))
     return (
-        f"; {found.quantized[0]} is the packed weight of a dynamic-quantized module "
-        "(torch.ao.quantization.quantize_dynamic), which is not a tensor: inspect the float "
-        "model's state dict, saved before quantizing"
+        f"; {names} {'is a' if len(set(prefixes)) == 1 else 'are'} dynamic-quantized "
+        f"module{'' if len(set(prefixes)) == 1 else 's'} (torch.ao.quantization.quantize_dynamic), "
+        "whose weights are packed objects, not tensors: inspect the float model's state "
+        "dict, saved before quantizing"
     )
 
 
@@ -537,7 +540,8 @@ def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
             "torch.load(weights_only=False) would call: do not load it with torch.load."
         )
     if found.quantized:
-        notes.append(_quantized_hint(found).lstrip("; ").capitalize() + ".")
+        hint = _quantized_hint(found).removeprefix("; ")
+        notes.append(f"Also: {hint}.")
     return notes
 
 

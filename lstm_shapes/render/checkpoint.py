@@ -74,20 +74,23 @@ def run_line(module: ModuleReport) -> str | None:
 
 def _module_table(module: ModuleReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    cell = module.found.is_cell  # one time step: no batch_first, no layout to show
     table.add_column("tensor", style="bold", no_wrap=True)
-    table.add_column("batch_first", no_wrap=True)
+    if not cell:
+        table.add_column("batch_first", no_wrap=True)
     table.add_column("shape", no_wrap=True)
     table.add_column("dimensions")
     names = [t.name for t in module.tensors]
     for k, tensor in enumerate(module.tensors):
         first = k == 0 or names[k - 1] != tensor.name
         last = k == len(names) - 1 or names[k + 1] != tensor.name
+        layout = [] if cell else [_layout(tensor)]
         table.add_row(
             tensor.name if first else "",
-            _layout(tensor),
+            *layout,
             tensor.shape_text,
             tensor.symbols,
-            end_section=last and k < len(names) - 1,
+            end_section=last and k < len(names) - 1 and not cell,
         )
     return table
 
@@ -135,13 +138,17 @@ def checkpoint_markdown(report: CheckpointReport) -> str:
             "not in the weights: "
             f"{', '.join(f'`{u}`' for u in found.unknown) or _unknown(module)}.",
             "",
-            "| tensor | batch_first | shape | dimensions |",
-            "| --- | --- | --- | --- |",
         ]
+        cell = found.is_cell
+        lines += (
+            ["| tensor | shape | dimensions |", "| --- | --- | --- |"]
+            if cell
+            else ["| tensor | batch_first | shape | dimensions |", "| --- | --- | --- | --- |"]
+        )
         for tensor in module.tensors:
+            layout = "" if cell else f" {_layout(tensor)} |"
             lines.append(
-                f"| `{tensor.name}` | {_layout(tensor)} | `{tensor.shape_text}` "
-                f"| `{tensor.symbols}` |"
+                f"| `{tensor.name}` |{layout} `{tensor.shape_text}` | `{tensor.symbols}` |"
             )
         line = run_line(module)
         if line is not None:

@@ -415,9 +415,9 @@ def test_dynamic_quantized_lstm_is_explained(tmp_path: Path) -> None:
     assert str(error.value) == (
         f"CHECKPOINT {str(path)!r} has no recurrent weights: none of its 2 tensors is named "
         "like <module>.weight_ih_l0 or <cell>.weight_ih (it has 1.weight, 1.bias); "
-        "0._all_weight_values.0.param is the packed weight of a dynamic-quantized module "
-        "(torch.ao.quantization.quantize_dynamic), which is not a tensor: inspect the float "
-        "model's state dict, saved before quantizing"
+        "'0' is a dynamic-quantized module (torch.ao.quantization.quantize_dynamic), whose "
+        "weights are packed objects, not tensors: inspect the float model's state dict, saved "
+        "before quantizing"
     )
 
 
