@@ -522,10 +522,13 @@ def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
             "pickled parameters. torch.load(weights_only=True) refuses such a file: save "
             "model.state_dict() to share it."
         )
+    # torch's own names (devices, dtypes, quantization schemes) are no news
     others = [
         name
         for name in loaded.placeholders
-        if not name.startswith("__torch__.") and name not in found.pickled_modules
+        if not name.startswith(("__torch__.", "torch."))
+        and name not in found.pickled_modules
+        and not _runs_code(name)
     ]
     if others:
         shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")

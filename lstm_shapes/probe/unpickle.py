@@ -20,18 +20,19 @@ from __future__ import annotations
 
 import _compat_pickle
 import io
+import os
 import pickle
 import struct
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
 #: The first object of a legacy torch.save file.
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-#: A data.pkl larger than this is not a checkpoint's (they hold no tensor data).
-MAX_PICKLE_BYTES = 256 * 2**20
+#: A data.pkl larger than this is not a checkpoint's (they hold no tensor data); the bound
+#: keeps the memory a damaged or hostile pickle can make the unpickler use in proportion.
+MAX_PICKLE_BYTES = 64 * 2**20
 
 #: torch's storage class names -> (dtype name, bytes per element)
 STORAGE_DTYPES = {
@@ -120,11 +121,14 @@ class Opaque:
         return dict(state) if isinstance(state, dict) else {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StorageType:
     """``torch.FloatStorage`` and friends, as a name: never torch's class."""
 
     name: str
+
+    def __setstate__(self, state: Any) -> None:
+        raise CheckpointFormatError("it changes a storage or tensor record after building it")
 
     @property
     def dtype(self) -> str:
@@ -142,7 +146,9 @@ class StorageSource:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+# Slots and frozen: a pickle's BUILD cannot change these records (it has no __dict__ to
+# update, and setting an attribute raises), so their fields keep the types checked here.
+@dataclass(frozen=True, slots=True)
 class StorageRef:
     source: StorageSource = field(repr=False, compare=False)
     key: str
@@ -152,8 +158,11 @@ class StorageRef:
     #: elements to skip: a legacy view's offset into its root storage
     base: int = 0
 
+    def __setstate__(self, state: Any) -> None:
+        raise CheckpointFormatError("it changes a storage or tensor record after building it")
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class TensorRecord:
     """A tensor of the file: its dtype and shape, and where its elements are. Nothing is
     read or allocated until :meth:`load`."""
@@ -163,6 +172,9 @@ class TensorRecord:
     shape: tuple[int, ...]
     stride: tuple[int, ...]
     quantized: bool = False
+
+    def __setstate__(self, state: Any) -> None:
+        raise CheckpointFormatError("it changes a storage or tensor record after building it")
 
     @property
     def dtype(self) -> str:
@@ -239,7 +251,6 @@ KNOWN: dict[tuple[str, str], Any] = {
     ("collections", "OrderedDict"): OrderedDict,
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
-    ("builtins", "bytearray"): bytearray,
     ("_codecs", "encode"): _codecs_encode,
     ("torch", "Size"): tuple,
     ("torch._utils", "_rebuild_from_type_v2"): _rebuild_from_type,
@@ -281,8 +292,10 @@ class InertUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         """torch.save's storages: ``('storage', type, key, location, numel)`` in a zip
         archive, plus a view ``(view_key, offset, size)`` in the legacy format."""
+        if isinstance(pid, tuple) and len(pid) == 4 and pid[0] in ("module", b"module"):
+            return pid[1]  # the legacy format's record of a class's source: the class
         if not isinstance(pid, tuple) or not pid or pid[0] not in ("storage", b"storage"):
-            return Opaque.__new__(Opaque, pid)  # e.g. the legacy format's module sources
+            raise CheckpointFormatError(f"a persistent id is not one torch writes: {pid!r:.80}")
         if len(pid) not in (5, 6):
             raise CheckpointFormatError(f"a storage reference has {len(pid)} parts, not 5 or 6")
         storage_type, key, _location, numel = pid[1:5]
@@ -314,6 +327,13 @@ class _Bounded(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        """At most what is left: a length read from a damaged pickle never allocates more."""
+        wanted = self.left if size is None or size < 0 else min(size, self.left)
+        data: bytes = self.file.read(wanted)
+        self.left -= len(data)
+        return data
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer)[: max(0, self.left)]
@@ -353,6 +373,7 @@ class ZipSource(StorageSource):
 
 
 def _unpickle(file: IO[bytes], source: StorageSource, limit: int) -> tuple[Any, InertUnpickler]:
+    """One pickle from ``file``, reading at most ``limit`` bytes."""
     unpickler = InertUnpickler(_Bounded(file, limit), source)  # type: ignore[arg-type]
     try:
         return unpickler.load(), unpickler
@@ -387,7 +408,7 @@ def read_zip(path: str) -> Loaded:
                 f"({MAX_PICKLE_BYTES} at most)"
             )
         with archive.open(data_pkl) as handle:
-            obj, unpickler = _unpickle(handle, ZipSource(path, prefix), MAX_PICKLE_BYTES)
+            obj, unpickler = _unpickle(handle, ZipSource(path, prefix), info.file_size)
     kind = "torchscript" if torchscript else "torch.save"
     return Loaded(obj, kind, list(unpickler.placeholders))
 
@@ -409,16 +430,17 @@ class LegacySource(StorageSource):
 def read_pickle(path: str) -> Loaded:
     """A legacy torch.save file, or any other pickle (read as the checkpoint itself)."""
     source = LegacySource(path)
+    limit = min(MAX_PICKLE_BYTES, os.path.getsize(path))
     with open(path, "rb") as handle:
-        first, unpickler = _unpickle(handle, source, MAX_PICKLE_BYTES)
+        first, unpickler = _unpickle(handle, source, limit)
         if first != LEGACY_MAGIC or isinstance(first, bool):
             return Loaded(first, "pickle", list(unpickler.placeholders))
         seen: dict[str, None] = {}
         for _ in range(2):  # the protocol version and the system info
-            _unpickle(handle, source, MAX_PICKLE_BYTES)
-        obj, unpickler = _unpickle(handle, source, MAX_PICKLE_BYTES)
+            _unpickle(handle, source, limit)
+        obj, unpickler = _unpickle(handle, source, limit)
         seen.update(dict.fromkeys(unpickler.placeholders))
-        keys, _ = _unpickle(handle, source, MAX_PICKLE_BYTES)
+        keys, _ = _unpickle(handle, source, limit)
         if not isinstance(keys, list):
             raise CheckpointFormatError("its list of storage keys is missing")
         _locate_storages(handle, keys, unpickler.storages, source)
@@ -447,32 +469,3 @@ def _locate_storages(
             )
         source.offsets[key] = offset
         offset = end
-
-
-def walk_values(obj: Any) -> Iterator[Any]:
-    """``obj`` and what it holds, depth first, each object once."""
-    seen: set[int] = set()
-    stack: list[Any] = [obj]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        stack.extend(reversed(list(children(node))))
-
-
-def children(node: Any) -> Iterator[Any]:
-    if isinstance(node, dict):
-        yield from node.values()
-    elif isinstance(node, (list, tuple, set, frozenset)):
-        yield from node
-    elif isinstance(node, Opaque):
-        yield from node.opaque_args
-        yield node.opaque_state
-        yield from node.opaque_items.values()
-        yield from node.opaque_list
-
-
-#: What callers may need without reaching into the module.
-Reader = Callable[[str], Loaded]

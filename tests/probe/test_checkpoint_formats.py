@@ -6,6 +6,7 @@ or run anything the file names."""
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -440,3 +441,61 @@ def test_reading_needs_no_torch(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert result.stdout.strip() == "False"
+
+
+# --- damaged or hostile pickles ---------------------------------------------------------------
+
+
+def _global(module: str, name: str) -> bytes:
+    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+
+def _text(value: str) -> bytes:
+    return b"X" + struct.pack("<I", len(value)) + value.encode()
+
+
+_STORAGE = b"((" + _text("storage") + _global("torch", "FloatStorage") + _text("0")
+_STORAGE += _text("cpu") + b"K\x04tQ"
+HOSTILE_PICKLES = {
+    "a length of 1 TiB": (
+        b"\x80\x04\x8d" + struct.pack("<Q", 2**40) + b"abc",
+        "its pickle cannot be read (UnpicklingError: pickle data was truncated)",
+    ),
+    "a tensor rebuilt from numbers": (
+        b"\x80\x02" + _global("torch._utils", "_rebuild_tensor_v2") + b"(K\x01K\x02K\x03K\x04tR.",
+        "a tensor is rebuilt from something that is not a storage",
+    ),
+    "a tensor changed after it is built": (
+        b"\x80\x02"
+        + _global("torch._utils", "_rebuild_tensor_v2")
+        + _STORAGE
+        + b"K\x00K\x04\x85K\x01\x85\x89}tR}"
+        + _text("shape")
+        + b"K\x07sb.",
+        "it changes a storage or tensor record after building it",
+    ),
+    "a storage reference of another kind": (
+        b"\x80\x02" + _text("abc") + b"Q.",
+        "a persistent id is not one torch writes: 'abc'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_PICKLES))
+def test_damaged_pickles_give_one_line(tmp_path: Path, cli: Callable[..., Any], case: str) -> None:
+    data, message = HOSTILE_PICKLES[case]
+    path = tmp_path / "damaged.pt"
+    path.write_bytes(data)
+    result = cli("inspect", str(path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"lstm-shapes: error: CHECKPOINT {str(path)!r} is truncated or corrupt: it starts like "
+        f"a legacy torch.save file but {message}\n"
+    )
+
+
+def test_a_deeply_nested_pickle_is_read_without_recursion(tmp_path: Path) -> None:
+    path = tmp_path / "deep.pt"
+    path.write_bytes(b"\x80\x02" + b"]" * 100_000 + b"a" * 99_999 + b".")
+    with pytest.raises(SpecError, match=r"holds no state dict: it is a list$"):
+        inspect_checkpoint(path)
