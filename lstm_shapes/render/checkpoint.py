@@ -28,7 +28,7 @@ def _title(report: CheckpointReport) -> str:
     modules = "1 recurrent module" if count == 1 else f"{count} recurrent modules"
     line = f"{report.path}: {report.tensor_count} tensors, {modules}"
     if report.format != "torch.save":
-        line += f" ({FORMATS.get(report.format, report.format)})"
+        line += f" in {FORMATS.get(report.format, report.format)}"
     return line
 
 

@@ -14,11 +14,11 @@ from lstm_shapes.theory.weights import CellSpec, InferredModule
 
 SCHEMA_VERSION = 1
 
-#: What each kind of file is called in the title and the JSON's ``format``.
+#: The JSON's ``format`` values, and what the title calls them.
 FORMATS = {
     "torch.save": "a torch.save zip archive",
     "torch.save-legacy": "a legacy torch.save file",
-    "torchscript": "a TorchScript archive (torch.jit.save)",
+    "torchscript": "a TorchScript archive",
     "safetensors": "a safetensors file",
     "pickle": "a pickle",
 }
