@@ -18,10 +18,11 @@ import re
 import warnings
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.probe import quantized
 from lstm_shapes.probe.unpickle import (
     CheckpointFormatError,
     Loaded,
@@ -258,15 +259,10 @@ class Contents:
     state_dicts: list[tuple[str, dict[str, Any]]]
     #: the classes of whole modules pickled with torch.save(model)
     pickled_modules: list[str]
-    #: keys of dynamic-quantized modules' packed weights
+    #: keys of dynamic-quantized modules' packed weights that could not be read
     quantized: list[str]
-
-
-#: ``lstm._all_weight_values.0.param``: a dynamic-quantized LSTM/GRU's packed weights;
-#: ``cell._packed_weight_ih``: a dynamic-quantized cell's.
-QUANTIZED_KEY = re.compile(
-    r"^(?:(?P<prefix>.*)\.)?(?:_all_weight_values\.\d+\.param|_packed_weight_(?:ih|hh))$"
-)
+    #: dynamic-quantized modules whose packed weights were read
+    quantized_modules: list[str] = field(default_factory=list)
 
 
 def contents(obj: Any) -> Contents:
@@ -302,13 +298,14 @@ def contents(obj: Any) -> Contents:
             return
         if isinstance(node, Mapping):
             tensors = {k: v for k, v in node.items() if isinstance(k, str) and _is_tensor(v)}
+            tensors.update(_unpack_quantized(node, found))
             if tensors:
                 found.state_dicts.append((".".join(where), tensors))
                 seen[id(node)] = tensors
             for key, value in node.items():
-                if isinstance(key, str) and QUANTIZED_KEY.match(key):
-                    found.quantized.append(key)
-                elif isinstance(value, (Mapping, list, tuple, Opaque)):
+                if isinstance(key, str) and quantized.is_packed(key):
+                    continue
+                if isinstance(value, (Mapping, list, tuple, Opaque)):
                     walk(value, (*where, str(key)))
         elif isinstance(node, (list, tuple)):
             for index, value in enumerate(node):
@@ -317,6 +314,24 @@ def contents(obj: Any) -> Contents:
 
     walk(obj, ())
     return found
+
+
+def _unpack_quantized(node: Mapping[Any, Any], found: Contents) -> dict[str, Any]:
+    """The weights inside a dynamic-quantized module's packed objects, by their plain names;
+    the packed keys that cannot be read are kept for the error message."""
+    packed = {k: v for k, v in node.items() if isinstance(k, str) and quantized.is_packed(k)}
+    if not packed:
+        return {}
+    tensors = quantized.unpack(packed)
+    for key in packed:
+        prefix = quantized.packed_prefix(key)
+        dot = f"{prefix}." if prefix else ""
+        if f"{dot}weight_ih" in tensors or f"{dot}weight_ih_l0" in tensors:
+            if prefix not in found.quantized_modules:
+                found.quantized_modules.append(prefix)
+        else:
+            found.quantized.append(key)
+    return tensors
 
 
 def state_dicts(obj: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -359,7 +374,10 @@ def inspect_checkpoint(
         loaded = Loaded(safetensors, "safetensors", [])
     else:
         loaded = _load(path_text)
-        found = contents(loaded.obj)
+        try:
+            found = contents(loaded.obj)
+        except SpecError as error:
+            raise SpecError(f"{ARGUMENT} {path_text!r}: {error}") from None
         if not found.state_dicts:
             raise SpecError(_no_state_dict(path_text, loaded, found))
     modules = _modules(path_text, found.state_dicts, batch_, seq_len_, run)
@@ -405,7 +423,11 @@ def _modules(
             where = f" (in {source_expr(source)})" if source else ""
             raise SpecError(f"{ARGUMENT} {path!r}{where}: {error}") from None
         for found in found_modules:
-            result = _run(torch, found, tensors, batch, seq_len) if run else None
+            packed = any(
+                getattr(tensors.get(found.key(n)), "quantized", False)
+                for n in found.parameter_names
+            )
+            result = _run(torch, found, tensors, batch, seq_len) if run and not packed else None
             count = (
                 found.module.parameter_count
                 if isinstance(found.module, CellSpec)
@@ -445,7 +467,7 @@ def _no_state_dict(path: str, loaded: Loaded, found: Contents) -> str:
 def _quantized_hint(found: Contents) -> str:
     if not found.quantized:
         return ""
-    prefixes = [QUANTIZED_KEY.match(key)["prefix"] or "" for key in found.quantized]  # type: ignore[index]
+    prefixes = [quantized.packed_prefix(key) for key in found.quantized]
     names = ", ".join(repr(p) for p in dict.fromkeys(prefixes))
     return (
         f"; {names} {'is a' if len(set(prefixes)) == 1 else 'are'} dynamic-quantized "
@@ -541,6 +563,13 @@ def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
         notes.append(
             f"Warning: the file names {', '.join(dangerous)}, which "
             "torch.load(weights_only=False) would call: do not load it with torch.load."
+        )
+    if found.quantized_modules:
+        names = ", ".join(repr(p) for p in found.quantized_modules)
+        notes.append(
+            f"{names}: dynamic-quantized (torch.ao.quantization.quantize_dynamic); the qint8 "
+            "weights were read from the packed parameters, and the module shown is the float "
+            "one they were quantized from. --run skips it: its weights are not float."
         )
     if found.quantized:
         hint = _quantized_hint(found).removeprefix("; ")

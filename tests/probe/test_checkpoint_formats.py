@@ -402,23 +402,64 @@ def test_torch_compile_prefix(tmp_path: Path) -> None:
     )
 
 
-def test_dynamic_quantized_lstm_is_explained(tmp_path: Path) -> None:
+def _quantized(tmp_path: Path, model: nn.Module, kinds: set[type]) -> Path:
     import warnings
 
-    model = nn.Sequential(nn.LSTM(3, 4), nn.Linear(4, 2))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quantized = torch.ao.quantization.quantize_dynamic(model, {nn.LSTM}, dtype=torch.qint8)
+        warnings.simplefilter("ignore")  # eager-mode quantization is deprecated, not gone
+        quantized = torch.ao.quantization.quantize_dynamic(model, kinds, dtype=torch.qint8)
     path = tmp_path / "quantized.pt"
     torch.save(quantized.state_dict(), path)
+    return path
+
+
+def test_dynamic_quantized_modules_are_read_from_their_packed_weights(tmp_path: Path) -> None:
+    model = nn.Sequential(
+        nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+        nn.GRUCell(8, 5),
+        nn.GRU(5, 6),
+        nn.Linear(6, 2),
+    )
+    path = _quantized(tmp_path, model, {nn.LSTM, nn.GRUCell, nn.GRU})
+    report = inspect_checkpoint(path, run=True)
+    assert [(m.name, m.found.module) for m in report.modules] == [
+        ("0", ModuleSpec(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)),
+        ("1", CellSpec(input_size=8, hidden_size=5, kind="grucell")),
+        ("2", ModuleSpec(input_size=5, hidden_size=6, kind="gru")),
+    ]
+    assert all(m.run is None for m in report.modules)
+    assert (
+        "'0', '1', '2': dynamic-quantized (torch.ao.quantization.quantize_dynamic); the qint8 "
+        "weights were read from the packed parameters, and the module shown is the float one "
+        "they were quantized from. --run skips it: its weights are not float." in report.notes
+    )
+
+
+def test_packed_layers_that_fit_two_modules_are_not_guessed(tmp_path: Path) -> None:
+    # 2 packed entries with input_size == hidden_size: 2 layers, or 1 bidirectional layer
+    path = _quantized(tmp_path, nn.Sequential(nn.LSTM(4, 4, num_layers=2)), {nn.LSTM})
     with pytest.raises(SpecError) as error:
         inspect_checkpoint(path)
     assert str(error.value) == (
-        f"CHECKPOINT {str(path)!r} has no recurrent weights: none of its 2 tensors is named "
-        "like <module>.weight_ih_l0 or <cell>.weight_ih (it has 1.weight, 1.bias); "
-        "'0' is a dynamic-quantized module (torch.ao.quantization.quantize_dynamic), whose "
-        "weights are packed objects, not tensors: inspect the float model's state dict, saved "
-        "before quantizing"
+        f"CHECKPOINT {str(path)!r}: the dynamic-quantized module '0' has 2 packed layers whose shapes fit both a "
+        "bidirectional module and a one-directional one with twice the layers; its packed "
+        "weights cannot tell which"
+    )
+
+
+def test_packed_weights_that_cannot_be_read_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "packed.pt"
+    torch.save(
+        {"lstm._all_weight_values.0.param": {"not": "packed"}, "fc.weight": torch.zeros(2)}, path
+    )
+    with pytest.raises(SpecError) as error:
+        inspect_checkpoint(path)
+    assert str(error.value) == (
+        f"CHECKPOINT {str(path)!r} has no recurrent weights: none of its 1 tensors is named "
+        "like <module>.weight_ih_l0 or <cell>.weight_ih (it has fc.weight); 'lstm' is a "
+        "dynamic-quantized module (torch.ao.quantization.quantize_dynamic), whose weights are "
+        "packed objects, not tensors: inspect the float model's state dict, saved before "
+        "quantizing"
     )
 
 
