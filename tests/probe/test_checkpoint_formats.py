@@ -442,8 +442,8 @@ def test_packed_layers_that_fit_two_modules_are_not_guessed(tmp_path: Path) -> N
         inspect_checkpoint(path)
     assert str(error.value) == (
         f"CHECKPOINT {str(path)!r}: the dynamic-quantized module '0' has 2 packed layers "
-        "whose shapes fit both a bidirectional module and a one-directional one with twice the layers; its packed "
-        "weights cannot tell which"
+        "whose shapes fit both a bidirectional module and a one-directional one with twice "
+        "the layers; its packed weights cannot tell which"
     )
 
 
