@@ -272,17 +272,18 @@ def contents(obj: Any) -> Contents:
     found = Contents([], [], [])
     # A pickle stores an object once however often it is referenced: each object is
     # searched once, and a state dict met again is listed again (``{"model": sd, "ema": sd}``).
-    seen: dict[int, dict[str, Any] | None] = {}
+    # The node is kept with its entry so that its id is not reused by another object.
+    seen: dict[int, tuple[Any, dict[str, Any] | None]] = {}
 
     def walk(node: Any, where: tuple[str, ...]) -> None:
         if len(where) > MAX_DEPTH:
             return
         if id(node) in seen:
-            again = seen[id(node)]
+            again = seen[id(node)][1]
             if again:
                 found.state_dicts.append((".".join(where), again))
             return
-        seen[id(node)] = None
+        seen[id(node)] = (node, None)
         if isinstance(node, Opaque):
             if "_modules" in node.attributes() or node.opaque_global.startswith("__torch__."):
                 if is_pickled_module(node):
@@ -290,7 +291,7 @@ def contents(obj: Any) -> Contents:
                 tensors = module_tensors(node)
                 if tensors:
                     found.state_dicts.append((".".join(where), tensors))
-                    seen[id(node)] = tensors
+                    seen[id(node)] = (node, tensors)
                 return
             # a dict or list subclass, or an object of a user's class: look inside
             for value in (node.opaque_items, node.attributes(), node.opaque_list):
@@ -301,7 +302,7 @@ def contents(obj: Any) -> Contents:
             tensors.update(_unpack_quantized(node, found))
             if tensors:
                 found.state_dicts.append((".".join(where), tensors))
-                seen[id(node)] = tensors
+                seen[id(node)] = (node, tensors)
             for key, value in node.items():
                 if isinstance(key, str) and quantized.is_packed(key):
                     continue
