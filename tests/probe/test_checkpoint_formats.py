@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from lstm_shapes import SpecError, inspect_checkpoint
@@ -540,3 +542,55 @@ def test_a_deeply_nested_pickle_is_read_without_recursion(tmp_path: Path) -> Non
     path.write_bytes(b"\x80\x02" + b"]" * 100_000 + b"a" * 99_999 + b".")
     with pytest.raises(SpecError, match=r"holds no state dict: it is a list$"):
         inspect_checkpoint(path)
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@st.composite
+def cell_specs(draw: st.DrawFn) -> CellSpec:
+    return CellSpec(
+        input_size=draw(st.integers(1, 40)),
+        hidden_size=draw(st.integers(1, 40)),
+        bias=draw(st.booleans()),
+        kind=draw(st.sampled_from(["lstmcell", "grucell", "rnncell"])),
+    )
+
+
+def build_cell(cell: CellSpec) -> nn.Module:
+    return getattr(nn, cell.class_name)(cell.input_size, cell.hidden_size, bias=cell.bias)
+
+
+@given(cell_specs())
+@settings(max_examples=60, deadline=None)
+def test_cell_theory_matches_torch(cell: CellSpec) -> None:
+    module = build_cell(cell)
+    assert {n: tuple(p.shape) for n, p in module.named_parameters()} == cell.parameter_shapes()
+    assert list(cell.parameter_shapes()) == [n for n, _ in module.named_parameters()]
+    assert cell.parameter_count == sum(p.numel() for p in module.parameters())
+    h = module(torch.zeros(3, cell.input_size))
+    h1 = h[0] if cell.has_cell else h
+    assert tuple(h1.shape) == cell.tensor_shapes(3)["h1"]
+
+
+@given(st.lists(cell_specs(), min_size=1, max_size=3), st.data())
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_random_cells_and_weight_norm_round_trip(
+    tmp_path: Path, cells: list[CellSpec], data: st.DataObject
+) -> None:
+    from torch.nn.utils.parametrizations import weight_norm
+
+    model = nn.ModuleDict()
+    for k, cell in enumerate(cells):
+        module = build_cell(cell)
+        if data.draw(st.booleans(), label=f"weight norm on cell {k}"):
+            name = data.draw(st.sampled_from(["weight_ih", "weight_hh"]))
+            module = weight_norm(module, name)
+        model[f"c{k}"] = module
+    path = tmp_path / "cells.pt"
+    torch.save({"model": model.state_dict()}, path)
+    assert found(path, run=True) == [(f"c{k}", cell) for k, cell in enumerate(cells)]
