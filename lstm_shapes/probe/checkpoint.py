@@ -600,7 +600,7 @@ def _prefix_notes(modules: list[ModuleReport]) -> list[str]:
     return notes
 
 
-def _state(torch: Any, found: InferredModule, tensors: Mapping[str, Any]) -> dict[str, Any]:
+def module_state(torch: Any, found: InferredModule, tensors: Mapping[str, Any]) -> dict[str, Any]:
     """The module's parameters under their own names, computed from weight norm's g and v
     where the file stores those."""
     variants = {v.key: v for v in found.variants}
@@ -637,7 +637,7 @@ def _run(
     else:
         module = build_module(torch, m)
     module = module.eval()
-    state = _state(torch, found, tensors)
+    state = module_state(torch, found, tensors)
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as error:

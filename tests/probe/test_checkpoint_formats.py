@@ -331,18 +331,17 @@ def test_weight_norm_parametrization(tmp_path: Path) -> None:
 def test_weight_norm_computes_the_same_weight_as_torch(tmp_path: Path) -> None:
     from torch.nn.utils.parametrizations import weight_norm
 
-    from lstm_shapes.probe.checkpoint import _state
+    from lstm_shapes.probe.checkpoint import contents, module_state
+    from lstm_shapes.probe.unpickle import read_zip
 
     lstm = weight_norm(nn.LSTM(5, 6), name="weight_hh_l0")
     with torch.no_grad():
         lstm.parametrizations.weight_hh_l0.original0.mul_(3.0)
     path = tmp_path / "wn.pt"
     torch.save(lstm.state_dict(), path)
-    from lstm_shapes.probe.checkpoint import _load, contents
-
-    ((_source, tensors),) = contents(_load(str(path)).obj).state_dicts
+    ((_source, tensors),) = contents(read_zip(str(path)).obj).state_dicts
     (module,) = inspect_checkpoint(path).modules
-    state = _state(torch, module.found, tensors)
+    state = module_state(torch, module.found, tensors)
     assert torch.allclose(state["weight_hh_l0"], lstm.weight_hh_l0)
 
 
