@@ -509,10 +509,15 @@ def checkpoint_notes(
             "Without --run these shapes are theory's prediction from the weights' shapes; "
             "--run loads the weights into the real module and checks them against torch."
         )
-    if any(m.found.kind in ("rnn", "rnncell") for m in modules):
+    if any(m.found.kind == "rnn" for m in modules):
         notes.append(
             "nn.RNN's nonlinearity (tanh or relu) is not stored in the weights either: "
             "the line above shows the default, tanh."
+        )
+    if any(m.found.kind == "rnncell" for m in modules):
+        notes.append(
+            "nn.RNNCell's nonlinearity (tanh or relu) is not stored in the weights: the "
+            "constructor shown takes the default, tanh."
         )
     notes += _format_notes(loaded, found)
     notes += _prefix_notes(modules)
