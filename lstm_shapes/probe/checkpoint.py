@@ -257,8 +257,9 @@ class Contents:
     """Every mapping of tensors in the file, with where it sits, and what else was met."""
 
     state_dicts: list[tuple[str, dict[str, Any]]]
-    #: the classes of whole modules pickled with torch.save(model)
-    pickled_modules: list[str]
+    #: whole modules pickled with torch.save(model), with where they sit: the file itself
+    #: (``""``), or a place in it that held weights (``"model"``)
+    pickled_modules: list[tuple[str, str]]
     #: keys of dynamic-quantized modules' packed weights that could not be read
     quantized: list[str]
     #: dynamic-quantized modules whose packed weights were read
@@ -286,9 +287,9 @@ def contents(obj: Any) -> Contents:
         seen[id(node)] = (node, None)
         if isinstance(node, Opaque):
             if "_modules" in node.attributes() or node.opaque_global.startswith("__torch__."):
-                if is_pickled_module(node):
-                    found.pickled_modules.append(node.opaque_global)
                 tensors = module_tensors(node)
+                if is_pickled_module(node) and (tensors or not where):
+                    found.pickled_modules.append((".".join(where), node.opaque_global))
                 if tensors:
                     found.state_dicts.append((".".join(where), tensors))
                     seen[id(node)] = (node, tensors)
@@ -454,7 +455,7 @@ def _no_state_dict(path: str, loaded: Loaded, found: Contents) -> str:
     if found.pickled_modules:
         return (
             text + f"; it is a whole model pickled with torch.save(model) "
-            f"({found.pickled_modules[0]}) but holds no tensors"
+            f"({found.pickled_modules[0][1]}) but holds no tensors"
         )
     dangerous = [name for name in loaded.placeholders if _runs_code(name)]
     if dangerous:
@@ -542,12 +543,12 @@ def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
             "This is a TorchScript archive (torch.jit.save): its parameters were read from "
             "data.pkl; its code/ was not run. Names are the scripted module's attributes."
         )
-    if found.pickled_modules:
-        classes = ", ".join(dict.fromkeys(found.pickled_modules))
+    for where, name in found.pickled_modules:
+        what = "This file holds" if not where else f"{source_expr(where)} is"
         notes.append(
-            f"This file holds a whole model pickled with torch.save(model) ({classes}): its "
-            "classes were not imported and nothing in it ran; the weights were read from the "
-            "pickled parameters. torch.load(weights_only=True) refuses such a file: save "
+            f"{what} a whole model pickled with torch.save(model) ({name}): its classes were "
+            "not imported and nothing in it ran; the weights were read from the pickled "
+            "parameters. torch.load(weights_only=True) refuses such a file: save "
             "model.state_dict() to share it."
         )
     # torch's own names (devices, dtypes, quantization schemes) are no news
@@ -555,7 +556,7 @@ def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
         name
         for name in loaded.placeholders
         if not name.startswith(("__torch__.", "torch."))
-        and name not in found.pickled_modules
+        and name not in {cls for _, cls in found.pickled_modules}
         and not _runs_code(name)
     ]
     if others:

@@ -167,6 +167,26 @@ def test_a_whole_pickled_model_is_read_without_running_it(
     assert marker.exists()
 
 
+def test_the_whole_model_note_only_for_a_whole_model(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.pt"
+    checkpoint = lightning_checkpoint(config=None)
+    checkpoint["hyper_parameters"]["loss"] = nn.CrossEntropyLoss()  # a module, no weights
+    torch.save(checkpoint, path)
+    report = inspect_checkpoint(path)
+    assert not any("whole model" in note for note in report.notes)
+    assert "torch.nn.modules.loss.CrossEntropyLoss" in report.placeholders
+    torch.save({"model": Tagger(), "epoch": 3}, path)
+    report = inspect_checkpoint(path)
+    assert [m.name for m in report.modules] == ["encoder"]
+    assert any(
+        note.startswith(
+            "checkpoint['model'] is a whole model pickled with torch.save(model) "
+            "(tests.probe.test_checkpoint_formats.Tagger): its classes were not imported"
+        )
+        for note in report.notes
+    )
+
+
 def test_a_file_of_other_objects_says_what_it_is(tmp_path: Path) -> None:
     path = tmp_path / "meta.pt"
     torch.save({"args": {"lr": np.float64(0.1)}, "vocab": ["a", "b"]}, path)
