@@ -613,3 +613,15 @@ def test_random_cells_and_weight_norm_round_trip(
     path = tmp_path / "cells.pt"
     torch.save({"model": model.state_dict()}, path)
     assert found(path, run=True) == [(f"c{k}", cell) for k, cell in enumerate(cells)]
+
+
+def test_speller_markdown_golden(
+    cli: Callable[..., Any], golden: Callable[[str, str], None]
+) -> None:
+    """docs/examples/speller.ckpt: Lightning's layout, weight norm, two LSTMCells."""
+    from tests.conftest import ROOT
+
+    path = ROOT / "docs" / "examples" / "speller.ckpt"
+    result = cli("inspect", str(path), "-f", "markdown", "--run", "-N", "2", "-L", "5")
+    assert result.exit_code == 0, result.stderr
+    golden("inspect_speller.md", result.stdout.replace(str(path), "speller.ckpt"))
