@@ -17,6 +17,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,6 +191,19 @@ def _load(path: str) -> Loaded:
     )
 
 
+#: What zipfile raises on a damaged archive (a bad directory, a bad compressed stream, an
+#: unknown compression method, offsets past the end).
+DAMAGED_ZIP = (
+    OSError,
+    EOFError,
+    ValueError,
+    OverflowError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
 def _read(path: str, reader: Any, container: str) -> Loaded:
     shown = repr(path)
     try:
@@ -205,7 +219,7 @@ def _read(path: str, reader: Any, container: str) -> Loaded:
         raise SpecError(
             f"{ARGUMENT} {shown} is truncated or corrupt: it starts like {what} but {text}"
         ) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+    except DAMAGED_ZIP as error:
         detail = _first_line(str(error)) or type(error).__name__
         raise SpecError(f"{ARGUMENT} {shown} is truncated or corrupt ({detail})") from None
 
@@ -606,6 +620,21 @@ def _prefix_notes(modules: list[ModuleReport]) -> list[str]:
     return notes
 
 
+def _not_loadable(value: Any) -> str:
+    """Why a tensor of the file cannot be copied into a recurrent module's parameter, or
+    ``""``."""
+    if isinstance(value, TensorRecord) and value.meta:
+        return "it is a meta-device tensor, which has a shape but no data"
+    dtype = (
+        SAFETENSORS_DTYPES.get(value.dtype, value.dtype)
+        if isinstance(value, SafetensorsEntry)
+        else value.dtype
+    )
+    if dtype.startswith("complex"):
+        return f"it is complex ({dtype}); recurrent modules' parameters are real"
+    return ""
+
+
 def module_state(torch: Any, found: InferredModule, tensors: Mapping[str, Any]) -> dict[str, Any]:
     """The module's parameters under their own names, computed from weight norm's g and v
     where the file stores those."""
@@ -613,6 +642,10 @@ def module_state(torch: Any, found: InferredModule, tensors: Mapping[str, Any]) 
     state: dict[str, Any] = {}
     for name in found.parameter_names:
         key = found.key(name)
+        for stored in variants[key].stored if key in variants else (key,):
+            problem = _not_loadable(tensors[stored])
+            if problem:
+                raise SpecError(f"--run cannot load the weight {stored!r}: {problem}")
         variant = variants.get(key)
         if variant is None:
             state[name] = _materialize(torch, tensors[key])

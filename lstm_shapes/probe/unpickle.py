@@ -172,6 +172,8 @@ class TensorRecord:
     shape: tuple[int, ...]
     stride: tuple[int, ...]
     quantized: bool = False
+    #: a meta-device tensor: a shape, no data
+    meta: bool = False
 
     def __setstate__(self, state: Any) -> None:
         raise CheckpointFormatError("it changes a storage or tensor record after building it")
@@ -184,6 +186,10 @@ class TensorRecord:
         """The tensor, as a fresh contiguous CPU tensor (``--run`` only)."""
         storage = self.storage
         dtype = getattr(torch, storage.dtype, None)
+        if self.meta:
+            raise CheckpointFormatError(
+                f"a meta-device tensor of shape {self.shape} has a shape but no data"
+            )
         if self.quantized or dtype is None or storage.element_size == 0:
             raise CheckpointFormatError(
                 f"a {storage.dtype} tensor of shape {self.shape} cannot be loaded for --run"
@@ -226,6 +232,21 @@ def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, *rest: An
     return TensorRecord(storage, offset, shape, strides, quantized)
 
 
+class _NoData(StorageSource):
+    def read(self, key: str, nbytes: int) -> bytes:
+        raise CheckpointFormatError("a meta-device tensor has a shape but no data")
+
+
+def _rebuild_meta(dtype: Any, size: Any, stride: Any, *rest: Any) -> Any:
+    """``torch._utils._rebuild_meta_tensor_no_storage``: a shape with no data (a model
+    built on the meta device). ``dtype`` is the placeholder of ``torch.float32`` etc."""
+    shape, strides = _size(size), _size(stride)
+    if len(shape) != len(strides):
+        raise CheckpointFormatError(f"a tensor has size {shape} but stride {strides}")
+    name = getattr(dtype, "opaque_global", "torch.?").removeprefix("torch.")
+    return TensorRecord(StorageRef(_NoData(), "meta", name, 0, 0), 0, shape, strides, meta=True)
+
+
 def _rebuild_parameter(data: Any, *rest: Any) -> Any:
     """A Parameter is its tensor."""
     return data
@@ -256,6 +277,7 @@ KNOWN: dict[tuple[str, str], Any] = {
     ("torch._utils", "_rebuild_from_type_v2"): _rebuild_from_type,
     ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type,
 }
+KNOWN[("torch._utils", "_rebuild_meta_tensor_no_storage")] = _rebuild_meta
 KNOWN.update({("torch._utils", name): _rebuild_tensor for name in TENSOR_REBUILDERS})
 KNOWN.update({("torch._utils", name): _rebuild_parameter for name in PARAMETER_REBUILDERS})
 

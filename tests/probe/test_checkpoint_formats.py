@@ -625,3 +625,44 @@ def test_speller_markdown_golden(
     result = cli("inspect", str(path), "-f", "markdown", "--run", "-N", "2", "-L", "5")
     assert result.exit_code == 0, result.stderr
     golden("inspect_speller.md", result.stdout.replace(str(path), "speller.ckpt"))
+
+
+def test_meta_and_complex_weights_have_shapes_but_do_not_run(tmp_path: Path) -> None:
+    with torch.device("meta"):
+        meta = nn.GRU(3, 4, num_layers=2)
+    path = tmp_path / "meta.pt"
+    torch.save(meta.state_dict(), path)
+    assert found(path) == [("", ModuleSpec(input_size=3, hidden_size=4, num_layers=2, kind="gru"))]
+    with pytest.raises(SpecError) as error:
+        inspect_checkpoint(path, run=True)
+    assert str(error.value) == (
+        "--run cannot load the weight 'weight_ih_l0': it is a meta-device tensor, which has a "
+        "shape but no data"
+    )
+    complex_path = tmp_path / "complex.pt"
+    torch.save(
+        {k: v.to(torch.complex64) for k, v in nn.LSTM(3, 4).state_dict().items()}, complex_path
+    )
+    with pytest.raises(SpecError) as error:
+        inspect_checkpoint(complex_path, run=True)
+    assert str(error.value) == (
+        "--run cannot load the weight 'weight_ih_l0': it is complex (complex64); recurrent "
+        "modules' parameters are real"
+    )
+
+
+def test_a_damaged_compressed_data_pkl(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    import zipfile
+
+    path = tmp_path / "deflated.pt"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00." * 50)
+    data = bytearray(path.read_bytes())
+    data[48:56] = b"\xff" * 8  # inside the compressed stream
+    path.write_bytes(bytes(data))
+    result = cli("inspect", str(path))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(
+        f"lstm-shapes: error: CHECKPOINT {str(path)!r} is truncated or corrupt"
+    )
+    assert result.stderr.count("\n") == 1
