@@ -18,7 +18,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,11 +204,10 @@ DAMAGED_ZIP = (
 )
 
 
-def _read(path: str, reader: Any, container: str) -> Loaded:
+def _read(path: str, reader: Callable[[str], Loaded], container: str) -> Loaded:
     shown = repr(path)
     try:
-        loaded: Loaded = reader(path)
-        return loaded
+        return reader(path)
     except CheckpointFormatError as error:
         text = str(error)
         if text.startswith("no data.pkl"):
