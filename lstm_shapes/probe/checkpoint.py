@@ -41,7 +41,7 @@ from lstm_shapes.report.inspect import (
 )
 from lstm_shapes.spec.core import InputSpec, Spec, parse_size
 from lstm_shapes.theory import shapes as theory
-from lstm_shapes.theory.weights import CellSpec, InferredModule, infer_modules
+from lstm_shapes.theory.weights import InferredModule, infer_modules
 
 #: How deep to look for a state dict inside a checkpoint dict
 #: (``{"state_dict": ...}``, ``{"model": {"state_dict": ...}}``, ...).
@@ -443,11 +443,7 @@ def _modules(
                 for n in found.parameter_names
             )
             result = _run(torch, found, tensors, batch, seq_len) if run and not packed else None
-            count = (
-                found.module.parameter_count
-                if isinstance(found.module, CellSpec)
-                else theory.parameter_count(found.module)
-            )
+            count = theory.parameter_count(found.module)
             modules.append(
                 ModuleReport(
                     found=found,
@@ -670,11 +666,7 @@ def _run(
     n = batch or DEFAULT_RUN_BATCH
     length = seq_len or DEFAULT_RUN_SEQ_LEN
     m = found.module
-    if isinstance(m, CellSpec):  # built here: cells are not (yet) a kind of ModuleSpec
-        module = getattr(torch.nn, m.class_name)(m.input_size, m.hidden_size, bias=m.bias)
-    else:
-        module = build_module(torch, m)
-    module = module.eval()
+    module = build_module(torch, m).eval()
     state = module_state(torch, found, tensors)
     try:
         module.load_state_dict(state, strict=True)
@@ -684,8 +676,11 @@ def _run(
             f"{m.constructor()}: {_first_line(str(error))}"
         ) from None
     generator = torch.Generator().manual_seed(0)
-    if isinstance(m, CellSpec):
-        predicted = {k: v for k, v in m.tensor_shapes(n).items() if k in ("input", "h1", "c1")}
+    if m.is_cell:
+        spec = Spec(module=m, input=InputSpec(batch=n, seq_len=1))
+        predicted = {
+            k: v.shape for k, v in theory.tensor_shapes(spec).items() if k in ("input", "h1", "c1")
+        }
         x = torch.randn(predicted["input"], generator=generator)
         with torch.no_grad():
             out = module(x)

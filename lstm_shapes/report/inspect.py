@@ -10,7 +10,7 @@ from typing import Any
 
 from lstm_shapes.spec.core import InputSpec, Spec
 from lstm_shapes.theory import shapes as theory
-from lstm_shapes.theory.weights import CellSpec, InferredModule
+from lstm_shapes.theory.weights import InferredModule
 
 SCHEMA_VERSION = 1
 
@@ -89,7 +89,7 @@ class ModuleReport:
     def sizes(self) -> str:
         """The bound sizes as ``name=value`` pairs: ``H_in=8 D=2 num_layers=2 H_out=16``."""
         m = self.found.module
-        if isinstance(m, CellSpec):
+        if m.is_cell:
             return f"H_in={m.input_size} H={m.hidden_size}"
         line = f"H_in={m.input_size} D={m.D} num_layers={m.num_layers} H_out={m.H_out}"
         return line + (f" H_cell={m.H_cell}" if m.has_cell else "")
@@ -146,8 +146,8 @@ def expected_tensors(
     """``input`` and ``output`` under both ``batch_first`` values (the weights cannot tell
     which one the model uses), then ``h0``/``c0``/``hn``/``cn``. A cell's tensors are one
     time step: ``input``, ``h0``/``c0`` in, ``h1``/``c1`` out."""
-    if isinstance(found.module, CellSpec):
-        return _cell_tensors(found.module, batch)
+    if found.module.is_cell:
+        return _cell_tensors(found, batch)
     tensors: list[ExpectedTensor] = []
     symbolic = {"N": batch is None, "L": seq_len is None}
     for batch_first in (False, True):
@@ -164,15 +164,12 @@ def expected_tensors(
     return sorted(tensors, key=lambda t: (order.index(t.name), bool(t.batch_first)))
 
 
-def _cell_tensors(cell: CellSpec, batch: int | None) -> list[ExpectedTensor]:
-    n = theory.Dim("N", batch or 1, "batch size")
-    h_in = theory.Dim("H_in", cell.input_size, "input features (= input_size)")
-    h = theory.Dim("H", cell.hidden_size, "hidden features (= hidden_size)")
+def _cell_tensors(found: InferredModule, batch: int | None) -> list[ExpectedTensor]:
+    spec = Spec(module=found.module, input=InputSpec(batch=batch or 1, seq_len=1))
     tensors = []
-    for name in cell.tensor_shapes(batch or 1):
-        dims = (n, h_in) if name == "input" else (n, h)
-        sizes = tuple("N" if d.symbol == "N" and batch is None else d.size for d in dims)
-        tensors.append(ExpectedTensor(name, None, dims, sizes))
+    for name, shape in theory.tensor_shapes(spec).items():
+        sizes = tuple("N" if d.symbol == "N" and batch is None else d.size for d in shape.dims)
+        tensors.append(ExpectedTensor(name, None, shape.dims, sizes))
     return tensors
 
 

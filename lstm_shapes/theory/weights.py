@@ -44,7 +44,6 @@ CELL_PARAM_NAME = re.compile(
 )
 GATES_TO_KIND = {4: "lstm", 3: "gru", 1: "rnn"}
 GATES_TO_CELL = {4: "lstmcell", 3: "grucell", 1: "rnncell"}
-CELL_CLASS = {"lstmcell": "LSTMCell", "grucell": "GRUCell", "rnncell": "RNNCell"}
 #: What the weights of a recurrent module cannot tell.
 NOT_IN_WEIGHTS = {
     "lstm": ("batch_first", "dropout"),
@@ -54,60 +53,6 @@ NOT_IN_WEIGHTS = {
     "grucell": (),
     "rnncell": ("nonlinearity",),
 }
-
-
-@dataclass(frozen=True)
-class CellSpec:
-    """The constructor arguments of ``nn.LSTMCell`` / ``nn.GRUCell`` / ``nn.RNNCell``: one
-    time step, no layers, no directions, no ``batch_first``, no projection."""
-
-    input_size: int
-    hidden_size: int
-    bias: bool = True
-    kind: str = "lstmcell"
-
-    @property
-    def gates(self) -> int:
-        return {"lstmcell": 4, "grucell": 3, "rnncell": 1}[self.kind]
-
-    @property
-    def has_cell(self) -> bool:
-        return self.kind == "lstmcell"
-
-    @property
-    def class_name(self) -> str:
-        return CELL_CLASS[self.kind]
-
-    def constructor(self) -> str:
-        bias = "" if self.bias else ", bias=False"
-        return (
-            f"nn.{self.class_name}(input_size={self.input_size}, "
-            f"hidden_size={self.hidden_size}{bias})"
-        )
-
-    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
-        """Exactly what ``named_parameters()`` yields, in the same order."""
-        rows = self.gates * self.hidden_size
-        shapes: dict[str, tuple[int, ...]] = {
-            "weight_ih": (rows, self.input_size),
-            "weight_hh": (rows, self.hidden_size),
-        }
-        if self.bias:
-            shapes.update({"bias_ih": (rows,), "bias_hh": (rows,)})
-        return shapes
-
-    @property
-    def parameter_count(self) -> int:
-        return sum(math.prod(shape) for shape in self.parameter_shapes().values())
-
-    def tensor_shapes(self, batch: int | str) -> dict[str, tuple[int | str, ...]]:
-        """``input``, ``h0``, ``c0`` in and ``h1``, ``c1`` out (torch's ``h_0``/``h_1``),
-        for a batch of ``batch`` (a size or the symbol ``"N"``)."""
-        states = ("h0", "c0", "h1", "c1") if self.has_cell else ("h0", "h1")
-        shapes: dict[str, tuple[int | str, ...]] = {"input": (batch, self.input_size)}
-        shapes.update({name: (batch, self.hidden_size) for name in states})
-        order = ("input", "h0", "c0", "h1", "c1")
-        return {name: shapes[name] for name in order if name in shapes}
 
 
 #: The local name of any recurrent parameter, of a module or of a cell.
@@ -243,14 +188,14 @@ class InferredModule:
     the key prefix, ``""`` for a bare module) and the configuration they imply."""
 
     name: str
-    module: ModuleSpec | CellSpec
+    module: ModuleSpec
     parameter_names: tuple[str, ...]
     #: the parameters stored under another name (weight norm, weight drop, ...)
     variants: tuple[WeightVariant, ...] = ()
 
     @property
     def is_cell(self) -> bool:
-        return isinstance(self.module, CellSpec)
+        return self.module.is_cell
 
     @property
     def kind(self) -> str:
@@ -267,7 +212,7 @@ class InferredModule:
 
     def as_dict(self) -> dict[str, object]:
         m = self.module
-        if isinstance(m, CellSpec):  # no layers, directions or projection to report
+        if m.is_cell:  # no layers, directions or projection to report
             return {
                 "name": self.name,
                 "kind": m.kind,
@@ -440,13 +385,13 @@ def infer_cell(prefix: str, params: Mapping[str, tuple[int, ...]]) -> InferredMo
             f"not 4, 3 or 1 gate blocks of hidden_size={hidden_size} (LSTMCell "
             f"{4 * hidden_size}, GRUCell {3 * hidden_size}, RNNCell {hidden_size})"
         )
-    cell = CellSpec(
+    cell = ModuleSpec(
         input_size=input_size,
         hidden_size=hidden_size,
         bias="bias_ih" in params,
         kind=GATES_TO_CELL[rows // hidden_size],
     )
-    expected = cell.parameter_shapes()
+    expected = {p.name: p.shape for p in theory.parameter_shapes(cell)}
     built = f"{cell.constructor()} (inferred from weight_ih and weight_hh)"
     for name, shape in expected.items():
         if name not in params:

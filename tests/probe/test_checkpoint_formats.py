@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from lstm_shapes import SpecError, inspect_checkpoint
+from lstm_shapes.probe.runtime import build_module
 from lstm_shapes.spec.core import ModuleSpec
-from lstm_shapes.theory.weights import CellSpec
 
 #: A user's module: importing it, creating, calling or restoring its class writes the marker.
 HOSTILE_MODULE = """
@@ -226,7 +226,7 @@ def test_torchscript_archives_are_read_without_their_code(tmp_path: Path) -> Non
     assert report.format == "torchscript"
     assert [(m.name, m.found.module) for m in report.modules] == [
         ("lstm", ModuleSpec(input_size=3, hidden_size=4, num_layers=2)),
-        ("cell", CellSpec(input_size=4, hidden_size=5, kind="grucell")),
+        ("cell", ModuleSpec(input_size=4, hidden_size=5, kind="grucell")),
     ]
     assert report.modules[1].run is not None
     assert report.modules[1].run.shapes == {"input": (3, 4), "h1": (3, 5)}
@@ -252,9 +252,9 @@ class Cells(nn.Module):
 
 
 CELLS = [
-    ("encoder", CellSpec(input_size=8, hidden_size=16, kind="lstmcell")),
-    ("decoder", CellSpec(input_size=16, hidden_size=4, bias=False, kind="grucell")),
-    ("out", CellSpec(input_size=4, hidden_size=2, kind="rnncell")),
+    ("encoder", ModuleSpec(input_size=8, hidden_size=16, kind="lstmcell")),
+    ("decoder", ModuleSpec(input_size=16, hidden_size=4, bias=False, kind="grucell")),
+    ("out", ModuleSpec(input_size=4, hidden_size=2, kind="rnncell")),
 ]
 
 
@@ -445,7 +445,7 @@ def test_dynamic_quantized_modules_are_read_from_their_packed_weights(tmp_path: 
     report = inspect_checkpoint(path, run=True)
     assert [(m.name, m.found.module) for m in report.modules] == [
         ("0", ModuleSpec(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)),
-        ("1", CellSpec(input_size=8, hidden_size=5, kind="grucell")),
+        ("1", ModuleSpec(input_size=8, hidden_size=5, kind="grucell")),
         ("2", ModuleSpec(input_size=5, hidden_size=6, kind="gru")),
     ]
     assert all(m.run is None for m in report.modules)
@@ -567,8 +567,8 @@ def test_a_deeply_nested_pickle_is_read_without_recursion(tmp_path: Path) -> Non
 
 
 @st.composite
-def cell_specs(draw: st.DrawFn) -> CellSpec:
-    return CellSpec(
+def cell_specs(draw: st.DrawFn) -> ModuleSpec:
+    return ModuleSpec(
         input_size=draw(st.integers(1, 40)),
         hidden_size=draw(st.integers(1, 40)),
         bias=draw(st.booleans()),
@@ -576,20 +576,8 @@ def cell_specs(draw: st.DrawFn) -> CellSpec:
     )
 
 
-def build_cell(cell: CellSpec) -> nn.Module:
-    return getattr(nn, cell.class_name)(cell.input_size, cell.hidden_size, bias=cell.bias)
-
-
-@given(cell_specs())
-@settings(max_examples=60, deadline=None)
-def test_cell_theory_matches_torch(cell: CellSpec) -> None:
-    module = build_cell(cell)
-    assert {n: tuple(p.shape) for n, p in module.named_parameters()} == cell.parameter_shapes()
-    assert list(cell.parameter_shapes()) == [n for n, _ in module.named_parameters()]
-    assert cell.parameter_count == sum(p.numel() for p in module.parameters())
-    h = module(torch.zeros(3, cell.input_size))
-    h1 = h[0] if cell.has_cell else h
-    assert tuple(h1.shape) == cell.tensor_shapes(3)["h1"]
+def build_cell(cell: ModuleSpec) -> nn.Module:
+    return build_module(torch, cell)
 
 
 @given(st.lists(cell_specs(), min_size=1, max_size=3), st.data())
@@ -599,7 +587,7 @@ def test_cell_theory_matches_torch(cell: CellSpec) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_random_cells_and_weight_norm_round_trip(
-    tmp_path: Path, cells: list[CellSpec], data: st.DataObject
+    tmp_path: Path, cells: list[ModuleSpec], data: st.DataObject
 ) -> None:
     from torch.nn.utils.parametrizations import weight_norm
 
