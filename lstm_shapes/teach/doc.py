@@ -2,7 +2,8 @@
 
 A page is built once from real runs as plain data (sections of paragraphs, tables,
 preformatted pictures and code), then rendered to the terminal (``render/teach.py``),
-Markdown or HTML (``teach/markup.py``). No torch, no rich.
+Markdown or HTML (``render/markup.py``), its figures as SVG (``render/pictures.py``).
+No torch, no rich.
 """
 
 from __future__ import annotations
