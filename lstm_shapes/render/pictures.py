@@ -304,6 +304,8 @@ def cell(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float) 
         "gru": "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_(t-1)",
         "rnn": "h_t",
     }[kind]
+    if facts.get("proj_size"):
+        h_rule = "h_t = (o_t ⊙ tanh(c_t)) W_hrᵀ"
     h_text = f"{h_rule}  ({n_part}{ho})"
     if facts.get("proj_size"):
         _label_box(
@@ -317,7 +319,7 @@ def cell(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float) 
         d.text(x, out_y + 14, h_text, anchor="start")
     d.text(
         x,
-        out_y + 44,
+        out_y + (64 if facts.get("proj_size") else 44),
         labels.get("weights", ""),
         anchor="start",
         cls="muted small",
@@ -350,8 +352,13 @@ def packed(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float
             data_t=t,
         )
     y += 8
-    for b, real in enumerate(lengths):
-        ry = y + b * (ch + 6)
+    rows = _packed_rows(len(lengths))
+    for r, b in enumerate(rows):
+        ry = y + r * (ch + 6)
+        if b is None:  # sequences left out
+            d.text(8 + 20, ry + 16, "⋮")
+            continue
+        real = lengths[b]
         d.text(8, ry + 16, f"b={b}, n={real}", anchor="start", cls="small")
         for t, cx in zip(steps, xs, strict=True):
             if t is None:
@@ -363,7 +370,7 @@ def packed(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float
                 d.text(cx + (cw - 4) / 2, ry + 16, "hn", inside=box, cls="small bad")
         if real - 1 not in steps:
             d.text(x + 8, ry + 16, f"hn @ t={real - 1}", anchor="start", cls="small bad")
-    sy = y + len(lengths) * (ch + 6) + 16
+    sy = y + len(rows) * (ch + 6) + 16
     d.text(8, sy, "batch_sizes", anchor="start", cls="small")
     for t, cx in zip(steps, xs, strict=True):
         if t is not None:
@@ -375,6 +382,13 @@ def packed(d: Drawing, facts: dict[str, Any], labels: dict[str, str], top: float
                 data_t=t,
             )
     d.text(8, sy + 24, labels.get("legend", ""), anchor="start", cls="muted small")
+
+
+def _packed_rows(batch: int) -> list[int | None]:
+    """Sequences to draw: all up to 8, else the first 4, ⋮, the last 2."""
+    if batch <= 8:
+        return list(range(batch))
+    return [0, 1, 2, 3, None, batch - 2, batch - 1]
 
 
 def _packed_steps(length: int) -> list[int | None]:
