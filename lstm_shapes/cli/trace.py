@@ -1,5 +1,6 @@
-"""``lstm-shapes trace module:factory --input-shape ...``: every recurrent layer of a real
-model, traced through one forward pass. This imports and runs the user's code."""
+"""``lstm-shapes trace module:factory --input-shape ...``: the path through a real model and
+every recurrent module in it, traced through one forward pass. This imports and runs the
+user's code."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import typer
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
+from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import TRACE_INPUT_DTYPES as INPUT_DTYPES
-from lstm_shapes.spec.core import parse_choice, parse_shape
+from lstm_shapes.spec.core import parse_choice, parse_device, parse_size
 
 TRACE_FORMATS = ("table", "json", "markdown")
+INPUT = "Input (one of --input-shape or --inputs)"
 
 
 def trace_command(
@@ -22,46 +25,102 @@ def trace_command(
         typer.Argument(
             metavar="TARGET",
             show_default=False,
-            help="module:factory (a class, a zero-argument function or a model instance), "
-            "e.g. mypackage.models:build_model or models.py:Net.",
+            help="module:factory (a class, a function or a model instance), e.g. "
+            "mypackage.models:build_model or models.py:Net.",
         ),
     ],
     input_shape: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
             "--input-shape",
             "-s",
             metavar="N,L,...",
             show_default=False,
-            help="Shape of the model's input, e.g. 32,50,10 (or 32,50 for token ids).",
+            rich_help_panel=INPUT,
+            help="Shape of a random input tensor, e.g. 32,50,10 (or 32,50 for token ids); "
+            "repeat for each positional argument of forward.",
         ),
-    ],
+    ] = None,
     input_dtype: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
             "--input-dtype",
             metavar="|".join(INPUT_DTYPES),
             autocompletion=o._complete(INPUT_DTYPES),
-            help="int64 for token ids that go through an embedding first.",
+            show_default=False,
+            rich_help_panel=INPUT,
+            help="dtype of the random inputs: once for all, or once per --input-shape; int64 "
+            "for token ids that go through an embedding first.  [default: float32]",
         ),
-    ] = "float32",
+    ] = None,
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            "--inputs",
+            metavar="FILE:function",
+            show_default=False,
+            rich_help_panel=INPUT,
+            help="A function (no arguments) returning the inputs: a tensor, a tuple of "
+            "positional arguments, a dict of keyword arguments, or (args, kwargs).",
+        ),
+    ] = None,
+    init: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--init",
+            metavar="KEY=VALUE",
+            show_default=False,
+            help="A constructor argument for TARGET, e.g. --init hidden_size=128 (repeatable; "
+            "values are Python literals, else text).",
+        ),
+    ] = None,
+    device: o.Device = "auto",
+    seed: o.Seed = "0",
     output_format: o.format_option(TRACE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
-    """Run a model once and show every nn.LSTM, nn.GRU and nn.RNN inside it.
+    """Run a model once: the path through it, then every nn.LSTM, nn.GRU, nn.RNN and cell
+    inside it, with every dimension named.
 
     This imports your module and runs its code, as pytest does (the current directory is
-    put on sys.path). Exit 1 when the model raises.
+    put on sys.path). Exit 1 when the model raises, 2 when it cannot be called with the
+    inputs given.
 
     Example: lstm-shapes trace docs/examples/tagger.py:Tagger -s 32,50 --input-dtype int64
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, TRACE_FORMATS)
-        from lstm_shapes.probe.tracing import load_target, trace
+        parse_device(device)
+        seed_ = parse_size("--seed", seed, minimum=0)
+        from lstm_shapes.spec.trace import parse_init, random_inputs
 
-        shape = parse_shape("--input-shape", input_shape)
-        dtype = parse_choice("--input-dtype", input_dtype, INPUT_DTYPES)
-        model = load_target(target)
-        report = trace(model, shape, input_dtype=dtype, name=target)
+        shapes = list(input_shape or [])
+        if inputs is not None and (shapes or input_dtype):
+            given = "--input-shape" if shapes else "--input-dtype"
+            raise SpecError(f"--inputs gives the inputs itself: leave out {given}")
+        if inputs is None and not shapes:
+            raise SpecError(
+                "trace needs the model's inputs: --input-shape (once per positional tensor) "
+                "or --inputs FILE:function"
+            )
+        if shapes:
+            random_inputs(shapes, list(input_dtype or []))
+        arguments = parse_init(list(init or []))
+        from lstm_shapes.api import trace
+        from lstm_shapes.probe.trace_target import load_inputs, load_target
+
+        model = load_target(target, arguments, seed=seed_)
+        if inputs is not None:
+            args, kwargs = load_inputs(inputs)
+            report = trace(model, args, kwargs=kwargs, device=device, seed=seed_, name=target)
+        else:
+            report = trace(
+                model,
+                input_shape=shapes,
+                input_dtype=list(input_dtype or ["float32"]),
+                device=device,
+                seed=seed_,
+                name=target,
+            )
     from lstm_shapes.render import trace as render
 
     if fmt == "json":
