@@ -28,10 +28,10 @@ from lstm_shapes.report.trace import (
     PathLoop,
     PathStep,
     RecurrentLayer,
-    ShapeSet,
     Shapes,
-    TraceInputs,
+    ShapeSet,
     TracedTensor,
+    TraceInputs,
     TraceReport,
     loops,
 )
@@ -119,10 +119,8 @@ class _Recorder:
         self.packs: list[tuple[Any, dict[str, Any]]] = []  # (batch_sizes tensor, stage)
 
     def _recurrent_frame(self) -> dict[str, Any] | None:
-        for frame in reversed(self.stack):
-            if frame.get("record") is not None:
-                return frame
-        return None
+        frames = [frame for frame in self.stack if frame.get("record") is not None]
+        return frames[-1] if frames else None
 
     def pre(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         key = id(module)
@@ -221,14 +219,15 @@ class _Recorder:
         frame = self._recurrent_frame()
         if frame is not None and frame["record"]["stage"] is None:
             sizes = [int(b) for b in batch_sizes]
-            frame["record"]["stage"] = {
+            stage: dict[str, Any] = {
                 "lengths": _sorted_lengths(sizes),
                 "batch_sizes": sizes,
                 "inside": True,
                 "padded": seen["padded"],
                 "padded_batch_first": seen["batch_first"],
             }
-            self.packs.append((batch_sizes, frame["record"]["stage"]))
+            frame["record"]["stage"] = stage
+            self.packs.append((batch_sizes, stage))
             return
         self.packs.append((batch_sizes, seen))
 
@@ -255,11 +254,11 @@ def _watch_packing(torch: Any, recorder: _Recorder) -> Iterator[None]:
     imported from; put them back afterwards."""
     vf = torch._VF
     names = ("_pack_padded_sequence", "_pad_packed_sequence")
-    originals = {name: getattr(vf, name, None) for name in names}
-    if any(f is None for f in originals.values()):
+    pack: Any = getattr(vf, names[0], None)
+    pad: Any = getattr(vf, names[1], None)
+    if pack is None or pad is None:
         yield
         return
-    pack, pad = originals["_pack_padded_sequence"], originals["_pad_packed_sequence"]
 
     def pack_padded(input: Any, lengths: Any, batch_first: bool) -> Any:
         data, batch_sizes = pack(input, lengths, batch_first)

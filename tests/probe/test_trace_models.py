@@ -59,7 +59,7 @@ def test_speller_tokens_and_lengths_packed_encoder_and_a_cell_decoder(
         ("encoder", 1),
         ("loop", 5, [("cell1", 5), ("cell2", 5), ("out", 5)]),
     ]
-    encoder, cell1, cell2 = data["layers"]
+    encoder, cell1, _ = data["layers"]
     assert [(x["name"], x["class"], x["kind"], x["calls"]) for x in data["layers"]] == [
         ("encoder", "LSTM", "lstm", 1),
         ("cell1", "LSTMCell", "lstmcell", 5),
