@@ -96,7 +96,9 @@ def trace(
 
     As torchinfo's ``summary(model, input_data=...)``: a tensor is the one positional
     argument, a tuple or list holds the positional arguments, a dict holds keyword
-    arguments; ``kwargs`` adds keyword arguments. Or ``input_shape`` (one shape, or a list
+    arguments (unless its keys are not ``forward``'s parameters and ``forward`` takes one
+    positional argument: then the dict is that argument, a batch dict); ``kwargs`` adds
+    keyword arguments. Or ``input_shape`` (one shape, or a list
     of shapes for several positional tensors) builds random inputs of ``input_dtype`` (one
     dtype, or one per shape; ``int64`` gives token ids below the model's smallest
     embedding). ``model`` may also be a ``module:factory`` text, as on the command line.
@@ -114,7 +116,7 @@ def trace(
     from lstm_shapes.errors import SpecError
     from lstm_shapes.probe import trace_target as target
     from lstm_shapes.probe.runtime import import_torch, resolve_device
-    from lstm_shapes.probe.tracing import run_trace
+    from lstm_shapes.probe.tracing import dict_arguments, run_trace
     from lstm_shapes.spec.core import parse_device, parse_size
     from lstm_shapes.spec.trace import random_inputs
 
@@ -138,7 +140,8 @@ def trace(
     elif isinstance(input_data, (tuple, list)):
         args, source = tuple(input_data), "given"
     elif isinstance(input_data, dict):
-        args, kwargs, source = (), {**input_data, **(kwargs or {})}, "given"
+        args, more = dict_arguments(model, input_data)
+        kwargs, source = {**more, **(kwargs or {})}, "given"
     elif input_data is None:
         if kwargs is None:
             raise SpecError("trace() needs input_data, kwargs or input_shape")

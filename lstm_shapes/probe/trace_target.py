@@ -159,10 +159,11 @@ def _kwargs_text(init: dict[str, object]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in init.items())
 
 
-def load_inputs(target: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def load_inputs(target: str) -> tuple[Any, dict[str, Any] | None]:
     """Call ``module:function`` (no arguments) and read what it returns as the model's
     arguments: a tensor, a tuple or list of positional arguments, a dict of keyword
-    arguments, or ``(args, kwargs)``. Runs the user's code."""
+    arguments, or ``(args, kwargs)``. Returns ``(input_data, kwargs)`` as :func:`trace`
+    takes them. Runs the user's code."""
     attribute, function = _attribute(target, INPUTS, INPUTS_HELP)
     if not callable(function):
         raise SpecError(
@@ -179,19 +180,20 @@ def load_inputs(target: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return split_inputs(value, f"{INPUTS} {target!r}: {attribute}()")
 
 
-def split_inputs(value: Any, source: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """``(args, kwargs)`` from what an inputs function returned."""
+def split_inputs(value: Any, source: str) -> tuple[Any, dict[str, Any] | None]:
+    """``(input_data, kwargs)`` from what an inputs function returned: ``(args, kwargs)``
+    is split, anything else is input data as :func:`trace` reads it."""
     from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()
     if isinstance(value, torch.Tensor):
-        return (value,), {}
+        return value, None
     if isinstance(value, dict):
-        return (), _keywords(value, source)
+        return _keywords(value, source), None
     if isinstance(value, (tuple, list)):
         if len(value) == 2 and isinstance(value[0], (tuple, list)) and isinstance(value[1], dict):
             return tuple(value[0]), _keywords(value[1], source)
-        return tuple(value), {}
+        return tuple(value), None
     raise SpecError(
         f"{source} returned {_a(type(value).__name__)}; return a tensor, a tuple of positional "
         "arguments, a dict of keyword arguments, or (args, kwargs)"

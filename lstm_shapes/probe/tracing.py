@@ -497,6 +497,24 @@ def check_call(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], label:
         )
 
 
+def dict_arguments(model: Any, value: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A dict given as the inputs: keyword arguments, unless its keys are not ``forward``'s
+    parameters and ``forward`` takes one positional argument: then it is that argument (a
+    batch dict, as pytorch-forecasting's models take)."""
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return (), dict(value)
+    named = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters) or set(value) <= named:
+        return (), dict(value)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if positional and len(required) <= 1:
+        return (value,), {}
+    return (), dict(value)
+
+
 def _parameter(p: inspect.Parameter) -> str:
     """A parameter as people write it, without annotations: ``x``, ``hx=None``, ``*args``."""
     if p.kind is inspect.Parameter.VAR_POSITIONAL:

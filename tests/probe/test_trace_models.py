@@ -263,3 +263,11 @@ def test_loops_are_found_in_the_call_order() -> None:
     assert loops(list("abab" + "c")) == [(0, 2, 2), (4, 1, 1)]
     assert loops([]) == []
     assert isinstance(trace(models.CellLoop(), input_shape="3,2,5").path[0], PathLoop)
+
+
+def test_a_batch_dict_is_the_one_positional_argument(cli: Callable[..., Any]) -> None:
+    batch = models.forecaster_inputs()["x"]
+    report = trace(models.Forecaster(), batch)  # keys are not forward's parameters
+    assert report.ok and report.inputs.args[0]["encoder_cont"]["shape"] == [2, 10, 4]
+    data = run_json(cli, f"{MODELS}:Forecaster", "--inputs", f"{MODELS}:forecaster_batch")
+    assert data["inputs"]["kwargs"] == {} and data["output"] == {"prediction": [2, 2]}

@@ -194,3 +194,8 @@ def not_inputs() -> int:
 
 
 instance = NoRecurrent()
+
+
+def forecaster_batch() -> dict[str, torch.Tensor]:
+    """The batch dict itself, as a data loader yields it."""
+    return dict(forecaster_inputs()["x"])
