@@ -104,14 +104,11 @@ class _Recorder:
         self.torch = torch
         self.names: dict[int, str] = {}
         self.configs: dict[int, ModuleSpec | CellSpec] = {}
-        self.leaves: set[int] = set()
         for name, module in model.named_modules():
             self.names[id(module)] = name or "the model"
             config = recurrent_config(torch, module)
             if config is not None:
                 self.configs[id(module)] = config
-            if config is not None or not any(True for _ in module.children()):
-                self.leaves.add(id(module))
         self.counts: dict[str, int] = {}
         self.stack: list[dict[str, Any]] = []
         self.path: list[dict[str, Any]] = []
@@ -123,25 +120,36 @@ class _Recorder:
         return frames[-1] if frames else None
 
     def pre(self, module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """A call starts. Whether it is on the path is known when it ends: a call is a leaf
+        when no hooked module ran inside it (a wrapper calling ``.forward`` directly is one);
+        a recurrent module is always a leaf, and what runs inside it is not on the path."""
         key = id(module)
         name = self.names.get(key, type(module).__name__)
-        in_path = key in self.leaves and not any(f["in_path"] for f in self.stack)
-        frame: dict[str, Any] = {"module": module, "name": name, "in_path": in_path}
-        if in_path:
+        outer = not any(f.get("record") is not None or not f["outer"] for f in self.stack)
+        if self.stack:
+            self.stack[-1]["parent"] = True
+        self.counts[name] = self.counts.get(name, 0) + 1
+        frame: dict[str, Any] = {
+            "module": module,
+            "name": name,
+            "outer": outer,
+            "call": self.counts[name],
+            "parent": False,
+        }
+        if outer:
             frame["input"] = describe(self.torch, _call_value(args, kwargs))
-            self.counts[name] = self.counts.get(name, 0) + 1
-            frame["call"] = self.counts[name]
             if key in self.configs:
                 frame["record"] = self._record(module, name, args, kwargs)
         self.stack.append(frame)
 
     def _record(self, module: Any, name: str, args: tuple[Any, ...], kwargs: Any) -> Any:
         config = self.configs[id(module)]
-        data: Any = args[0] if args else kwargs.get("input")
+        named = {k: v for k, v in kwargs.items() if k != "hx"}
+        data: Any = args[0] if args else named.get("input", next(iter(named.values()), None))
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         PackedSequence = self.torch.nn.utils.rnn.PackedSequence
         packed = isinstance(data, PackedSequence)
-        others = {k: v for k, v in kwargs.items() if k not in ("input", "hx")}
+        others = {k: v for k, v in kwargs.items() if k != "hx" and v is not data}
         record: dict[str, Any] = {
             "name": name,
             "class_name": type(module).__name__,
@@ -181,7 +189,7 @@ class _Recorder:
                 break
         else:
             return
-        if not frame["in_path"]:
+        if not on_path(frame):
             return
         output = describe(self.torch, result)
         self.path.append({**frame, "output": output, "parameters": _own_parameters(module)})
@@ -235,6 +243,12 @@ class _Recorder:
         for tensor, stage in self.packs:
             if tensor is batch_sizes and "lengths" in stage and "unpacked" not in stage:
                 stage["unpacked"] = _shape(padded)
+
+
+def on_path(frame: dict[str, Any]) -> bool:
+    """A call outside any recurrent module, that is recurrent itself or had no hooked
+    module run inside it."""
+    return bool(frame["outer"]) and (frame.get("record") is not None or not frame["parent"])
 
 
 def _call_value(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -433,7 +447,7 @@ def _path(recorder: _Recorder, failing: dict[str, Any] | None) -> list[PathItem]
     """Leaf calls in order, repeated blocks shown once as loops (each step's calls grouped
     by shapes). A failing leaf call ends the path with no output."""
     calls = list(recorder.path)
-    if failing is not None and failing["in_path"]:
+    if failing is not None and on_path(failing):
         calls.append({**failing, "output": None, "parameters": _own_parameters(failing["module"])})
     keys = [call["name"] for call in calls]
     items: list[PathItem] = []
@@ -618,7 +632,7 @@ def _failure(recorder: _Recorder, failing: dict[str, Any] | None, error: Excepti
     diagnosis = diagnose_failure(
         message, _context(record), _context(finished[-1] if finished else None)
     )
-    inside = failing is not None and (failing["name"] != "the model" or failing["in_path"])
+    inside = failing is not None and (failing["name"] != "the model" or on_path(failing))
     where = failing if inside else None
     return Failure(
         layer=where["name"] if where is not None else None,
@@ -641,7 +655,10 @@ def _notes(recorder: _Recorder, layers: list[RecurrentLayer], inputs: TraceInput
     called = {layer.name for layer in layers}
     unused = [recorder.names[k] for k in recorder.configs if recorder.names[k] not in called]
     if unused:
-        notes.append("Never called in this forward pass: " + ", ".join(unused) + ".")
+        notes.append(
+            "Never called in this forward pass (or called as .forward(...), which skips "
+            "hooks): " + ", ".join(unused) + "."
+        )
     sets = [s for layer in layers for s in layer.shape_sets]
     if any(not t.given for s in sets for t in s.tensors.values()):
         notes.append(

@@ -86,7 +86,7 @@ def _title(report: TraceReport) -> str:
     recurrent = (
         f"{_plural(modules, 'recurrent module')}, {_plural(report.recurrent_calls, 'call')}"
         if modules
-        else "no recurrent module"
+        else "no recurrent module called"
     )
     count = len(report.inputs.args) + len(report.inputs.kwargs)
     return (

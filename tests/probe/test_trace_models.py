@@ -271,3 +271,18 @@ def test_a_batch_dict_is_the_one_positional_argument(cli: Callable[..., Any]) ->
     assert report.ok and report.inputs.args[0]["encoder_cont"]["shape"] == [2, 10, 4]
     data = run_json(cli, f"{MODELS}:Forecaster", "--inputs", f"{MODELS}:forecaster_batch")
     assert data["inputs"]["kwargs"] == {} and data["output"] == {"prediction": [2, 2]}
+
+
+def test_a_wrapper_calling_forward_directly_is_a_leaf_of_the_path() -> None:
+    report = trace(models.Wrapped(), input_shape="5,2,4")
+    assert [(s.name, s.class_name) for s in report.path] == [  # type: ignore[union-attr]
+        ("rnn", "WeightDrop"),
+        ("gru", "GRU"),
+    ]
+    (gru,) = report.layers  # called with input= and hx= by keyword
+    assert gru.shape_sets[0].tensors["input"].shape == (5, 2, 6)
+    assert gru.shape_sets[0].keywords == {}
+    assert report.notes[-1] == (
+        "Never called in this forward pass (or called as .forward(...), which skips hooks): "
+        "rnn.module."
+    )

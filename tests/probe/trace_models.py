@@ -199,3 +199,25 @@ instance = NoRecurrent()
 def forecaster_batch() -> dict[str, torch.Tensor]:
     """The batch dict itself, as a data loader yields it."""
     return dict(forecaster_inputs()["x"])
+
+
+class WeightDrop(nn.Module):
+    """AWD-LSTM's wrapper: calls the wrapped LSTM's ``forward`` directly (no hooks run)."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, *args: Any) -> Any:
+        return self.module.forward(*args)
+
+
+class Wrapped(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rnn = WeightDrop(nn.LSTM(4, 6))
+        self.gru = nn.GRU(6, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x, _ = self.rnn(x)
+        return self.gru(input=x, hx=None)[0]
