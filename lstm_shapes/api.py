@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_shapes.report.explain import Report
-from lstm_shapes.report.trace import TraceInputs, TraceReport
+from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.spec.core import Spec, make_spec
 
 
@@ -89,6 +89,7 @@ def trace(
     device: str | None = None,
     seed: int = 0,
     name: str | None = None,
+    batch: int | None = None,
 ) -> TraceReport:
     """Run ``model`` once and return a :class:`TraceReport`: the path through it (every
     leaf module's shapes, loops shown once), every recurrent module with its calls grouped
@@ -105,8 +106,10 @@ def trace(
 
     The model runs in eval mode under ``torch.no_grad()``, on ``device`` (``None``: where
     its parameters are). An exception from the model does not propagate: the report's
-    ``failure`` says where it happened and what it means. Raises :class:`SpecError` when
-    the call does not fit ``forward``'s signature or an option is invalid.
+    ``failure`` says where it happened and what it means. ``batch`` states the batch size
+    N, for the note on a ``batch_first=False`` layer that reads N first. Raises
+    :class:`SpecError` when the call does not fit ``forward``'s signature or an option is
+    invalid.
 
     >>> import torch
     >>> report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(3, 4))
@@ -114,49 +117,27 @@ def trace(
     (1, [[3, 8], [3, 8]])
     """
     from lstm_shapes.errors import SpecError
-    from lstm_shapes.probe import trace_target as target
     from lstm_shapes.probe.runtime import import_torch, resolve_device
-    from lstm_shapes.probe.tracing import dict_arguments, run_trace
+    from lstm_shapes.probe.trace_target import arguments, load_target
+    from lstm_shapes.probe.tracing import run_trace
     from lstm_shapes.spec.core import parse_device, parse_size
-    from lstm_shapes.spec.trace import random_inputs
 
     torch = import_torch()
     if isinstance(model, str):
         name = name or model
-        model = target.load_target(model)
+        model = load_target(model)
     if not isinstance(model, torch.nn.Module):
         raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
     seed_ = parse_size("--seed", seed, minimum=0)
+    batch_ = parse_size("--batch", batch) if batch is not None else None
     if device is not None:
         model.to(resolve_device(torch, parse_device(device)))
-    notes: list[str] = []
-    if input_shape is not None:
-        if input_data is not None:
-            raise SpecError("trace() takes input_data or input_shape, not both")
-        shapes = _shape_list(input_shape)
-        made, source = target.random_inputs(torch, model, random_inputs(shapes, input_dtype), seed_)
-        args: tuple[Any, ...] = made
-        notes.append(source)
-    elif isinstance(input_data, (tuple, list)):
-        args, source = tuple(input_data), "given"
-    elif isinstance(input_data, dict):
-        args, more = dict_arguments(model, input_data)
-        kwargs, source = {**more, **(kwargs or {})}, "given"
-    elif input_data is None:
-        if kwargs is None:
-            raise SpecError("trace() needs input_data, kwargs or input_shape")
-        args, source = (), "given"
-    else:
-        args, source = (input_data,), "given"
-    kwargs = dict(kwargs or {})
-    parameter = next(iter(model.parameters()), None)
-    if parameter is not None:
-        args = target.to_device(torch, args, parameter.device)
-        kwargs = target.to_device(torch, kwargs, parameter.device)
-    described, text = target.describe(torch, target.Call(args, kwargs), dtype=True)
-    inputs = TraceInputs(described["args"], described["kwargs"], text, source)
+    shapes = _shape_list(input_shape) if input_shape is not None else None
+    args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
     label = name or type(model).__name__
-    return run_trace(model, args, kwargs, inputs, label=label, seed=seed_, notes=notes)
+    return run_trace(
+        model, args, kwargs_, inputs, label=label, seed=seed_, notes=notes, batch=batch_
+    )
 
 
 def _shape_list(value: Any) -> list[object]:

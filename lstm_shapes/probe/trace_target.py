@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from lstm_shapes.errors import SpecError
+from lstm_shapes.report.trace import TraceInputs
 from lstm_shapes.spec.trace import RandomInput
+from lstm_shapes.spec.trace import random_inputs as parse_random_inputs
 
 TARGET = "TARGET"
 TARGET_HELP = "module:factory, e.g. mypackage.models:build_model or models.py:Net"
@@ -234,6 +237,65 @@ def random_inputs(
     if len(tensors) == 1:
         return tuple(tensors), f"The input was {unique[0]}."
     return tuple(tensors), f"The {len(tensors)} inputs were {'; '.join(unique)}."
+
+
+def arguments(
+    model: Any,
+    input_data: Any,
+    kwargs: dict[str, Any] | None,
+    input_shape: list[object] | None,
+    input_dtype: Any,
+    seed: int,
+) -> tuple[tuple[Any, ...], dict[str, Any], TraceInputs, list[str]]:
+    """The call to make, as torchinfo's ``summary(model, input_data=...)`` reads its input:
+    ``(args, kwargs, what they are, notes)``, every tensor on the model's device."""
+    from lstm_shapes.probe.runtime import import_torch
+
+    torch = import_torch()
+    notes: list[str] = []
+    source = "given"
+    if input_shape is not None:
+        if input_data is not None:
+            raise SpecError("trace() takes input_data or input_shape, not both")
+        wanted = parse_random_inputs(input_shape, input_dtype)
+        args, source = random_inputs(torch, model, wanted, seed)
+        notes.append(source)
+    elif isinstance(input_data, (tuple, list)):
+        args = tuple(input_data)
+    elif isinstance(input_data, dict):
+        args, more = dict_arguments(model, input_data)
+        kwargs = {**more, **(kwargs or {})}
+    elif input_data is None:
+        if kwargs is None:
+            raise SpecError("trace() needs input_data, kwargs or input_shape")
+        args = ()
+    else:
+        args = (input_data,)
+    kwargs = dict(kwargs or {})
+    parameter = next(iter(model.parameters()), None)
+    if parameter is not None:
+        args = to_device(torch, args, parameter.device)
+        kwargs = to_device(torch, kwargs, parameter.device)
+    described, text = describe(torch, Call(args, kwargs), dtype=True)
+    return args, kwargs, TraceInputs(described["args"], described["kwargs"], text, source), notes
+
+
+def dict_arguments(model: Any, value: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """A dict given as the inputs: keyword arguments, unless its keys are not ``forward``'s
+    parameters and ``forward`` takes one positional argument: then it is that argument (a
+    batch dict, as pytorch-forecasting's models take)."""
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return (), dict(value)
+    named = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters) or set(value) <= named:
+        return (), dict(value)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if positional and len(required) <= 1:
+        return (value,), {}
+    return (), dict(value)
 
 
 def to_device(torch: Any, value: Any, device: Any) -> Any:

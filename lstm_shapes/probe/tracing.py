@@ -511,24 +511,6 @@ def check_call(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], label:
         )
 
 
-def dict_arguments(model: Any, value: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """A dict given as the inputs: keyword arguments, unless its keys are not ``forward``'s
-    parameters and ``forward`` takes one positional argument: then it is that argument (a
-    batch dict, as pytorch-forecasting's models take)."""
-    try:
-        parameters = list(inspect.signature(model.forward).parameters.values())
-    except (TypeError, ValueError):
-        return (), dict(value)
-    named = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    if any(p.kind is p.VAR_KEYWORD for p in parameters) or set(value) <= named:
-        return (), dict(value)
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
-    if positional and len(required) <= 1:
-        return (value,), {}
-    return (), dict(value)
-
-
 def _parameter(p: inspect.Parameter) -> str:
     """A parameter as people write it, without annotations: ``x``, ``hx=None``, ``*args``."""
     if p.kind is inspect.Parameter.VAR_POSITIONAL:
@@ -557,6 +539,7 @@ def run_trace(
     label: str,
     seed: int | None,
     notes: list[str],
+    batch: int | None = None,
 ) -> TraceReport:
     """Run ``model(*args, **kwargs)`` once with every module hooked; the model's own
     exception becomes the report's ``failure``."""
@@ -608,7 +591,7 @@ def run_trace(
         output=output_json,
         output_text=output_text,
         failure=failure,
-        notes=notes + _notes(recorder, layers, inputs),
+        notes=notes + _notes(recorder, layers, inputs, batch),
     )
 
 
@@ -645,7 +628,9 @@ def _failure(recorder: _Recorder, failing: dict[str, Any] | None, error: Excepti
     )
 
 
-def _notes(recorder: _Recorder, layers: list[RecurrentLayer], inputs: TraceInputs) -> list[str]:
+def _notes(
+    recorder: _Recorder, layers: list[RecurrentLayer], inputs: TraceInputs, batch: int | None
+) -> list[str]:
     notes = []
     if not recorder.configs:
         notes.append(
@@ -665,7 +650,7 @@ def _notes(recorder: _Recorder, layers: list[RecurrentLayer], inputs: TraceInput
             "States marked 'zeros by default' were not passed: torch started from zeros of "
             "the shape shown."
         )
-    notes += _batch_first_notes(layers, inputs)
+    notes += _batch_first_notes(layers, inputs, batch)
     if any(isinstance(layer.module, ModuleSpec) and layer.module.batch_first for layer in layers):
         notes.append(
             "batch_first=True moves N first in input and output only; h0/c0/hn/cn never move."
@@ -673,12 +658,38 @@ def _notes(recorder: _Recorder, layers: list[RecurrentLayer], inputs: TraceInput
     return notes
 
 
-def _batch_first_notes(layers: list[RecurrentLayer], inputs: TraceInputs) -> list[str]:
-    """A batch_first=False layer reading (N, L, ...) data: its L would be the batch."""
-    first = inputs.args[0] if inputs.args else None
-    if not (isinstance(first, dict) and first.get("shape")):
+def stated_batch(inputs: TraceInputs, batch: int | None) -> tuple[int | None, str]:
+    """The batch size N the user stated (``--batch``), else the first dimension shared by
+    every input tensor when there are several (one tensor alone does not say which of its
+    dimensions is N), and how it was known."""
+    if batch is not None:
+        return batch, "stated with --batch"
+    tensors: list[dict[str, Any]] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict) and isinstance(value.get("shape"), list):
+            tensors.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect([inputs.args, inputs.kwargs])
+    firsts = {t["shape"][0] if t["shape"] else None for t in tensors}
+    if len(tensors) >= 2 and len(firsts) == 1 and None not in firsts:
+        return firsts.pop(), "the first dimension of every input"
+    return None, ""
+
+
+def _batch_first_notes(
+    layers: list[RecurrentLayer], inputs: TraceInputs, batch: int | None
+) -> list[str]:
+    """A batch_first=False layer reading (N, L, ...) data: it takes N for L."""
+    n, how = stated_batch(inputs, batch)
+    if n is None:
         return []
-    batch = first["shape"][0]
     notes = []
     for layer in layers:
         m = layer.module
@@ -686,12 +697,12 @@ def _batch_first_notes(layers: list[RecurrentLayer], inputs: TraceInputs) -> lis
             continue
         for s in layer.shape_sets:
             shape = s.tensors["input"].shape if "input" in s.tensors else ()
-            if s.packed is None and len(shape) == 3 and shape[0] == batch != shape[1]:
+            if s.packed is None and len(shape) == 3 and shape[0] == n != shape[1]:
                 notes.append(
                     f"{layer.name} has batch_first=False, so it reads its input {shape} as "
-                    f"(L, N, H_in): L = {shape[0]}, N = {shape[1]}. {batch} is the batch size "
-                    f"of the model's input: if that is the batch, build {layer.name} with "
-                    "batch_first=True or pass x.transpose(0, 1)."
+                    f"(L, N, H_in) with L = {shape[0]} and N = {shape[1]}; but the batch size is "
+                    f"N = {n} ({how}). Build {layer.name} with batch_first=True, or pass it "
+                    "x.transpose(0, 1)."
                 )
                 break
     return notes

@@ -193,12 +193,19 @@ def test_a_subclass_called_with_lengths(cli: Callable[..., Any]) -> None:
 
 
 def test_batch_first_false_reading_the_batch_first(cli: Callable[..., Any]) -> None:
-    data = run_json(cli, f"{MODELS}:TimeMajorByMistake", "-s", "8,5,3")
+    data = run_json(cli, f"{MODELS}:TimeMajorByMistake", "-s", "8,5,3", "--batch", "8")
     assert data["notes"][-1] == (
-        "lstm has batch_first=False, so it reads its input (8, 5, 3) as (L, N, H_in): L = 8, "
-        "N = 5. 8 is the batch size of the model's input: if that is the batch, build lstm "
-        "with batch_first=True or pass x.transpose(0, 1)."
+        "lstm has batch_first=False, so it reads its input (8, 5, 3) as (L, N, H_in) with "
+        "L = 8 and N = 5; but the batch size is N = 8 (stated with --batch). Build lstm with "
+        "batch_first=True, or pass it x.transpose(0, 1)."
     )
+    # one input alone does not say which dimension is N: no note without --batch
+    assert not any(
+        "batch_first=False" in n
+        for n in run_json(cli, f"{MODELS}:TimeMajorByMistake", "-s", "8,5,3")["notes"]
+    )
+    report = trace(models.TimeMajorByMistake(), (torch.zeros(8, 5, 3), torch.zeros(8)))
+    assert "(the first dimension of every input)" in report.notes[-1]
 
 
 def test_a_cell_that_raises_on_its_third_call(cli: Callable[..., Any]) -> None:
@@ -282,7 +289,7 @@ def test_a_wrapper_calling_forward_directly_is_a_leaf_of_the_path() -> None:
     (gru,) = report.layers  # called with input= and hx= by keyword
     assert gru.shape_sets[0].tensors["input"].shape == (5, 2, 6)
     assert gru.shape_sets[0].keywords == {}
-    assert report.notes[-1] == (
+    assert report.notes[1] == (
         "Never called in this forward pass (or called as .forward(...), which skips hooks): "
         "rnn.module."
     )

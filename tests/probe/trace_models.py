@@ -155,7 +155,7 @@ class TimeMajorByMistake(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(3, 4)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.lstm(x)[0]
 
 
