@@ -47,8 +47,8 @@ InputDtypes = Annotated[
         autocompletion=o._complete(INPUT_DTYPES),
         show_default=False,
         rich_help_panel=INPUT,
-        help="dtype of the random inputs: once for all, or once per --input-shape; int64 "
-        "for token ids that go through an embedding first.  [default: float32]",
+        help="dtype of the random inputs, float32 unless given: once for all, or once per "
+        "--input-shape; int64 for token ids that go through an embedding first.",
     ),
 ]
 Inputs = Annotated[
@@ -70,9 +70,9 @@ Batch = Annotated[
         metavar="INT",
         show_default=False,
         rich_help_panel=INPUT,
-        help="The batch size N of the inputs, if you want to state it: a batch_first=False "
-        "layer reading N first then gets a note.  [default: the first dimension of the "
-        "first input, when every input tensor starts with it]",
+        help="The batch size N, to state it: a batch_first=False layer reading N first then "
+        "gets a note. Without it, N is the first dimension shared by every input, when there "
+        "are several.",
     ),
 ]
 Init = Annotated[
