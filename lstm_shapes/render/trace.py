@@ -156,11 +156,12 @@ def _path_rows(items: list[PathItem]) -> list[tuple[str, str, str, str, str, str
 
 def _path_table(report: TraceReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("module", style="bold", no_wrap=True)
-    table.add_column("class", no_wrap=True)
+    # Long dotted names (decoder.attention_layer.query_layer) fold, so the shapes keep room.
+    table.add_column("module", style="bold", max_width=30, overflow="fold")
+    table.add_column("class", max_width=16, overflow="fold")
     table.add_column("calls", justify="right", no_wrap=True)
-    table.add_column("input")
-    table.add_column("output")
+    table.add_column("input", min_width=14, ratio=1)
+    table.add_column("output", min_width=14, ratio=1)
     table.add_column("parameters", justify="right", no_wrap=True)
     for row in _path_rows(report.path):
         table.add_row(*row)

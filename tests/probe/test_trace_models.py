@@ -293,3 +293,18 @@ def test_a_wrapper_calling_forward_directly_is_a_leaf_of_the_path() -> None:
         "Never called in this forward pass (or called as .forward(...), which skips hooks): "
         "rnn.module."
     )
+
+
+def test_an_unbatched_cell_and_a_bare_cell() -> None:
+    report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(4))
+    (cell,) = report.layers
+    tensors = cell.shape_sets[0].tensors
+    assert {n: (t.shape, t.symbols, t.given) for n, t in tensors.items()} == {
+        "input": ((4,), "(H_in)", True),
+        "h0": ((8,), "(H)", False),
+        "c0": ((8,), "(H)", False),
+        "h1": ((8,), "(H)", True),
+        "c1": ((8,), "(H)", True),
+    }
+    assert cell.name == "the model" and report.output == [[8], [8]]
+    assert layer_summary(cell) == ["the model: LSTMCell, 1 call, (4,) -> h1, c1 (8,)"]
