@@ -19,7 +19,7 @@ from typing import Any
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.trace import TraceInputs
-from lstm_shapes.spec.trace import RandomInput
+from lstm_shapes.spec.trace import RandomInput, lengths_for
 from lstm_shapes.spec.trace import random_inputs as parse_random_inputs
 
 TARGET = "TARGET"
@@ -224,19 +224,38 @@ def random_inputs(
         if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))
     ]
     high = min(tables) if tables else 2
+    names = _positional_names(model)
+    shapes = [item.shape for item in inputs]
     tensors, kinds = [], []
-    for item in inputs:
+    for index, item in enumerate(inputs):
         dtype = getattr(torch, item.dtype)
-        if item.dtype.startswith("int"):
+        name = names[index] if index < len(names) else ""
+        # a `lengths` parameter needs valid lengths, not token ids, or packing fails
+        lengths = lengths_for(shapes, index) if "len" in name.lower() else None
+        if item.dtype.startswith("int") and lengths is not None:
+            tensors.append(torch.tensor(lengths, dtype=dtype))
+            shown = ", ".join(map(str, lengths))
+            kinds.append(f"[{shown}], {item.dtype} (valid lengths, longest first)")
+        elif item.dtype.startswith("int"):
             tensors.append(torch.randint(0, high, item.shape, generator=generator, dtype=dtype))
             kinds.append(f"random token ids in [0, {high}), {item.dtype}")
         else:
             tensors.append(torch.randn(item.shape, generator=generator).to(dtype=dtype))
             kinds.append(f"random normal values, {item.dtype}")
-    unique = list(dict.fromkeys(kinds))
     if len(tensors) == 1:
-        return tuple(tensors), f"The input was {unique[0]}."
-    return tuple(tensors), f"The {len(tensors)} inputs were {'; '.join(unique)}."
+        return tuple(tensors), f"The input was {kinds[0]}."
+    labels = [names[k] if k < len(names) else f"input {k + 1}" for k in range(len(kinds))]
+    listed = "; ".join(f"{label}: {kind}" for label, kind in zip(labels, kinds, strict=True))
+    return tuple(tensors), f"The inputs were {listed}."
+
+
+def _positional_names(model: Any) -> list[str]:
+    try:
+        parameters = inspect.signature(model.forward).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds]
 
 
 def arguments(

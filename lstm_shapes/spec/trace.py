@@ -60,3 +60,25 @@ def parse_init(items: Sequence[str]) -> dict[str, object]:
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             init[key] = text.strip()
     return init
+
+
+def lengths_for(shapes: Sequence[tuple[int, ...]], index: int) -> tuple[int, ...] | None:
+    """Valid sequence lengths for the 1-D input ``index`` of ``shapes`` (a ``lengths``
+    parameter): one per sequence, longest first and the longest ``L``, where N and L are read
+    from the first input of 2 or more dimensions that has N in its first two (``(N, L, ...)``
+    or ``(L, N, ...)``). ``None`` when no input says what L is."""
+    shape = shapes[index]
+    if len(shape) != 1:
+        return None
+    n = shape[0]
+    for other in shapes:
+        if len(other) < 2 or other is shape:
+            continue
+        if other[0] == n:
+            seq_len = other[1]
+        elif other[1] == n:
+            seq_len = other[0]
+        else:
+            continue
+        return tuple(max(1, -(-seq_len * (n - j) // n)) for j in range(n))
+    return None

@@ -250,16 +250,32 @@ def test_inputs_that_are_not_inputs(cli: Callable[..., Any]) -> None:
     )
 
 
-def test_several_input_shapes_and_dtypes() -> None:
+def test_several_input_shapes_and_dtypes(cli: Callable[..., Any]) -> None:
     report = trace(
         models.WithLengths(), input_shape=["4,5,3", (4,)], input_dtype=["float32", "int64"]
     )
-    # random lengths are not valid lengths: the model raises, and the report says where
-    assert report.failure is not None and report.failure.layer == "lstm"
+    assert report.ok  # a `lengths` parameter gets valid lengths, not token ids
     assert report.inputs.args == [
         {"shape": [4, 5, 3], "dtype": "float32"},
         {"shape": [4], "dtype": "int64"},
     ]
+    assert report.notes[0] == (
+        "The inputs were x: random normal values, float32; lengths: [5, 4, 3, 2], int64 (valid "
+        "lengths, longest first)."
+    )
+    data = run_json(cli, f"{MODELS}:Speller", "-s", "3,9", "-s", "3", "--input-dtype", "int64")
+    assert data["layers"][0]["shapes"][0]["packed"]["lengths"] == [9, 6, 3]
+
+
+def test_lengths_for_a_lengths_parameter() -> None:
+    from lstm_shapes.spec.trace import lengths_for
+
+    assert lengths_for([(3, 9), (3,)], 1) == (9, 6, 3)
+    assert lengths_for([(9, 3, 4), (3,)], 1) == (9, 6, 3)  # time-major
+    assert lengths_for([(1, 7), (1,)], 1) == (7,)
+    assert lengths_for([(2, 5), (4,)], 1) is None  # no input has N = 4
+    assert lengths_for([(3, 9), (3,)], 0) is None  # not 1-D
+    assert lengths_for([(5,), (5,)], 1) is None  # nothing says what L is
 
 
 def test_loops_are_found_in_the_call_order() -> None:
