@@ -317,18 +317,16 @@ def _packed_dims(m: ModuleSpec, name: str, shape: tuple[int, ...]) -> tuple[theo
     )
 
 
-def _predicted(record: dict[str, Any]) -> dict[str, theory.TensorShape]:
+def _spec(record: dict[str, Any]) -> Spec | None:
+    """The explain-style spec of one call of an nn.LSTM/GRU/RNN, read from its input."""
     m: ModuleSpec = record["module"]
     shape: tuple[int, ...] | None = record["input"]
     stage = record["stage"]
     if stage is not None and not stage.get("inside"):
         sizes = stage["batch_sizes"]
-        spec = Spec(module=m, input=InputSpec(batch=sizes[0], seq_len=len(sizes)))
-        predicted = dict(theory.tensor_shapes(spec))
-        predicted.pop("input"), predicted.pop("output")
-        return predicted
+        return Spec(module=m, input=InputSpec(batch=sizes[0], seq_len=len(sizes)))
     if shape is None or len(shape) not in (2, 3):
-        return {}
+        return None
     unbatched = len(shape) == 2
     if unbatched:
         batch, seq_len = 1, shape[0]
@@ -336,8 +334,30 @@ def _predicted(record: dict[str, Any]) -> dict[str, theory.TensorShape]:
         batch, seq_len = shape[0], shape[1]
     else:
         batch, seq_len = shape[1], shape[0]
-    spec = Spec(module=m, input=InputSpec(batch=batch, seq_len=seq_len, unbatched=unbatched))
-    return dict(theory.tensor_shapes(spec))
+    return Spec(module=m, input=InputSpec(batch=batch, seq_len=seq_len, unbatched=unbatched))
+
+
+def _predicted(record: dict[str, Any]) -> dict[str, theory.TensorShape]:
+    spec = _spec(record)
+    if spec is None:
+        return {}
+    predicted = dict(theory.tensor_shapes(spec))
+    if record["stage"] is not None and not record["stage"].get("inside"):
+        predicted.pop("input"), predicted.pop("output")
+    return predicted
+
+
+def _sizes(record: dict[str, Any]) -> str:
+    """The bound sizes, ``N=3 L=9 H_in=64 ...``, of a call that ran (so they hold)."""
+    if not record["finished"]:
+        return ""
+    config = record["module"]
+    if isinstance(config, CellSpec):
+        shape = record["input"] or ()
+        batch = f"N={shape[0]} " if len(shape) == 2 else ""
+        return f"{batch}H_in={config.input_size} H={config.hidden_size}"
+    spec = _spec(record)
+    return spec.sizes_line() if spec is not None else ""
 
 
 def _layer_tensors(record: dict[str, Any]) -> dict[str, TracedTensor]:
@@ -414,7 +434,10 @@ def _shape_set(record: dict[str, Any], calls: int) -> ShapeSet:
             inside=bool(stage.get("inside")),
         )
     keywords, keywords_text = record["keywords"]
-    return ShapeSet(calls, tensors, packed, keywords["kwargs"], record["finished"], keywords_text)
+    return ShapeSet(
+        calls, tensors, packed, keywords["kwargs"], record["finished"], keywords_text,
+        sizes=_sizes(record),
+    )  # fmt: skip
 
 
 def _layers(recorder: _Recorder) -> list[RecurrentLayer]:

@@ -247,6 +247,8 @@ def _layer_parts(layer: RecurrentLayer) -> list[RenderableType]:
                 Text(""),
                 Text(f"{_plural(shape_set.calls, 'call')} with:{status}", style="bold"),
             ]
+        if shape_set.sizes:
+            parts.append(Text("    sizes: ", style="dim").append(shape_set.sizes, style="bold"))
         if shape_set.keywords_text:
             parts.append(Text("    called with " + shape_set.keywords_text))
         parts.append(_tensor_table(shape_set))
@@ -300,6 +302,8 @@ def _markdown_layer(layer: RecurrentLayer) -> list[str]:
         if len(layer.shape_sets) > 1 or not shape_set.finished:
             status = "" if shape_set.finished else " (raised the error below)"
             lines += [f"{_plural(shape_set.calls, 'call')} with:{status}", ""]
+        if shape_set.sizes:
+            lines += [f"Sizes: `{shape_set.sizes}`", ""]
         if shape_set.keywords_text:
             lines += [f"Called with `{shape_set.keywords_text}`.", ""]
         lines += ["| tensor | shape | dimensions |", "| --- | --- | --- |"]

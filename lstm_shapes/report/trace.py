@@ -136,11 +136,13 @@ class ShapeSet:
     keywords: dict[str, Any] = field(default_factory=dict)
     finished: bool = True
     keywords_text: str = ""
+    sizes: str = ""  # "N=3 L=9 H_in=64 D=2 ...", as explain prints them; "" when it raised
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "calls": self.calls,
             "finished": self.finished,
+            "sizes": self.sizes,
             "keyword_arguments": dict(self.keywords),
             "packed": self.packed.as_dict() if self.packed is not None else None,
             "tensors": {name: t.as_dict() for name, t in self.tensors.items()},
