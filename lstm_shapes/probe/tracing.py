@@ -353,7 +353,7 @@ def _sizes(record: dict[str, Any]) -> str:
         return ""
     config = record["module"]
     if isinstance(config, CellSpec):
-        shape = record["input"] or ()
+        shape: tuple[int, ...] = record["input"] or ()
         batch = f"N={shape[0]} " if len(shape) == 2 else ""
         return f"{batch}H_in={config.input_size} H={config.hidden_size}"
     spec = _spec(record)
