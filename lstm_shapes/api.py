@@ -133,6 +133,12 @@ def trace(
     if device is not None:
         model.to(resolve_device(torch, parse_device(device)))
     shapes = _shape_list(input_shape) if input_shape is not None else None
+    if isinstance(input_dtype, torch.dtype) or (
+        isinstance(input_dtype, (list, tuple))
+        and any(isinstance(d, torch.dtype) for d in input_dtype)
+    ):  # torch.int64 as well as "int64"
+        dtypes = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
+        input_dtype = [str(d).removeprefix("torch.") for d in dtypes]
     args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
     label = name or type(model).__name__
     return run_trace(

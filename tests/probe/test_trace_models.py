@@ -324,3 +324,8 @@ def test_an_unbatched_cell_and_a_bare_cell() -> None:
     }
     assert cell.name == "the model" and report.output == [[8], [8]]
     assert layer_summary(cell) == ["the model: LSTMCell, 1 call, (4,) -> h1, c1 (8,)"]
+
+
+def test_input_dtype_as_a_torch_dtype() -> None:
+    report = trace(models.Speller(), input_shape=[(3, 9), (3,)], input_dtype=torch.int64)
+    assert report.ok and [a["dtype"] for a in report.inputs.args] == ["int64", "int64"]
