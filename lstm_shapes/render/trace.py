@@ -25,6 +25,16 @@ from lstm_shapes.theory.shapes import batch_sizes_text
 ZEROS = "zeros by default"
 DOCS_NAMES = {"h0": "h_0", "c0": "c_0", "hn": "h_n", "cn": "c_n", "h1": "h_1", "c1": "c_1"}
 OUTPUTS = ("output", "hn", "cn", "h1", "c1")
+#: Distinct sets of shapes shown per module (a loop whose shapes grow makes one per step);
+#: JSON lists them all.
+MAX_SETS = 4
+
+
+def _more(count: int, calls: int) -> str:
+    return (
+        f"… {_plural(count, 'more set')} of shapes ({_plural(calls, 'call')}); "
+        "--format json lists them all"
+    )
 
 
 def _label(tensor: TracedTensor) -> str:
@@ -78,7 +88,11 @@ def layer_summary(layer: RecurrentLayer) -> list[str]:
     if len(sets) == 1:
         each = "each " if layer.calls > 1 else ""
         return [f"{head}, {each}{shapes_summary(sets[0])}"]
-    return [f"{head}:"] + [f"    {_plural(s.calls, 'call')}: {shapes_summary(s)}" for s in sets]
+    lines = [f"{head}:"]
+    lines += [f"    {_plural(s.calls, 'call')}: {shapes_summary(s)}" for s in sets[:MAX_SETS]]
+    if len(sets) > MAX_SETS:
+        lines.append("    " + _more(len(sets) - MAX_SETS, sum(s.calls for s in sets[MAX_SETS:])))
+    return lines
 
 
 def _title(report: TraceReport) -> str:
@@ -88,12 +102,12 @@ def _title(report: TraceReport) -> str:
         if modules
         else "no recurrent module called"
     )
+    return f"{report.model}: {recurrent} · {report.parameter_count:,} parameters"
+
+
+def _inputs_line(report: TraceReport) -> str:
     count = len(report.inputs.args) + len(report.inputs.kwargs)
-    return (
-        f"{report.model}: {'input' if count == 1 else 'inputs'} {report.inputs.text} · "
-        f"{recurrent} · "
-        f"{report.parameter_count:,} parameters"
-    )
+    return f"{'input' if count == 1 else 'inputs'}: {report.inputs.text}"
 
 
 def _run_line(report: TraceReport) -> str:
@@ -131,7 +145,7 @@ def _path_rows(items: list[PathItem]) -> list[tuple[str, str, str, str, str, str
     rows: list[tuple[str, str, str, str, str, str]] = []
 
     def step_rows(step: PathStep, indent: str) -> None:
-        for k, shapes in enumerate(step.shapes):
+        for k, shapes in enumerate(step.shapes[:MAX_SETS]):
             first = k == 0
             rows.append(
                 (
@@ -143,6 +157,11 @@ def _path_rows(items: list[PathItem]) -> list[tuple[str, str, str, str, str, str
                     f"{step.parameters:,}" if first else "",
                 )
             )
+        rest = step.shapes[MAX_SETS:]
+        if rest:
+            calls = sum(shapes.calls for shapes in rest)
+            more = f"… {_plural(len(rest), 'more set')} of shapes"
+            rows.append(("", "", str(calls), more, "", ""))
 
     for item in items:
         if isinstance(item, PathLoop):
@@ -240,7 +259,7 @@ def _layer_parts(layer: RecurrentLayer) -> list[RenderableType]:
     parts: list[RenderableType] = [Text("")]
     title = f"{layer.name}: {_class(layer)}, {_plural(layer.calls, 'call')}"
     parts += [heading(title), Text("    " + layer.module.constructor(), style="cyan")]
-    for shape_set in layer.shape_sets:
+    for shape_set in layer.shape_sets[:MAX_SETS]:
         if len(layer.shape_sets) > 1 or not shape_set.finished:
             status = "" if shape_set.finished else " (raised the error below)"
             parts += [
@@ -258,12 +277,16 @@ def _layer_parts(layer: RecurrentLayer) -> list[RenderableType]:
                 Text("packed stages", style="bold"),
                 _packed_table(shape_set.packed),
             ]
+    rest = layer.shape_sets[MAX_SETS:]
+    if rest:
+        parts += [Text(""), Text(_more(len(rest), sum(s.calls for s in rest)), style="dim")]
     return parts
 
 
 def trace_renderable(report: TraceReport) -> RenderableType:
     parts: list[RenderableType] = [
         Text(_title(report), style="bold"),
+        Text(_inputs_line(report)),
         Text("ran: ", style="dim").append(_run_line(report)),
         Text(""),
         heading("Path through the model, in call order"),
@@ -297,7 +320,7 @@ def _markdown_layer(layer: RecurrentLayer) -> list[str]:
         "",
         f"`{layer.module.constructor()}`",
     ]
-    for shape_set in layer.shape_sets:
+    for shape_set in layer.shape_sets[:MAX_SETS]:
         lines.append("")
         if len(layer.shape_sets) > 1 or not shape_set.finished:
             status = "" if shape_set.finished else " (raised the error below)"
@@ -320,6 +343,9 @@ def _markdown_layer(layer: RecurrentLayer) -> list[str]:
             lines += [
                 f"- {stage}: {_escape(what)}" for stage, what in packed_lines(shape_set.packed)
             ]
+    rest = layer.shape_sets[MAX_SETS:]
+    if rest:
+        lines += ["", _escape(_more(len(rest), sum(s.calls for s in rest)))]
     return lines
 
 
@@ -328,6 +354,8 @@ def trace_markdown(report: TraceReport) -> str:
         f"## `{report.model}`",
         "",
         _escape(_title(report)) + f"; torch {report.torch_version}, eval mode.",
+        "",
+        _escape(_inputs_line(report)),
         "",
         "### Path through the model, in call order",
         "",

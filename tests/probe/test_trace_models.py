@@ -329,3 +329,14 @@ def test_an_unbatched_cell_and_a_bare_cell() -> None:
 def test_input_dtype_as_a_torch_dtype() -> None:
     report = trace(models.Speller(), input_shape=[(3, 9), (3,)], input_dtype=torch.int64)
     assert report.ok and [a["dtype"] for a in report.inputs.args] == ["int64", "int64"]
+
+
+def test_many_sets_of_shapes_are_cut_in_text_not_in_json(cli: Callable[..., Any]) -> None:
+    data = run_json(cli, f"{MODELS}:Growing", "-s", "2,7,3")
+    (gru,) = data["layers"]
+    assert [s["tensors"]["input"]["shape"][1] for s in gru["shapes"]] == [1, 2, 3, 4, 5, 6, 7]
+    text = cli("trace", f"{MODELS}:Growing", "-s", "2,7,3").stdout
+    assert "      … 3 more sets of shapes (3 calls); --format json lists them all\n" in text
+    assert text.count("… 3 more sets of shapes") == 3  # path, summary, expansion
+    markdown = cli("trace", f"{MODELS}:Growing", "-s", "2,7,3", "-f", "markdown").stdout
+    assert markdown.count("… 3 more sets of shapes") == 3

@@ -221,3 +221,15 @@ class Wrapped(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x, _ = self.rnn(x)
         return self.gru(input=x, hx=None)[0]
+
+
+class Growing(nn.Module):
+    """Attention over a growing history: the GRU is called with a new L at every step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gru = nn.GRU(3, 4, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outputs = [self.gru(x[:, : t + 1])[0][:, -1] for t in range(x.size(1))]
+        return torch.stack(outputs, 1)
