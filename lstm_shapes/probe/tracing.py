@@ -158,7 +158,6 @@ class _Recorder:
             "h0": None,
             "c0": None,
             "keywords": describe(self.torch, Call((), others), dtype=True),
-            "extra_args": len(args) > 2,
             "stage": self._stage(data) if packed else None,
             "finished": False,
         }
