@@ -6,7 +6,8 @@ Forward pre-hooks and hooks (``with_kwargs=True``, to see ``hx=`` or ``lengths=`
 keyword) record shapes only; the model runs in eval mode under ``torch.no_grad()``. Packing
 is seen where torch does it (``torch._VF._pack_padded_sequence``), so a model that imported
 ``pack_padded_sequence`` by name is seen too. An exception inside the model is reported with
-the module it happened in and, for the common shape mistakes, a diagnosis. Loading the model
+the module it happened in and, for shape mistakes, the diagnosis ``check`` gives
+(:func:`lstm_shapes.theory.diagnosis.diagnose_failure`). Loading the model
 and its inputs runs the user's code, exactly as ``pytest`` would (:mod:`.trace_target`).
 """
 
@@ -21,7 +22,6 @@ from typing import Any
 from lstm_shapes.errors import SpecError
 from lstm_shapes.probe.trace_target import TARGET, Call, describe, first_line
 from lstm_shapes.report.trace import (
-    CellSpec,
     Failure,
     PackedStages,
     PathItem,
@@ -37,30 +37,21 @@ from lstm_shapes.report.trace import (
 )
 from lstm_shapes.spec.core import InputSpec, ModuleSpec, Spec
 from lstm_shapes.theory import shapes as theory
-from lstm_shapes.theory.trace_diagnosis import LayerContext
-from lstm_shapes.theory.trace_diagnosis import diagnose as _diagnose_layer
+from lstm_shapes.theory.diagnosis import LayerContext, diagnose_failure
 
 CELL_KINDS = {"LSTMCell": "lstmcell", "GRUCell": "grucell", "RNNCell": "rnncell"}
-
-
-def diagnose_failure(
-    message: str, failing: LayerContext | None, last_finished: LayerContext | None
-) -> list[str]:
-    """The one place trace asks for a diagnosis of torch's message (check's diagnosis is
-    being merged with this one: only this function changes then)."""
-    return _diagnose_layer(message, failing, last_finished)
 
 
 # --- what the hooks see -----------------------------------------------------------------
 
 
-def recurrent_config(torch: Any, module: Any) -> ModuleSpec | CellSpec | None:
+def recurrent_config(torch: Any, module: Any) -> ModuleSpec | None:
     """The constructor arguments of a live recurrent module (or a subclass), else None."""
     nn = torch.nn
     if isinstance(module, nn.RNNCellBase):
         base = next(c for c in type(module).__mro__ if c.__name__ in CELL_KINDS)
         nonlinearity = str(getattr(module, "nonlinearity", "tanh"))
-        return CellSpec(
+        return ModuleSpec(
             kind=CELL_KINDS[base.__name__],
             input_size=int(module.input_size),
             hidden_size=int(module.hidden_size),
@@ -103,7 +94,7 @@ class _Recorder:
     def __init__(self, torch: Any, model: Any) -> None:
         self.torch = torch
         self.names: dict[int, str] = {}
-        self.configs: dict[int, ModuleSpec | CellSpec] = {}
+        self.configs: dict[int, ModuleSpec] = {}
         for name, module in model.named_modules():
             self.names[id(module)] = name or "the model"
             config = recurrent_config(torch, module)
@@ -199,7 +190,7 @@ class _Recorder:
 
     def _outputs(self, record: dict[str, Any], result: Any) -> None:
         PackedSequence = self.torch.nn.utils.rnn.PackedSequence
-        if isinstance(record["module"], CellSpec):
+        if record["module"].is_cell:
             if isinstance(result, (tuple, list)) and len(result) == 2:
                 record["h1"], record["c1"] = _shape(result[0]), _shape(result[1])
             else:
@@ -321,6 +312,13 @@ def _spec(record: dict[str, Any]) -> Spec | None:
     m: ModuleSpec = record["module"]
     shape: tuple[int, ...] | None = record["input"]
     stage = record["stage"]
+    if m.is_cell:
+        if shape is None or len(shape) not in (1, 2):
+            return None
+        unbatched = len(shape) == 1
+        return Spec(
+            module=m, input=InputSpec(batch=1 if unbatched else shape[0], unbatched=unbatched)
+        )
     if stage is not None and not stage.get("inside"):
         sizes = stage["batch_sizes"]
         return Spec(module=m, input=InputSpec(batch=sizes[0], seq_len=len(sizes)))
@@ -350,11 +348,6 @@ def _sizes(record: dict[str, Any]) -> str:
     """The bound sizes, ``N=3 L=9 H_in=64 ...``, of a call that ran (so they hold)."""
     if not record["finished"]:
         return ""
-    config = record["module"]
-    if isinstance(config, CellSpec):
-        shape: tuple[int, ...] = record["input"] or ()
-        batch = f"N={shape[0]} " if len(shape) == 2 else ""
-        return f"{batch}H_in={config.input_size} H={config.hidden_size}"
     spec = _spec(record)
     return spec.sizes_line() if spec is not None else ""
 
@@ -383,39 +376,23 @@ def _layer_tensors(record: dict[str, Any]) -> dict[str, TracedTensor]:
     return tensors
 
 
-def _cell_dims(c: CellSpec, name: str, shape: tuple[int, ...]) -> tuple[theory.Dim, ...] | None:
-    """A cell's tensors named from the hooks: input ``(N, H_in)``, states ``(N, H)``, or
-    without N when unbatched."""
-    if name == "input":
-        last = theory.Dim("H_in", c.input_size, "input features (= input_size)")
-    elif name in ("c0", "c1"):
-        last = theory.Dim("H", c.hidden_size, "cell-state features (= hidden_size)")
-    else:
-        last = theory.Dim("H", c.hidden_size, "hidden-state features (= hidden_size)")
-    if shape == (last.size,):
-        return (last,)
-    if len(shape) == 2 and shape[1] == last.size:
-        return (theory.Dim("N", shape[0], "batch size"), last)
-    return None
-
-
 def _cell_tensors(record: dict[str, Any]) -> dict[str, TracedTensor]:
-    c: CellSpec = record["module"]
-    names = ("input", "h0", "c0", "h1", "c1") if c.has_cell else ("input", "h0", "h1")
-    data = record["input"]
+    """A cell's ``input``, ``h0``/``c0`` (zeros when not passed) and ``h1``/``c1``."""
+    m: ModuleSpec = record["module"]
+    predicted = _predicted(record)
     tensors: dict[str, TracedTensor] = {}
-    for name in names:
+    for name in theory.tensor_names(m):
         shape, given = record.get(name), True
-        if name in ("h0", "c0") and shape is None and record["h0"] is None and data:
-            shape, given = ((data[0], c.hidden_size) if len(data) == 2 else (c.hidden_size,)), False
+        if name in ("h0", "c0") and shape is None and record["h0"] is None and name in predicted:
+            shape, given = predicted[name].shape, False
         if shape is None:
             continue
-        tensors[name] = TracedTensor(name, shape, _cell_dims(c, name, shape), given)
+        tensors[name] = TracedTensor(name, shape, _named(predicted.get(name), shape), given)
     return tensors
 
 
 def _shape_set(record: dict[str, Any], calls: int) -> ShapeSet:
-    cell = isinstance(record["module"], CellSpec)
+    cell = record["module"].is_cell
     tensors = _cell_tensors(record) if cell else _layer_tensors(record)
     stage = record["stage"]
     packed = None
@@ -618,15 +595,17 @@ def run_trace(
 
 
 def _context(record: dict[str, Any] | None) -> LayerContext | None:
-    if record is None or not isinstance(record["module"], ModuleSpec):
-        return None  # cells: the shared diagnosis does not cover them yet
+    if record is None:
+        return None
+    stage = record["stage"]
     return LayerContext(
         name=record["name"],
         module=record["module"],
         input_shape=record["input"],
         h0_shape=record["h0"],
         c0_shape=record["c0"],
-        output_shape=record.get("output"),
+        output_shape=record.get("output") or record.get("h1"),
+        batch_sizes=tuple(stage["batch_sizes"]) if stage and not stage.get("inside") else None,
     )
 
 
@@ -673,7 +652,7 @@ def _notes(
             "the shape shown."
         )
     notes += _batch_first_notes(layers, inputs, batch)
-    if any(isinstance(layer.module, ModuleSpec) and layer.module.batch_first for layer in layers):
+    if any(layer.module.batch_first for layer in layers):
         notes.append(
             "batch_first=True moves N first in input and output only; h0/c0/hn/cn never move."
         )
@@ -715,7 +694,7 @@ def _batch_first_notes(
     notes = []
     for layer in layers:
         m = layer.module
-        if not isinstance(m, ModuleSpec) or m.batch_first:
+        if m.is_cell or m.batch_first:
             continue
         for s in layer.shape_sets:
             shape = s.tensors["input"].shape if "input" in s.tensors else ()

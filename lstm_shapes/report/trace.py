@@ -11,54 +11,14 @@ from typing import Any
 
 from lstm_shapes.spec.core import ModuleSpec
 from lstm_shapes.theory import shapes as theory
+from lstm_shapes.theory.diagnosis import Problem
 
 #: Trace's own JSON version (each command's JSON keeps its own). 2: ``path``, ``calls`` and
 #: ``shapes`` per recurrent module, several inputs (``inputs``), ``run``.
 SCHEMA_VERSION = 2
 
-CELL_CLASS = {"lstmcell": "LSTMCell", "grucell": "GRUCell", "rnncell": "RNNCell"}
-
-
-@dataclass(frozen=True)
-class CellSpec:
-    """The constructor arguments of ``nn.LSTMCell`` / ``nn.GRUCell`` / ``nn.RNNCell``: one
-    time step, states ``(N, H)``, no layers, directions or ``batch_first``."""
-
-    kind: str
-    input_size: int
-    hidden_size: int
-    bias: bool = True
-    nonlinearity: str = "tanh"
-
-    @property
-    def class_name(self) -> str:
-        return CELL_CLASS[self.kind]
-
-    @property
-    def has_cell(self) -> bool:
-        return self.kind == "lstmcell"
-
-    def constructor(self) -> str:
-        args = [f"input_size={self.input_size}", f"hidden_size={self.hidden_size}"]
-        if not self.bias:
-            args.append("bias=False")
-        if self.kind == "rnncell" and self.nonlinearity != "tanh":
-            args.append(f"nonlinearity={self.nonlinearity!r}")
-        return f"nn.{self.class_name}({', '.join(args)})"
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "input_size": self.input_size,
-            "hidden_size": self.hidden_size,
-            "bias": self.bias,
-            "kind": self.kind,
-        }
-        if self.kind == "rnncell":
-            data["nonlinearity"] = self.nonlinearity
-        return data
-
-
-Recurrent = ModuleSpec | CellSpec
+#: nn.LSTM / GRU / RNN, or a cell (``kind`` lstmcell, grucell, rnncell)
+Recurrent = ModuleSpec
 
 
 @dataclass(frozen=True)
@@ -248,7 +208,7 @@ class Failure:
     after: str | None
     error_type: str
     message: str
-    diagnosis: list[str]
+    diagnosis: tuple[Problem, ...]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -258,7 +218,7 @@ class Failure:
             "after": self.after,
             "error_type": self.error_type,
             "message": self.message,
-            "diagnosis": list(self.diagnosis),
+            "diagnosis": [problem.as_dict() for problem in self.diagnosis],
         }
 
 

@@ -214,6 +214,11 @@ def test_a_cell_that_raises_on_its_third_call(cli: Callable[..., Any]) -> None:
     assert "The model raised RuntimeError inside cell (LSTMCell, call 3):" in result.stdout
     data = run_json(cli, f"{MODELS}:RaisingCell", "-s", "4,2,4", code=1)
     assert data["error"]["layer"] == "cell" and data["error"]["call"] == 3
+    # the diagnosis check gives a cell (tests/theory/test_diagnosis.py)
+    assert [p["what"] for p in data["error"]["diagnosis"]] == [
+        "h0 is (3, 5), but a cell's h0 must be (N, H) = (2, 5)",
+        "c0 is (3, 5), but a cell's c0 must be (N, H) = (2, 5)",
+    ]
     ok, failed = data["layers"][0]["shapes"]
     assert (ok["calls"], ok["finished"], failed["calls"], failed["finished"]) == (2, True, 1, False)
     (loop,) = data["path"]
