@@ -49,7 +49,10 @@ def recurrent_config(torch: Any, module: Any) -> ModuleSpec | None:
     """The constructor arguments of a live recurrent module (or a subclass), else None."""
     nn = torch.nn
     if isinstance(module, nn.RNNCellBase):
-        base = next(c for c in type(module).__mro__ if c.__name__ in CELL_KINDS)
+        cells = (nn.LSTMCell, nn.GRUCell, nn.RNNCell)
+        base = next((c for c in type(module).__mro__ if c in cells), None)
+        if base is None:  # a cell of the user's own on RNNCellBase: a plain leaf
+            return None
         nonlinearity = str(getattr(module, "nonlinearity", "tanh"))
         return ModuleSpec(
             kind=CELL_KINDS[base.__name__],

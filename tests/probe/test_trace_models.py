@@ -345,3 +345,15 @@ def test_many_sets_of_shapes_are_cut_in_text_not_in_json(cli: Callable[..., Any]
     assert text.count("… 3 more sets of shapes") == 3  # path, summary, expansion
     markdown = cli("trace", f"{MODELS}:Growing", "-s", "2,7,3", "-f", "markdown").stdout
     assert markdown.count("… 3 more sets of shapes") == 3
+
+
+def test_a_cell_of_ones_own_on_rnncellbase_is_a_plain_leaf() -> None:
+    class MyCell(torch.nn.RNNCellBase):
+        def __init__(self) -> None:
+            super().__init__(3, 4, bias=True, num_chunks=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.tanh(x @ self.weight_ih.T)
+
+    report = trace(MyCell(), torch.zeros(2, 3))
+    assert report.ok and report.layers == [] and report.output == [2, 4]
