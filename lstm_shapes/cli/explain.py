@@ -32,6 +32,7 @@ def explain_command(
     seed: o.Seed = "0",
     output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
     max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     full: o.Full = False,
     cost: o.Cost = False,
     time: o.Time = False,
@@ -41,14 +42,16 @@ def explain_command(
 
     Example: lstm-shapes explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
 
-    Too big to run (over --max-memory or about a second)? A reduced run with the same
+    Too big to run (over --max-memory or --max-time)? A reduced run with the same
     structure checks theory, and the report says so.
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        from lstm_shapes.spec.limits import parse_max_time
         from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
+        seconds = parse_max_time(max_time) if max_time is not None else None
         spec = o.spec_from_options(
             input_size=input_size,
             hidden_size=hidden_size,
@@ -72,7 +75,13 @@ def explain_command(
 
         wants_cost = cost or time or backward
         report = explain(
-            spec, max_memory=limit, full=full, cost=wants_cost, time=time, backward=backward
+            spec,
+            max_memory=limit,
+            max_time=seconds,
+            full=full,
+            cost=wants_cost,
+            time=time,
+            backward=backward,
         )
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
