@@ -28,9 +28,9 @@ def explain(
     Before anything is allocated, the full-size run is estimated; above the budget
     (``max_memory``, default 2 GiB or half the free memory, and ``max_time`` in seconds,
     default about one) a reduced run with the same structure checks theory and the report
-    says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
-    (FLOPs, memory, measured where the run was full size); ``time`` times it, and
-    ``backward`` adds forward + backward.
+    says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds
+    :attr:`Report.cost` (FLOPs, memory, measured where the run was full size); ``time``
+    times it, and ``backward`` adds forward + backward.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape

@@ -113,7 +113,10 @@ def make_budget(
     max_memory: int | None, max_seconds: float | None, free: int | None, where: str = "RAM"
 ) -> Budget:
     """The budget from ``--max-memory`` / ``--max-time`` (parsed; None when not given)."""
-    budget = user_budget(max_memory, free) if max_memory is not None else default_budget(free, where)
+    if max_memory is not None:
+        budget = user_budget(max_memory, free)
+    else:
+        budget = default_budget(free, where)
     if max_seconds is not None:
         budget = replace(budget, max_seconds=max_seconds, time_source="--max-time")
     return budget
