@@ -385,16 +385,25 @@ def inspect_checkpoint(
     batch: object | None = None,
     seq_len: object | None = None,
     run: bool = False,
+    max_memory: object = None,
+    max_time: object = None,
 ) -> CheckpointReport:
     """Find every nn.LSTM / nn.GRU / nn.RNN in a checkpoint from its weights alone.
 
     ``batch`` and ``seq_len`` make the expected shapes concrete (else ``N`` and ``L``);
-    ``run`` loads the weights into a real module (``strict=True``) and runs a forward pass.
+    ``run`` loads the weights into a real module (``strict=True``) and runs a forward pass,
+    within the budget (``max_memory``, ``max_time``, as for :func:`lstm_shapes.explain`).
     Raises :class:`SpecError` for a file that cannot be read, holds no recurrent weights
     or holds inconsistent ones."""
     path_text = os.fspath(path)
     batch_ = parse_size("--batch", batch) if batch is not None else None
     seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else None
+    from lstm_shapes.spec.limits import parse_max_time
+    from lstm_shapes.theory.budget import parse_memory
+
+    # validated even without --run, so a typo is never silently ignored
+    max_memory = parse_memory(max_memory) if max_memory is not None else None
+    max_time = parse_max_time(max_time) if max_time is not None else None
     from lstm_shapes.probe.runtime import import_torch
 
     safetensors = read_safetensors(path_text)
@@ -419,7 +428,10 @@ def inspect_checkpoint(
             where = f" (in {source_expr(source)})" if source else ""
             raise SpecError(f"{ARGUMENT} {path_text!r}{where}: {error}") from None
         for found in found_modules:
-            result = _run(torch, found, tensors, batch_, seq_len_) if run else None
+            result = None
+            if run:
+                _check_budget(found, batch_, seq_len_, max_memory, max_time)
+                result = _run(torch, found, tensors, batch_, seq_len_)
             modules.append(
                 ModuleReport(
                     found=found,
@@ -479,6 +491,34 @@ def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
             + "."
         )
     return notes
+
+
+def _check_budget(
+    found: InferredModule,
+    batch: int | None,
+    seq_len: int | None,
+    max_memory: object,
+    max_time: object,
+) -> None:
+    """Refuse a ``--run`` over the budget before the module is built (exit 2)."""
+    from lstm_shapes.probe.budget import budget_for
+    from lstm_shapes.spec.core import RunSpec
+    from lstm_shapes.theory.budget import plan, require_full
+
+    spec = Spec(
+        module=found.module,
+        input=InputSpec(batch=batch or DEFAULT_RUN_BATCH, seq_len=seq_len or DEFAULT_RUN_SEQ_LEN),
+        run=RunSpec(device="cpu"),
+    )
+    budget = budget_for(spec, max_memory, max_time)
+    _, decision = plan(spec, budget, passes=1)
+    require_full(
+        decision,
+        budget,
+        f"inspect --run runs {repr(found.name) if found.name else 'the module'} at full "
+        "size only: "
+        "give a smaller --batch or --seq-len",
+    )
 
 
 def _run(

@@ -224,6 +224,19 @@ def plan(
     return estimate, decide(estimate, budget, full=full, backward=backward, passes=passes)
 
 
+def check_tensors(
+    spec: Spec, budget: Budget, tensors: list[tuple[tuple[int, ...], int]], why: str
+) -> None:
+    """Refuse to build ``spec``'s module and allocate ``tensors`` (shape, bytes per
+    element) over the budget: :func:`too_large`'s error. The forward pass of shapes torch
+    rejects stops at its checks, so building the module is the time that counts."""
+    estimate = plan(spec, budget, passes=0)[0]
+    memory = estimate.memory.parameters + sum(math.prod(shape) * size for shape, size in tensors)
+    error = too_large(memory, run_seconds(estimate, 0), budget, why)
+    if error is not None:
+        raise error
+
+
 def too_large(memory: int, seconds: float, budget: Budget, why: str) -> SpecError | None:
     """The refusal of a command that only runs at full size, or None when it fits:
     ``too large: needs about X, over the budget Y (--max-memory); <why>``."""
