@@ -45,6 +45,7 @@ def trace_command(
             help="int64 for token ids that go through an embedding first.",
         ),
     ] = "float32",
+    max_memory: o.MaxMemory = None,
     output_format: o.format_option(TRACE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Run a model once and show every nn.LSTM, nn.GRU and nn.RNN inside it.
@@ -60,6 +61,7 @@ def trace_command(
 
         shape = parse_shape("--input-shape", input_shape)
         dtype = parse_choice("--input-dtype", input_dtype, INPUT_DTYPES)
+        _check_input(shape, dtype, max_memory)
         model = load_target(target)
         report = trace(model, shape, input_dtype=dtype, name=target)
     from lstm_shapes.render import trace as render
@@ -72,3 +74,15 @@ def trace_command(
         print_renderable(render.trace_renderable(report))
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _check_input(shape: tuple[int, ...], dtype: str, max_memory: str | None) -> None:
+    """Refuse an input over the memory budget before the user's code is even imported."""
+    from lstm_shapes.theory import budget as budgets
+
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    budget = budgets.make_budget(limit, None, budgets.available_ram())
+    shown = ",".join(map(str, shape))
+    budgets.check_input(
+        shape, dtype, budget, f"the input tensor alone (--input-shape {shown}) is that large"
+    )

@@ -237,6 +237,17 @@ def check_tensors(
         raise error
 
 
+#: bytes per element of every dtype an input may have
+ELEMENT_BYTES = {**costs.DTYPE_BYTES, "int64": 8, "int32": 4, "int16": 2, "int8": 1, "uint8": 1}
+
+
+def check_input(shape: tuple[int, ...], dtype: str, budget: Budget, why: str) -> None:
+    """Refuse an input tensor that alone is over the memory budget (:func:`too_large`)."""
+    error = too_large(math.prod(shape) * ELEMENT_BYTES[dtype], 0.0, budget, why)
+    if error is not None:
+        raise error
+
+
 def too_large(memory: int, seconds: float, budget: Budget, why: str) -> SpecError | None:
     """The refusal of a command that only runs at full size, or None when it fits:
     ``too large: needs about X, over the budget Y (--max-memory); <why>``."""
