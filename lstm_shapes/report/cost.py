@@ -312,9 +312,17 @@ PER_LAYER_HEADER = (
 
 
 def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]]:
-    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``."""
-    return [
-        (
+    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``; a
+    deep stack shows layers 0, 1 and the last, and one row for each layer between (they
+    cost the same as layer 1), so the table stays short."""
+    num_layers = cost.estimate.spec.module.num_layers
+    layers = listed_layers(num_layers)
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    between: list[tuple[str, str, str, str, str, str]] = []
+    for c in cost.estimate.layers:
+        if layers is not None and c.layer not in layers:
+            continue
+        row = (
             str(c.layer),
             c.direction,
             format_flops(c.input_projection),
@@ -322,5 +330,10 @@ def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]
             format_flops(c.projection) if c.projection else "-",
             format_flops(c.elementwise),
         )
-        for c in cost.estimate.layers
-    ]
+        if layers is not None and c.layer == num_layers - 1:
+            rows += between
+            between = []
+        rows.append(row)
+        if layers is not None and c.layer == 1:
+            between.append((f"2 to {num_layers - 2}, each", *row[1:]))
+    return rows
