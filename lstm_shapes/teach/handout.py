@@ -65,7 +65,13 @@ def _report(spec: Spec, max_memory: object, max_time: object) -> Any:
     return explain(spec, max_memory=max_memory, max_time=max_time)
 
 
-def check_budget(kind: str, spec: Spec, max_memory: object = None, max_time: object = None) -> None:
+def check_budget(
+    kind: str,
+    spec: Spec,
+    max_memory: object = None,
+    max_time: object = None,
+    out_features: int = 1,
+) -> None:
     """Refuse a page that would run torch over the budget. Pages run at full size (their
     numbers come from the real module), except ``diagram``, which shows shapes only and
     takes ``explain``'s reduced run, and ``myths``, whose runs are fixed and small."""
@@ -79,9 +85,17 @@ def check_budget(kind: str, spec: Spec, max_memory: object = None, max_time: obj
     # teaching pages always run on the CPU
     budget = budgets.make_budget(limit, seconds, budgets.available_ram())
     _, decision = budgets.plan(spec, budget, passes=PASSES[kind])
-    budgets.require_full(
-        decision, budget, f"the {kind} page runs torch at full size only: give smaller sizes"
+    m, steps = spec.module, spec.input.batch * spec.input.seq_len
+    # the heads' nn.Linear(D*H_out, K), its output on every step and on the last one
+    head = out_features * (m.D * m.H_out + 1 + steps + spec.input.batch) * 4
+    error = budgets.too_large(
+        decision.memory + head,
+        decision.seconds,
+        budget,
+        f"the {kind} page runs torch at full size only: give smaller sizes",
     )
+    if error is not None:
+        raise error
 
 
 def _title(t: Messages, key: str) -> str:
@@ -103,7 +117,7 @@ def build(
     SpecError before torch runs; ``diagram`` takes a reduced run and says so."""
     from lstm_shapes.teach.live import is_small, single_thread
 
-    check_budget(kind, spec, max_memory, max_time)
+    check_budget(kind, spec, max_memory, max_time, out_features)
     with single_thread(is_small(spec)):
         report = _report(spec, max_memory, max_time)
         return _build(kind, spec, lang, head, out_features, report)

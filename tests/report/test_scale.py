@@ -309,3 +309,22 @@ def test_variants_say_when_they_were_reduced() -> None:
     line = variants_reduced_line(reports)
     assert line is not None and line.startswith("REDUCED RUN for all 4 variants; for the first, ")
     assert variants_reduced_line([explain(input_size=4, hidden_size=6)]) is None
+
+
+def test_a_deep_stacks_cost_table_shows_one_row_for_the_layers_between() -> None:
+    from lstm_shapes.report.cost import per_layer_rows
+
+    report = explain(input_size=3, hidden_size=4, num_layers=20, bidirectional=True, cost=True)
+    assert report.cost is not None
+    rows = per_layer_rows(report.cost)
+    assert [(layer, direction) for layer, direction, *_ in rows] == [
+        ("0", "forward"),
+        ("0", "backward"),
+        ("1", "forward"),
+        ("1", "backward"),
+        ("2 to 18, each", "forward"),
+        ("2 to 18, each", "backward"),
+        ("19", "forward"),
+        ("19", "backward"),
+    ]
+    assert rows[4][2:] == rows[2][2:]
