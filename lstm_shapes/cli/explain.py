@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.spec.core import parse_choice
+
+if TYPE_CHECKING:
+    from lstm_shapes.report.explain import Report
 
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
@@ -83,6 +88,12 @@ def explain_command(
             time=time,
             backward=backward,
         )
+    _print_report(report, fmt)
+    if not report.ok:  # a verified statement did not hold: the report says which
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_report(report: Report, fmt: str) -> None:
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
@@ -99,8 +110,6 @@ def explain_command(
         from lstm_shapes.cli.output import print_cost
 
         print_cost(report, fmt)
-    if not report.ok:  # a verified statement did not hold: the report says which
-        raise typer.Exit(EXIT_FAILED)
 
 
 def variants_command(
