@@ -127,6 +127,8 @@ def variants_command(
     device: o.Device = "auto",
     dtype: o.Dtype = "float32",
     seed: o.Seed = "0",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The same sizes under all four batch_first x bidirectional combinations, side by side.
@@ -153,7 +155,7 @@ def variants_command(
         )
         from lstm_shapes.report.variants import variants
 
-        reports = variants(spec)
+        reports = variants(spec, max_memory=max_memory, max_time=max_time)
     if fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 

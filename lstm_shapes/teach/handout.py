@@ -134,6 +134,8 @@ def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int, repor
             "cube": _pre(page, "cube"),
             "unrolled": _pre(page, "unrolled"),
             "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
+            # mode "full" or "reduced" (with its reason), as explain's run
+            "run": report.run.as_dict(),
         }
         return Built(page, data, verdicts)
     if kind == "gates":

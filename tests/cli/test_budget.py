@@ -144,3 +144,12 @@ def test_trace_refuses_an_input_over_budget_before_importing_the_model(
         "(--max-memory); the input tensor alone (--input-shape 100000,100000) is that large\n"
     )
     assert not marker.exists()
+
+
+def test_variants_take_the_budget_too(cli: Callable[..., Any]) -> None:
+    result = cli("variants", "-i", "10", "-H", "20", "--max-time", "1e-6", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    runs = [variant["run"] for variant in data["variants"]]
+    assert {run["mode"] for run in runs} == {"reduced"}
+    assert all(run["reason"].endswith("(--max-time)") for run in runs)

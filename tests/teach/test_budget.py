@@ -80,6 +80,9 @@ def test_diagram_over_budget_is_reduced_and_says_so(cli: Callable[..., Any]) -> 
         ).stdout
     )
     assert data["tensors"]["output"] == [100_000, 3, 20]
+    assert data["run"]["mode"] == "reduced"
+    assert data["run"]["reason"].endswith("over the time budget of 1 µs (--max-time)")
+    assert data["run"]["reduced_sizes"] == "N=3 L=4 H_in=5 D=1 num_layers=1 H_out=7 H_cell=7"
 
 
 def test_diagram_in_budget_keeps_its_words(cli: Callable[..., Any]) -> None:
