@@ -512,12 +512,11 @@ def _check_budget(
     )
     budget = budget_for(spec, max_memory, max_time)
     _, decision = plan(spec, budget, passes=1)
+    name = repr(found.name) if found.name else "the module"
     require_full(
         decision,
         budget,
-        f"inspect --run runs {repr(found.name) if found.name else 'the module'} at full "
-        "size only: "
-        "give a smaller --batch or --seq-len",
+        f"inspect --run runs {name} at full size only: give a smaller --batch or --seq-len",
     )
 
 

@@ -6,8 +6,8 @@ estimated time fits the time budget (about a second, unless ``--max-time``). Oth
 ``explain`` runs the reduced probe, and a command that can only run at full size refuses
 with :func:`too_large` (exit 2).
 
-:func:`plan` is the one place that asks the cost model for a time: a better time model
-plugs in there.
+:func:`plan` estimates and decides for every command; :func:`run_seconds` is the one
+place that asks the cost model for a time, so a better time model plugs in there.
 """
 
 from __future__ import annotations
