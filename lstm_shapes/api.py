@@ -46,13 +46,14 @@ def explain(
     from lstm_shapes.probe.measure import native_cpu_kernels
     from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
     from lstm_shapes.report.explain import build_report
-    from lstm_shapes.theory.budget import plan
+    from lstm_shapes.theory.budget import check_depth, plan
 
     if spec is None:
         spec = make_spec(**options)
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
     measure_backward = backward and (cost or time)
+    check_depth(spec)  # before torch is imported to find the free memory
     budget = budget_for(spec, max_memory, max_time)
     estimate, decision = plan(spec, budget, full=full, backward=measure_backward)
     with native_cpu_kernels():
