@@ -66,7 +66,7 @@ def test_diagram_over_budget_is_reduced_and_says_so(cli: Callable[..., Any]) -> 
     result = cli("diagram", "-i", "10", "-H", "20", "-l", "3", "--max-time", "1e-6")
     assert result.exit_code == 0, result.stderr
     assert "Every shape and number here was observed" not in result.stdout
-    assert "Reduced run: a full run needs about " in result.stdout
+    assert "Reduced run: " in result.stdout
     assert (
         "over the time budget of 1 µs (--max-time). The shapes here are theory at full size, "
         "checked by running torch"
