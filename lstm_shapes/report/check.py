@@ -414,15 +414,8 @@ def run_check(
         if not diagnosis.problems:
             raise InconsistencyError(f"no diagnosis for {context}")
         return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
-    torch_error = run_given(
-        spec,
-        full.input,
-        full.input_dtype,
-        full.h0,
-        full.c0,
-        max_memory=max_memory,
-        max_time=max_time,
-    )
+    within = {"max_memory": max_memory, "max_time": max_time}  # the budget
+    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0, **within)
     if predicted != (torch_error is None):
         verdict = "accepts" if predicted else "rejects"
         raise InconsistencyError(

@@ -237,6 +237,21 @@ def check_tensors(
         raise error
 
 
+#: torch indexes a tensor's bytes with a signed 64-bit integer
+MAX_TENSOR_BYTES = 2**63 - 1
+
+
+def check_addressable(tensors: list[tuple[tuple[int, ...], int]], why: str) -> None:
+    """Refuse a (shape, bytes per element) that even the meta device cannot describe."""
+    for shape, size in tensors:
+        if math.prod(shape) * size > MAX_TENSOR_BYTES:
+            shown = ", ".join(map(str, shape))
+            raise SpecError(
+                f"too large: a tensor of shape ({shown}) needs more bytes than torch can "
+                f"address (2**63); {why}"
+            )
+
+
 #: bytes per element of every dtype an input may have
 ELEMENT_BYTES = {**costs.DTYPE_BYTES, "int64": 8, "int32": 4, "int16": 2, "int8": 1, "uint8": 1}
 

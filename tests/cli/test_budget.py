@@ -153,3 +153,16 @@ def test_variants_take_the_budget_too(cli: Callable[..., Any]) -> None:
     runs = [variant["run"] for variant in data["variants"]]
     assert {run["mode"] for run in runs} == {"reduced"}
     assert all(run["reason"].endswith("(--max-time)") for run in runs)
+
+
+def test_check_of_a_cell_refuses_a_state_torch_cannot_address(cli: Callable[..., Any]) -> None:
+    result = cli(
+        "check", "--kind", "lstmcell", "-i", "10", "-H", "20", "--input-shape", "3,10",
+        "--h0-shape", "2147483647,2147483647,2147483647", "--c0-shape", "3,20",
+    )  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "lstm-shapes: error: too large: a tensor of shape (2147483647, 2147483647, 2147483647) "
+        "needs more bytes than torch can address (2**63); check builds the module and feeds "
+        "torch tensors of exactly the given shapes: give smaller ones\n"
+    )

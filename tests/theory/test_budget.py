@@ -122,3 +122,13 @@ def test_a_deep_stack_is_estimated_quickly_enough_to_decide() -> None:
     assert decision.mode == "reduced" and decision.over == "time"
     assert estimate.parameter_count == theory.parameter_count(spec.module)
     assert cost.estimate(spec).memory.parameters == estimate.memory.parameters
+
+
+def test_a_tensor_torch_cannot_address_is_refused_even_on_meta() -> None:
+    budget.check_addressable([((100_000, 100_000), 4)], "why")
+    with pytest.raises(SpecError) as error:
+        budget.check_addressable([((3, 10), 4), ((2**31 - 1,) * 3, 4)], "why")
+    assert str(error.value) == (
+        "too large: a tensor of shape (2147483647, 2147483647, 2147483647) needs more bytes "
+        "than torch can address (2**63); why"
+    )
