@@ -14,6 +14,7 @@ def explain(
     /,
     *,
     max_memory: object | None = None,
+    max_time: object | None = None,
     full: bool = False,
     cost: bool = False,
     time: bool = False,
@@ -26,11 +27,11 @@ def explain(
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
 
     Before anything is allocated, the full-size run is estimated; above the budget
-    (``max_memory``, default 2 GiB or half the free memory, and about a second) a reduced
-    run with the same structure checks theory and the report says ``run.mode ==
-    "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
-    (FLOPs, memory, measured where the run was full size); ``time`` times it, and
-    ``backward`` adds forward + backward.
+    (``max_memory``, default 2 GiB or half the free memory, and ``max_time`` in seconds,
+    default about one) a reduced run with the same structure checks theory and the report
+    says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds
+    :attr:`Report.cost` (FLOPs, memory, measured where the run was full size); ``time``
+    times it, and ``backward`` adds forward + backward.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -41,27 +42,21 @@ def explain(
     """
     from dataclasses import replace
 
+    from lstm_shapes.probe.budget import budget_for
     from lstm_shapes.probe.forward import observe
-    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
+    from lstm_shapes.probe.measure import native_cpu_kernels
     from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
     from lstm_shapes.report.explain import build_report
-    from lstm_shapes.theory import budget as budgets
-    from lstm_shapes.theory import cost as costs
+    from lstm_shapes.theory.budget import check_depth, plan
 
     if spec is None:
         spec = make_spec(**options)
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
-    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
     measure_backward = backward and (cost or time)
-    estimate = costs.estimate(spec)
-    free, where = device_free_memory(spec)
-    budget = (
-        budgets.user_budget(limit, free)
-        if limit is not None
-        else budgets.default_budget(free, where)
-    )
-    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
+    check_depth(spec)  # before torch is imported to find the free memory
+    budget = budget_for(spec, max_memory, max_time)
+    estimate, decision = plan(spec, budget, full=full, backward=measure_backward)
     with native_cpu_kernels():
         if decision.mode == "full":
             report = build_report(spec, observe(spec))

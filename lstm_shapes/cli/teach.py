@@ -81,6 +81,8 @@ def diagram_command(
     proj_size: o.ProjSize = "0",
     batch: o.Batch = None,
     seq_len: o.SeqLen = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
     output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
@@ -100,7 +102,7 @@ def diagram_command(
             batch=batch,
             seq_len=seq_len,
         )
-    _show("diagram", spec, lang_, fmt)
+    _show("diagram", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
 
 
 def gates_command(
@@ -113,6 +115,8 @@ def gates_command(
     proj_size: o.ProjSize = "0",
     batch: o.Batch = None,
     seq_len: o.SeqLen = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
     output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
@@ -135,7 +139,7 @@ def gates_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("gates", spec, lang_, fmt)
+    _show("gates", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
 
 
 def cell_command(
@@ -148,6 +152,8 @@ def cell_command(
     proj_size: o.ProjSize = "0",
     batch: o.Batch = None,
     seq_len: o.SeqLen = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
     output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
@@ -172,7 +178,7 @@ def cell_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("cell", spec, lang_, fmt)
+    _show("cell", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
 
 
 def heads_command(
@@ -184,6 +190,8 @@ def heads_command(
     proj_size: o.ProjSize = "0",
     batch: o.Batch = None,
     seq_len: o.SeqLen = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     head: Annotated[
         str,
         typer.Option(
@@ -229,7 +237,16 @@ def heads_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("heads", spec, lang_, fmt, head=head_, out_features=k)
+    _show(
+        "heads",
+        spec,
+        lang_,
+        fmt,
+        head=head_,
+        out_features=k,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
 def myths_command(
@@ -272,6 +289,8 @@ def handout_command(
     proj_size: o.ProjSize = "0",
     batch: o.Batch = None,
     seq_len: o.SeqLen = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
 ) -> None:
@@ -302,7 +321,7 @@ def handout_command(
         )
         from lstm_shapes.teach.handout import build
 
-        built = build("handout", spec, lang_)
+        built = build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
         text = render_handout(built, suffix)
         try:
             out.write_text(text, encoding="utf-8")

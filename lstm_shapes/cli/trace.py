@@ -13,7 +13,7 @@ from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import TRACE_INPUT_DTYPES as INPUT_DTYPES
-from lstm_shapes.spec.core import parse_choice, parse_device, parse_size
+from lstm_shapes.spec.core import parse_choice, parse_device, parse_shape, parse_size
 
 TRACE_FORMATS = ("table", "json", "markdown")
 INPUT = "Input (one of --input-shape or --inputs)"
@@ -96,6 +96,7 @@ def trace_command(
     init: Init = None,
     device: o.Device = "auto",
     seed: o.Seed = "0",
+    max_memory: o.MaxMemory = None,
     output_format: o.format_option(TRACE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Run a model once: the path through it, then every nn.LSTM, nn.GRU, nn.RNN and cell
@@ -110,7 +111,7 @@ def trace_command(
     with user_errors():
         fmt = parse_choice("--format", output_format, TRACE_FORMATS)
         report = _run(target, list(input_shape or []), list(input_dtype or []), inputs,
-                      batch, list(init or []), device, seed)  # fmt: skip
+                      batch, list(init or []), device, seed, max_memory)  # fmt: skip
     from lstm_shapes.render import trace as render
 
     if fmt == "json":
@@ -132,6 +133,7 @@ def _run(
     init: list[str],
     device: str,
     seed: str,
+    max_memory: str | None = None,
 ) -> Any:
     """Validate every option before importing anything, then build, load and trace."""
     parse_device(device)
@@ -149,6 +151,9 @@ def _run(
         )
     if shapes:
         random_inputs(shapes, dtypes)
+        for index, text in enumerate(shapes):
+            dtype = dtypes[index] if len(dtypes) == len(shapes) else (dtypes or ["float32"])[0]
+            _check_input(parse_shape("--input-shape", text), dtype, max_memory)
     arguments = parse_init(init)
     from lstm_shapes.api import trace
     from lstm_shapes.probe.trace_target import load_inputs, load_target
@@ -159,3 +164,15 @@ def _run(
         data, kwargs = load_inputs(inputs)
         return trace(model, data, kwargs=kwargs, **options)
     return trace(model, input_shape=shapes, input_dtype=dtypes or ["float32"], **options)
+
+
+def _check_input(shape: tuple[int, ...], dtype: str, max_memory: str | None) -> None:
+    """Refuse an input over the memory budget before the user's code is even imported."""
+    from lstm_shapes.theory import budget as budgets
+
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    budget = budgets.make_budget(limit, None, budgets.available_ram())
+    shown = ",".join(map(str, shape))
+    budgets.check_input(
+        shape, dtype, budget, f"the input tensor alone (--input-shape {shown}) is that large"
+    )
