@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.spec.core import Spec, make_spec
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ def explain(
     /,
     *,
     max_memory: object | None = None,
+    max_time: object | None = None,
     full: bool = False,
     cost: bool = False,
     time: bool = False,
@@ -29,11 +31,11 @@ def explain(
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
 
     Before anything is allocated, the full-size run is estimated; above the budget
-    (``max_memory``, default 2 GiB or half the free memory, and about a second) a reduced
-    run with the same structure checks theory and the report says ``run.mode ==
-    "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
-    (FLOPs, memory, measured where the run was full size); ``time`` times it, and
-    ``backward`` adds forward + backward.
+    (``max_memory``, default 2 GiB or half the free memory, and ``max_time`` in seconds,
+    default about one) a reduced run with the same structure checks theory and the report
+    says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds
+    :attr:`Report.cost` (FLOPs, memory, measured where the run was full size); ``time``
+    times it, and ``backward`` adds forward + backward.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -44,27 +46,21 @@ def explain(
     """
     from dataclasses import replace
 
+    from lstm_shapes.probe.budget import budget_for
     from lstm_shapes.probe.forward import observe
-    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
+    from lstm_shapes.probe.measure import native_cpu_kernels
     from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
     from lstm_shapes.report.explain import build_report
-    from lstm_shapes.theory import budget as budgets
-    from lstm_shapes.theory import cost as costs
+    from lstm_shapes.theory.budget import check_depth, plan
 
     if spec is None:
         spec = make_spec(**options)
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
-    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
     measure_backward = backward and (cost or time)
-    estimate = costs.estimate(spec)
-    free, where = device_free_memory(spec)
-    budget = (
-        budgets.user_budget(limit, free)
-        if limit is not None
-        else budgets.default_budget(free, where)
-    )
-    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
+    check_depth(spec)  # before torch is imported to find the free memory
+    budget = budget_for(spec, max_memory, max_time)
+    estimate, decision = plan(spec, budget, full=full, backward=measure_backward)
     with native_cpu_kernels():
         if decision.mode == "full":
             report = build_report(spec, observe(spec))
@@ -80,6 +76,82 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+
+def trace(
+    model: Any,
+    input_data: Any = None,
+    *,
+    kwargs: dict[str, Any] | None = None,
+    input_shape: Any = None,
+    input_dtype: Any = "float32",
+    device: str | None = None,
+    seed: int = 0,
+    name: str | None = None,
+    batch: int | None = None,
+) -> TraceReport:
+    """Run ``model`` once and return a :class:`TraceReport`: the path through it (every
+    leaf module's shapes, loops shown once), every recurrent module with its calls grouped
+    and every dimension named, and the model's output.
+
+    As torchinfo's ``summary(model, input_data=...)``: a tensor is the one positional
+    argument, a tuple or list holds the positional arguments, a dict holds keyword
+    arguments (unless its keys are not ``forward``'s parameters and ``forward`` takes one
+    positional argument: then the dict is that argument, a batch dict); ``kwargs`` adds
+    keyword arguments. Or ``input_shape`` (one shape, or a list
+    of shapes for several positional tensors) builds random inputs of ``input_dtype`` (one
+    dtype, or one per shape; ``int64`` gives token ids below the model's smallest
+    embedding). ``model`` may also be a ``module:factory`` text, as on the command line.
+
+    The model runs in eval mode under ``torch.no_grad()``, on ``device`` (``None``: where
+    its parameters are). An exception from the model does not propagate: the report's
+    ``failure`` says where it happened and what it means. ``batch`` states the batch size
+    N, for the note on a ``batch_first=False`` layer that reads N first. Raises
+    :class:`SpecError` when the call does not fit ``forward``'s signature or an option is
+    invalid.
+
+    >>> import torch
+    >>> report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(3, 4))
+    >>> report.layers[0].calls, report.output
+    (1, [[3, 8], [3, 8]])
+    """
+    from lstm_shapes.errors import SpecError
+    from lstm_shapes.probe.runtime import import_torch, resolve_device
+    from lstm_shapes.probe.trace_target import arguments, load_target
+    from lstm_shapes.probe.tracing import run_trace
+    from lstm_shapes.spec.core import parse_device, parse_size
+
+    torch = import_torch()
+    if isinstance(model, str):
+        name = name or model
+        model = load_target(model)
+    if not isinstance(model, torch.nn.Module):
+        raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
+    seed_ = parse_size("--seed", seed, minimum=0)
+    batch_ = parse_size("--batch", batch) if batch is not None else None
+    if device is not None:
+        model.to(resolve_device(torch, parse_device(device)))
+    shapes = _shape_list(input_shape) if input_shape is not None else None
+    if isinstance(input_dtype, torch.dtype) or (
+        isinstance(input_dtype, (list, tuple))
+        and any(isinstance(d, torch.dtype) for d in input_dtype)
+    ):  # torch.int64 as well as "int64"
+        dtypes = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
+        input_dtype = [str(d).removeprefix("torch.") for d in dtypes]
+    args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
+    label = name or type(model).__name__
+    return run_trace(
+        model, args, kwargs_, inputs, label=label, seed=seed_, notes=notes, batch=batch_
+    )
+
+
+def _shape_list(value: Any) -> list[object]:
+    """One shape (``"3,9"``, ``(3, 9)``) or several (``["3,9", (3,)]``)."""
+    if isinstance(value, str) or (
+        isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value)
+    ):
+        return [value]
+    return list(value)
 
 
 # The teaching commands. Each runs what its page needs (probe/), then lays the page out
@@ -104,40 +176,74 @@ def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
     return spec
 
 
-def diagram(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+def diagram(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
     """The pictures: the data cube, the unrolled network, output's halves, one step, a
-    packed batch and the heads, each labelled from a real run."""
+    packed batch and the heads, each labelled from a real run. Over the budget
+    (``max_memory``, ``max_time`` as in :func:`explain`) the run is reduced and the page
+    says so; the packed batch and the heads, whose numbers need the full-size module,
+    are then left out."""
     from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
     from lstm_shapes.probe.worked import worked_packed
     from lstm_shapes.teach.handout import build
 
     spec = _teaching_spec(spec, options)
     with single_thread(is_small(spec)):
-        report = explain(spec)
-        heads = run_heads(spec, "both", 1) if not spec.input.unbatched else None
-        packed = worked_packed(spec)[1] if not spec.input.unbatched else None
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        full = report.run.mode == "full" and not spec.input.unbatched
+        heads = run_heads(spec, "both", 1) if full else None
+        packed = worked_packed(spec)[1] if full else None
         return build("diagram", spec, lang, report, heads=heads, packed=packed)
 
 
-def gates(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
-    """The equations with every term's shape, recomputed by hand from the real weights."""
+def gates(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """The equations with every term's shape, recomputed by hand from the real weights.
+    Over the budget it raises SpecError before torch runs."""
     from lstm_shapes.probe.teaching import is_small, run_gates, single_thread
-    from lstm_shapes.teach.handout import build
+    from lstm_shapes.teach.handout import build, check_budget
 
     spec = _teaching_spec(spec, options)
+    check_budget("gates", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
-        return build("gates", spec, lang, explain(spec), gates=run_gates(spec))
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("gates", spec, lang, report, gates=run_gates(spec))
 
 
-def cell(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
-    """A loop of cells holding the module's weights, run next to the module."""
+def cell(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """A loop of cells holding the module's weights, run next to the module. Over the
+    budget it raises SpecError before torch runs."""
     from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell, single_thread
-    from lstm_shapes.teach.handout import build
+    from lstm_shapes.teach.handout import build, check_budget
 
     spec = _teaching_spec(spec, options)
     check_cell_supported(spec)
+    check_budget("cell", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
-        return build("cell", spec, lang, explain(spec), cell=run_cell(spec))
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("cell", spec, lang, report, cell=run_cell(spec))
 
 
 def heads(
@@ -147,16 +253,20 @@ def heads(
     lang: str = "en",
     head: str = "both",
     out_features: int = 1,
+    max_memory: object | None = None,
+    max_time: object | None = None,
     **options: Any,
 ) -> Built:
     """A Linear head on the last step and/or every step, run on the module's output."""
     from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
-    from lstm_shapes.teach.handout import build
+    from lstm_shapes.teach.handout import build, check_budget
 
     spec = _teaching_spec(spec, options)
+    check_budget("heads", spec, max_memory, max_time, out_features)
     with single_thread(is_small(spec)):
         run = run_heads(spec, head, out_features)
-        return build("heads", spec, lang, explain(spec), heads=run)
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("heads", spec, lang, report, heads=run)
 
 
 def myths(seed: int = 0, /, *, lang: str = "en") -> Built:
@@ -168,14 +278,22 @@ def myths(seed: int = 0, /, *, lang: str = "en") -> Built:
     return build("myths", spec, lang, explain(spec), myths=run_myths(seed))
 
 
-def handout(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) -> Built:
+def handout(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
     """Everything above on one page, with worked examples and exercises for this
     configuration."""
     from lstm_shapes.probe.myths import run_myths
     from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads, single_thread
     from lstm_shapes.probe.worked import run_worked
     from lstm_shapes.report.teaching import TeachingRuns
-    from lstm_shapes.teach.handout import build
+    from lstm_shapes.teach.handout import build, check_budget
 
     spec = _teaching_spec(spec, options)
     if spec.input.unbatched:
@@ -183,8 +301,9 @@ def handout(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) ->
             "--unbatched is not available for handout: it teaches a batch and shows the "
             "unbatched case as a worked example (drop --unbatched)"
         )
+    check_budget("handout", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
-        report = explain(spec)
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
         worked, exercises, packed = run_worked(spec)
         runs = TeachingRuns(
             gates=run_gates(spec),
@@ -197,7 +316,11 @@ def handout(spec: Spec | None = None, /, *, lang: str = "en", **options: Any) ->
         )
         # the four batch_first x bidirectional variants, as ``variants`` runs them
         others = [
-            explain(spec.with_module(batch_first=bf, bidirectional=bi))
+            explain(
+                spec.with_module(batch_first=bf, bidirectional=bi),
+                max_memory=max_memory,
+                max_time=max_time,
+            )
             for bf, bi in ((False, False), (True, False), (False, True), (True, True))
         ]
         return build("handout", spec, lang, report, runs=runs, variants=others)

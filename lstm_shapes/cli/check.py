@@ -131,6 +131,8 @@ def check_command(
     device: o.Device = "auto",
     dtype: o.Dtype = "float32",
     seed: o.Seed = "0",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     output_format: o.format_option(CHECK_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> int:
     """Feed your own shapes to the real module: torch's error, what it means, the fix.
@@ -173,7 +175,7 @@ def check_command(
 
             cases = load_cases(spec_file)
             source = Path(spec_file).name
-            results = run_cases(cases, source)
+            results = run_cases(cases, source, max_memory=max_memory, max_time=max_time)
         else:
             if input_size is None or hidden_size is None:
                 missing = "--input-size" if input_size is None else "--hidden-size"
@@ -202,6 +204,8 @@ def check_command(
                     device=device,
                     dtype=dtype,
                     seed=seed,
+                    max_memory=max_memory,
+                    max_time=max_time,
                 )
             ]
     _render(results, fmt, source)

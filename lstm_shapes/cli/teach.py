@@ -70,8 +70,14 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, extra_picture: str = "", **
         from lstm_shapes.render.markup import figures_of
         from lstm_shapes.render.pictures import draw
 
-        figure = next(f for f in figures_of(built.page) if f.name == extra_picture)
-        emit_text(draw(figure) + "\n")
+        found = [f for f in figures_of(built.page) if f.name == extra_picture]
+        if not found:  # the packed batch and the heads need the full-size module
+            with user_errors():
+                raise SpecError(
+                    f"--picture {extra_picture} needs a full-size run, and this one is reduced "
+                    f"({built.run.get('reason')}): give smaller sizes or a larger budget"
+                )
+        emit_text(draw(found[0]) + "\n")
     else:
         from lstm_shapes.render.teach import page_renderable
 
@@ -101,6 +107,8 @@ def diagram_command(
     seq_len: o.SeqLen = None,
     kind: o.Kind = "lstm",
     nonlinearity: o.Nonlinearity = "tanh",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
     output_format: o.format_option(DIAGRAM_FORMATS) = "table",  # type: ignore[valid-type]
     picture: Annotated[
@@ -135,7 +143,7 @@ def diagram_command(
             batch=batch,
             seq_len=seq_len,
         )
-    _show("diagram", spec, lang_, fmt, picture_)
+    _show("diagram", spec, lang_, fmt, picture_, max_memory=max_memory, max_time=max_time)
 
 
 def gates_command(
@@ -150,6 +158,8 @@ def gates_command(
     seq_len: o.SeqLen = None,
     kind: o.Kind = "lstm",
     nonlinearity: o.Nonlinearity = "tanh",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
     output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
@@ -174,7 +184,7 @@ def gates_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("gates", spec, lang_, fmt)
+    _show("gates", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
 
 
 def cell_command(
@@ -189,6 +199,8 @@ def cell_command(
     seq_len: o.SeqLen = None,
     kind: o.Kind = "lstm",
     nonlinearity: o.Nonlinearity = "tanh",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
     output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
@@ -215,7 +227,7 @@ def cell_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("cell", spec, lang_, fmt)
+    _show("cell", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
 
 
 def heads_command(
@@ -229,6 +241,8 @@ def heads_command(
     seq_len: o.SeqLen = None,
     kind: o.Kind = "lstm",
     nonlinearity: o.Nonlinearity = "tanh",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     head: Annotated[
         str,
         typer.Option(
@@ -276,7 +290,16 @@ def heads_command(
             seq_len=seq_len,
             seed=seed,
         )
-    _show("heads", spec, lang_, fmt, head=head_, out_features=k)
+    _show(
+        "heads",
+        spec,
+        lang_,
+        fmt,
+        head=head_,
+        out_features=k,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
 def myths_command(
@@ -326,6 +349,8 @@ def handout_command(
     seq_len: o.SeqLen = None,
     kind: o.Kind = "lstm",
     nonlinearity: o.Nonlinearity = "tanh",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     seed: o.Seed = "0",
     lang: Lang = "en",
     output_format: Annotated[
@@ -368,7 +393,7 @@ def handout_command(
             seq_len=seq_len,
             seed=seed,
         )
-        built = _build("handout", spec, lang_)
+        built = _build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
         if out == "-":
             emit_text(render_handout(built, fmt, embed=True))
         else:

@@ -191,9 +191,12 @@ def load_cases(path: str | Path) -> list[Case]:
     return parsed
 
 
-def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
+def run_cases(
+    cases: list[Case], source: str = "spec", *, max_memory: object = None, max_time: object = None
+) -> list[CheckResult]:
     """Check every case in this process (torch is imported once). The modules are tiny:
-    torch runs them on one thread, faster than splitting each small matrix across cores."""
+    torch runs them on one thread, faster than splitting each small matrix across cores.
+    ``max_memory`` and ``max_time`` are each case's budget."""
     from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()
@@ -203,7 +206,16 @@ def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
     try:
         for index, case in enumerate(cases, start=1):
             try:
-                results.append(run_check(case.spec, case.given, case.expect, name=case.name))
+                results.append(
+                    run_check(
+                        case.spec,
+                        case.given,
+                        case.expect,
+                        name=case.name,
+                        max_memory=max_memory,
+                        max_time=max_time,
+                    )
+                )
             except SpecError as error:
                 where = f"{source}: case {index} ({case.name})"
                 raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None

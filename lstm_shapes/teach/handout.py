@@ -65,6 +65,45 @@ def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
+#: Forward passes of each page at full size, for the budget: explain's probe makes two,
+#: the gates and heads one more, the cell loop about two, the handout all of them plus
+#: the four variants (two passes each, the bidirectional ones twice the work).
+PASSES = {"gates": 3, "cell": 4, "heads": 3, "handout": 18}
+
+
+def check_budget(
+    kind: str,
+    spec: Spec,
+    max_memory: object = None,
+    max_time: object = None,
+    out_features: int = 1,
+) -> None:
+    """Refuse a page that would run torch over the budget. Pages run at full size (their
+    numbers come from the real module), except ``diagram``, which shows shapes only and
+    takes ``explain``'s reduced run, and ``myths``, whose runs are fixed and small."""
+    if kind not in PASSES:
+        return
+    from lstm_shapes.spec.limits import parse_max_time
+    from lstm_shapes.theory import budget as budgets
+
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    seconds = parse_max_time(max_time) if max_time is not None else None
+    # teaching pages always run on the CPU
+    budget = budgets.make_budget(limit, seconds, budgets.available_ram())
+    _, decision = budgets.plan(spec, budget, passes=PASSES[kind])
+    m, steps = spec.module, spec.input.batch * spec.input.seq_len
+    # the heads' nn.Linear(D*H_out, K), its output on every step and on the last one
+    head = out_features * (m.D * m.H_out + 1 + steps + spec.input.batch) * 4
+    error = budgets.too_large(
+        decision.memory + head,
+        decision.seconds,
+        budget,
+        f"the {kind} page runs torch at full size only: give smaller sizes",
+    )
+    if error is not None:
+        raise error
+
+
 def build(
     kind: str,
     spec: Spec,
