@@ -87,3 +87,19 @@ def test_cell_kinds_are_refused(cli: Callable[..., Result]) -> None:
         "they teach lstm, gru, rnn (got --kind lstmcell); 'lstm-shapes explain' shows a "
         "cell's shapes\n"
     )
+
+
+def test_reduced_diagram_pictures_say_so(cli: Callable[..., Result]) -> None:
+    result = cli("diagram", "-i", "10", "-H", "20", "--max-time", "1e-6", "-f", "svg")
+    assert result.exit_code == 0, result.stderr
+    assert "reduced run: the sizes are the full configuration&apos;s" in result.stdout or (
+        "reduced run: the sizes are the full configuration's" in result.stdout
+    )
+    heads = cli(
+        "diagram", "-i", "10", "-H", "20", "--max-time", "1e-6", "-f", "svg", "--picture", "heads"
+    )
+    assert (heads.exit_code, heads.stdout) == (2, "")
+    assert heads.stderr.startswith(
+        "lstm-shapes: error: --picture heads needs a full-size run, and this one is reduced ("
+    )
+    assert heads.stderr.endswith("): give smaller sizes or a larger budget\n")
