@@ -1,25 +1,116 @@
-"""The Python API: build a spec, run torch, return a report. Nothing here prints."""
+"""The Python API: one function per command, each returning a report. Nothing here prints.
+
+Every function takes the command's options by their snake_case names and returns a report
+whose ``as_dict()`` is exactly what the command prints with ``--format json``. In Jupyter
+each report displays itself as the tables of the HTML handout.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.render import notebook as _notebook
+from lstm_shapes.report.check import (
+    CheckResult,
+    Pattern,
+    SpecResults,
+    check_arguments,
+    compare,
+    expectation_failures,
+    with_reading,
+)
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.variants import VariantsReport, variant_specs
 from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.teach.page_report import PageReport
+from lstm_shapes.theory.diagnosis import (
+    Given,
+    complete,
+    diagnose,
+    diagnosis_text,
+    shape_str,
+    torch_accepts,
+)
+
+if TYPE_CHECKING:
+    from lstm_shapes.probe.checkpoint import CheckpointReport
+    from lstm_shapes.probe.tracing import TraceReport
+
+__all__ = [
+    "assert_lstm_shapes",
+    "cell",
+    "check",
+    "diagram",
+    "explain",
+    "gates",
+    "handout",
+    "heads",
+    "inspect_checkpoint",
+    "myths",
+    "run_spec",
+    "trace",
+    "variants",
+]
+
+
+def register_notebook_display() -> bool:
+    """Show every report as HTML tables in IPython and Jupyter; False outside them.
+
+    ``import lstm_shapes`` calls this when IPython is loaded, so a notebook needs nothing
+    more: the last expression of a cell, e.g. ``lstm_shapes.explain(...)``, displays itself.
+    """
+    shell = _notebook.ipython_shell()
+    if shell is None:
+        return False
+    from lstm_shapes.probe.checkpoint import CheckpointReport
+    from lstm_shapes.probe.tracing import TraceReport
+
+    html = shell.display_formatter.formatters["text/html"]
+    html.for_type(Report, _notebook.explain_html)
+    html.for_type(VariantsReport, _notebook.variants_html)
+    html.for_type(CheckResult, _notebook.check_html)
+    html.for_type(SpecResults, _notebook.spec_results_html)
+    html.for_type(TraceReport, lambda report: _notebook.trace_html(report.as_dict()))
+    html.for_type(CheckpointReport, lambda report: _notebook.checkpoint_html(report.as_dict()))
+    html.for_type(
+        PageReport,
+        lambda report: _notebook.page_html(report.page, report.verdicts, report.command),
+    )
+    return True
 
 
 def explain(
     spec: Spec | None = None,
     /,
     *,
-    max_memory: object | None = None,
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float | str = 0.0,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool = False,
+    lengths: Iterable[int] | str | None = None,
+    device: str = "auto",
+    dtype: str = "float32",
+    seed: int | str = 0,
+    max_memory: int | str | None = None,
     full: bool = False,
     cost: bool = False,
     time: bool = False,
     backward: bool = False,
-    **options: Any,
 ) -> Report:
-    """Run the real module and return a :class:`Report` of every shape.
+    """Run the real module and return a :class:`Report` of every shape (``explain``).
 
     Either pass a :class:`Spec`, or the options by name as on the command line
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
@@ -34,6 +125,8 @@ def explain(
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
     (4, 3, 20)
+    >>> report.as_dict()["tensors"]["output"]["shape"]
+    [7, 3, 40]
     >>> big = explain(input_size=4096, hidden_size=8192, batch=512, seq_len=100_000)
     >>> big.run.mode, big.tensors["output"].shape
     ('reduced', (100000, 512, 8192))
@@ -48,11 +141,30 @@ def explain(
     from lstm_shapes.theory import cost as costs
 
     if spec is None:
-        spec = make_spec(**options)
-    elif options:
+        spec = make_spec(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            batch_first=batch_first,
+            dropout=dropout,
+            bidirectional=bidirectional,
+            proj_size=proj_size,
+            kind=kind,
+            nonlinearity=nonlinearity,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            lengths=lengths,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+    elif input_size is not None or hidden_size is not None:
         raise TypeError("explain() takes either a Spec or options, not both")
     limit = budgets.parse_memory(max_memory) if max_memory is not None else None
-    measure_backward = backward and (cost or time)
+    cost = cost or time or backward
+    measure_backward = backward and cost
     estimate = costs.estimate(spec)
     free, where = device_free_memory(spec)
     budget = (
@@ -66,7 +178,7 @@ def explain(
             report = build_report(spec, observe(spec))
         else:
             report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
-    if not (cost or time):
+    if not cost:
         return report
     measurement, not_measured = None, None
     if decision.mode == "full":
@@ -76,3 +188,554 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+
+def variants(
+    spec: Spec | None = None,
+    /,
+    *,
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    dropout: float | str = 0.0,
+    proj_size: int | str = 0,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool = False,
+    device: str = "auto",
+    dtype: str = "float32",
+    seed: int | str = 0,
+) -> VariantsReport:
+    """The same sizes under the four ``batch_first`` x ``bidirectional`` combinations, each
+    run for real (``variants``); the baseline (both off) first.
+
+    >>> four = variants(input_size=10, hidden_size=20, num_layers=2)
+    >>> [r.tensors["output"].shape for r in four]
+    [(7, 3, 20), (3, 7, 20), (7, 3, 40), (3, 7, 40)]
+    >>> sorted(four.as_dict())
+    ['schema_version', 'variants']
+    """
+    if spec is None:
+        spec = make_spec(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            dropout=dropout,
+            proj_size=proj_size,
+            kind=kind,
+            nonlinearity=nonlinearity,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+    elif input_size is not None or hidden_size is not None:
+        raise TypeError("variants() takes either a Spec or options, not both")
+    return VariantsReport(tuple(explain(s) for s in variant_specs(spec)))
+
+
+def check(
+    spec: Spec | Any = None,
+    /,
+    *,
+    input_shape: object = None,
+    h0_shape: object = None,
+    c0_shape: object = None,
+    input_dtype: str | None = None,
+    expect: Mapping[str, object] | Iterable[str] | None = None,
+    name: str = "check",
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str | None = None,
+    bias: bool | None = None,
+    batch_first: bool | None = None,
+    dropout: float | str | None = None,
+    bidirectional: bool | None = None,
+    proj_size: int | str | None = None,
+    kind: str | None = None,
+    nonlinearity: str | None = None,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool | None = None,
+    lengths: Iterable[int] | str | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    seed: int | str | None = None,
+) -> CheckResult:
+    """Feed your own shapes to the real module (``check``); never raises on a failed check.
+
+    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
+    module options by name as on the command line (``input_size=10, hidden_size=20, ...``;
+    an option left at ``None`` takes the command's default).
+    With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
+    tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
+    options are what you say the data is, checked against how torch reads it.
+    ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size), or is a list
+    of ``"NAME=SIZES"`` as ``--expect`` takes them.
+
+    >>> result = check(input_size=10, hidden_size=20, input_shape=(3, 7, 12))
+    >>> result.passed
+    False
+    >>> print(result.headline)
+    input dim 2 (H_in) is 12, but input_size is 10: input must be (L, N, H_in) with H_in=10
+    >>> check(input_size=10, hidden_size=20, expect={"hn": (1, 3, 20)}).passed
+    True
+    """
+    given_options = {
+        "input_size": input_size,
+        "hidden_size": hidden_size,
+        "num_layers": num_layers,
+        "bias": bias,
+        "batch_first": batch_first,
+        "dropout": dropout,
+        "bidirectional": bidirectional,
+        "proj_size": proj_size,
+        "kind": kind,
+        "nonlinearity": nonlinearity,
+        "batch": batch,
+        "seq_len": seq_len,
+        "unbatched": unbatched,
+        "lengths": lengths,
+        "device": device,
+        "dtype": dtype,
+        "seed": seed,
+    }
+    # unset options keep make_spec's defaults; batch/seq_len given say what the data is
+    options = {key: value for key, value in given_options.items() if value is not None}
+    spec_, given, pairs = check_arguments(
+        spec,
+        input_shape=input_shape,
+        h0_shape=h0_shape,
+        c0_shape=c0_shape,
+        input_dtype=input_dtype,
+        expect=expect,
+        **options,
+    )
+    return run_check(spec_, given, pairs, name=name)
+
+
+def run_check(
+    spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str = "check"
+) -> CheckResult:
+    """:func:`check` once its arguments are validated (one case of a spec file)."""
+    from lstm_shapes.probe.forward import run_given
+
+    pairs = list(expect)
+    if given is None:
+        report = explain(spec)
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        failures = expectation_failures(report, results)
+        return CheckResult(name, spec, report=report, expectations=results, failures=failures)
+    diagnosis = diagnose(spec.module, given, spec.run.dtype)
+    predicted = torch_accepts(spec.module, given, spec.run.dtype)
+    context = (
+        f"{spec.module.constructor()} with input {shape_str(given.input)} ({given.input_dtype})"
+    )
+    if predicted and not diagnosis.problems:
+        # explain() feeds torch exactly these shapes (h0/c0 as zeros of the given shapes):
+        # its run is torch's verdict, no need for a separate one
+        assert diagnosis.reading is not None
+        read_spec = with_reading(spec, diagnosis.reading)
+        try:
+            report = explain(read_spec)
+        except SpecError:
+            raise
+        except (RuntimeError, ValueError) as error:
+            raise InconsistencyError(
+                f"lstm-shapes predicted torch accepts {context}, but torch said: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        return CheckResult(
+            name,
+            read_spec,
+            given=given,
+            diagnosis=diagnosis,
+            report=report,
+            expectations=results,
+            failures=expectation_failures(report, results),
+        )
+    full = complete(spec.module, given)
+    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
+    if predicted != (torch_error is None):
+        verdict = "accepts" if predicted else "rejects"
+        raise InconsistencyError(
+            f"lstm-shapes predicted torch {verdict} {context}, but torch said: "
+            f"{torch_error or 'nothing (it ran)'}"
+        )
+    if torch_error is not None and not diagnosis.problems:
+        raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
+    if not diagnosis.problems:  # cannot be: torch_accepts() was False
+        raise InconsistencyError(f"no diagnosis for {context}")
+    return CheckResult(
+        name,
+        spec,
+        given=given,
+        diagnosis=diagnosis,
+        torch_error=torch_error,
+        failures=(diagnosis_text(diagnosis, torch_error),),
+    )
+
+
+def run_spec(*spec: str | os.PathLike[str]) -> SpecResults:
+    """Check every case of one or more TOML/JSON spec files (``check --spec``), all in
+    this process; the results are held, in file order.
+
+    >>> results = run_spec("docs/examples/shapes.toml")
+    >>> results.passed, [case.name for case in results][:2]
+    (True, ['encoder', 'decoder step'])
+    >>> results.as_dict()["failed"]
+    0
+    """
+    from lstm_shapes.spec.specfile import load_cases, run_cases
+
+    if not spec:
+        raise SpecError("--spec needs at least one file")
+    cases: list[CheckResult] = []
+    for path in spec:
+        cases += run_cases(load_cases(os.fspath(path)), Path(path).name, run_check=run_check)
+    return SpecResults(tuple(cases), ", ".join(Path(p).name for p in spec))
+
+
+def assert_lstm_shapes(
+    module_or_spec: Any,
+    /,
+    *,
+    input: object = None,
+    h0: object = None,
+    c0: object = None,
+    input_dtype: str | None = None,
+    **expect: object,
+) -> CheckResult:
+    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
+
+    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
+    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
+    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
+
+    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
+    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
+    >>> assert_lstm_shapes(spec, input=(3, 7, 10), hn=(3, 1, 20))
+    Traceback (most recent call last):
+    ...
+    AssertionError: expected shapes do not match:
+    hn: expected (3, 1, 20), got (1, 3, 20)
+    ...
+    """
+    result = check(
+        module_or_spec,
+        input_shape=input,
+        h0_shape=h0,
+        c0_shape=c0,
+        input_dtype=input_dtype,
+        expect=expect,
+    )
+    if not result.passed:
+        raise AssertionError(result.message())
+    return result
+
+
+def trace(
+    model: Any,
+    input_data: Any = None,
+    *,
+    input_shape: object = None,
+    input_dtype: str = "float32",
+    name: str | None = None,
+) -> TraceReport:
+    """Run a model once and record every ``nn.LSTM``, ``nn.GRU`` and ``nn.RNN`` inside it
+    (``trace``). The model's exception does not propagate: the report says where it was.
+
+    ``model`` is an ``nn.Module`` or a ``"module:factory"`` target as on the command line
+    (imported and run, as pytest does). ``input_data`` is a tensor; without it,
+    ``input_shape`` (``(32, 50)`` or ``"32,50"``) makes a random input of ``input_dtype``.
+
+    >>> report = trace("docs/examples/tagger.py:Tagger", input_shape=(32, 50), input_dtype="int64")
+    >>> [(layer.name, layer.tensors["output"].shape) for layer in report.layers]
+    [('lstm', (32, 50, 256))]
+    """
+    from lstm_shapes.probe import tracing
+
+    if isinstance(model, str):
+        name = name or model
+        model = tracing.load_target(model)
+    if input_data is None:
+        if input_shape is None:
+            raise SpecError("--input-shape is required (or pass input_data, a tensor)")
+        input_data = input_shape
+    elif input_shape is not None:
+        raise TypeError("trace() takes either input_data or input_shape, not both")
+    return tracing.trace(model, input_data, input_dtype=input_dtype, name=name)
+
+
+def inspect_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    *,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    run: bool = False,
+) -> CheckpointReport:
+    """Find every ``nn.LSTM``/``GRU``/``RNN`` in a checkpoint from its weights alone
+    (``inspect``). The file is read with ``torch.load(weights_only=True)`` or as
+    safetensors: nothing it names is imported or called.
+
+    ``batch``/``seq_len`` make the expected shapes concrete (else ``N`` and ``L``);
+    ``run=True`` loads the weights into the inferred module (strict) and runs it.
+
+    >>> import tempfile, torch
+    >>> path = tempfile.mkdtemp() + "/model.pt"
+    >>> torch.save(torch.nn.LSTM(8, 16, num_layers=2).state_dict(), path)
+    >>> report = inspect_checkpoint(path, batch=3, seq_len=7)
+    >>> report.modules[0].found.module.constructor()
+    'nn.LSTM(input_size=8, hidden_size=16, num_layers=2)'
+    >>> [t.shape_text for t in report.modules[0].tensors if t.name == "hn"]
+    ['(2, 3, 16)']
+    """
+    from lstm_shapes.probe.checkpoint import inspect_checkpoint as inspect
+
+    return inspect(checkpoint, batch=batch, seq_len=seq_len, run=run)
+
+
+def _page(command: str, spec: Spec, lang: str, **extra: Any) -> PageReport:
+    from lstm_shapes.spec.core import parse_choice
+    from lstm_shapes.teach.catalogue import LANGS
+    from lstm_shapes.teach.handout import build
+
+    lang = parse_choice("--lang", lang, LANGS)
+    built = build(command, spec, lang, **extra)
+    return PageReport(command, lang, spec, built.page, built.data, built.verdicts, built.ok)
+
+
+def _teaching_spec(**options: Any) -> Spec:
+    # Teaching pages always run on the CPU in float32, so that every page and handout
+    # shows the same numbers wherever it is made.
+    return make_spec(device="cpu", dtype="float32", **options)
+
+
+def diagram(
+    *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    lang: str = "en",
+) -> PageReport:
+    """The data cube and the network unrolled in time: where output, hn, cn come from
+    (``diagram``).
+
+    >>> page = diagram(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
+    >>> page.as_dict()["tensors"]["hn"]
+    [4, 3, 20]
+    """
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+    )
+    return _page("diagram", spec, lang)
+
+
+def gates(
+    *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    seed: int | str = 0,
+    lang: str = "en",
+) -> PageReport:
+    """The LSTM equations with the shape of every term, recomputed from the real weights
+    (``gates``).
+
+    >>> page = gates(input_size=10, hidden_size=20)
+    >>> page.ok, len(page.as_dict()["layers"])
+    (True, 1)
+    """
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        seed=seed,
+    )
+    return _page("gates", spec, lang)
+
+
+def cell(
+    *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    seed: int | str = 0,
+    lang: str = "en",
+) -> PageReport:
+    """A loop of ``nn.LSTMCell`` with the LSTM's weights, proven equal to ``nn.LSTM``
+    (``cell``); not available with ``proj_size``.
+
+    >>> page = cell(input_size=10, hidden_size=20, num_layers=2)
+    >>> page.ok
+    True
+    """
+    from lstm_shapes.teach.cell import check_supported
+
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        seed=seed,
+    )
+    check_supported(spec)
+    return _page("cell", spec, lang)
+
+
+def heads(
+    *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    head: str = "both",
+    out_features: int | str = 1,
+    seed: int | str = 0,
+    lang: str = "en",
+) -> PageReport:
+    """A ``Linear`` head on the last step or on every step, run for real (``heads``).
+
+    >>> page = heads(input_size=10, hidden_size=20, batch_first=True, head="last", out_features=5)
+    >>> page.ok
+    True
+    """
+    from lstm_shapes.spec.core import parse_choice, parse_size
+    from lstm_shapes.teach.heads import HEADS
+
+    head_ = parse_choice("--head", head, HEADS)
+    k = parse_size("--out-features", out_features)
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        seed=seed,
+    )
+    return _page("heads", spec, lang, head=head_, out_features=k)
+
+
+def myths(*, seed: int | str = 0, lang: str = "en") -> PageReport:
+    """Claims often taught about LSTM shapes, each decided by a live torch run (``myths``).
+
+    >>> verdicts = {m["id"]: m["holds"] for m in myths().as_dict()["myths"]}
+    >>> verdicts["batch-first-moves-state"]
+    False
+    """
+    return _page("myths", _teaching_spec(input_size=10, hidden_size=20, seed=seed), lang)
+
+
+HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
+
+
+def handout(
+    *,
+    input_size: int | str,
+    hidden_size: int | str,
+    out: str | os.PathLike[str] | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    seed: int | str = 0,
+    lang: str = "en",
+) -> PageReport:
+    """A printable handout (``handout``): every section on one page; with ``out`` it is
+    also written to that ``.md``, ``.html`` or ``.svg`` file, as the command does.
+
+    >>> page = handout(input_size=10, hidden_size=20, num_layers=2, batch_first=True)
+    >>> [section.title for section in page.page.sections][1:3]
+    ['The data cube', 'The symbols']
+    """
+    target = Path(out) if out is not None else None
+    if target is not None and target.suffix.lower() not in (*HANDOUT_EXTENSIONS, ".htm"):
+        raise SpecError(f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(target)!r})")
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        seed=seed,
+    )
+    report = _page("handout", spec, lang)
+    if target is not None:
+        try:
+            target.write_text(handout_text(report, target.suffix.lower()), encoding="utf-8")
+        except OSError as error:
+            raise SpecError(
+                f"--out cannot be written: {error.strerror} (got {str(target)!r})"
+            ) from None
+    return report
+
+
+def handout_text(report: PageReport, suffix: str) -> str:
+    """The handout as the file ``suffix`` (``.md``, ``.html``, ``.svg``) asks for."""
+    if suffix == ".md":
+        from lstm_shapes.teach.markup import page_markdown
+
+        return page_markdown(report.page)
+    if suffix in (".html", ".htm"):
+        from lstm_shapes.teach.markup import page_html
+
+        return page_html(report.page, report.verdicts)
+    from lstm_shapes.render.teach import page_svg
+
+    return page_svg(report.page, report.verdicts)

@@ -11,6 +11,7 @@ from lstm_shapes.cli import teach
 from lstm_shapes.cli.check import check_command
 from lstm_shapes.cli.explain import explain_command, variants_command
 from lstm_shapes.cli.inspect import inspect_command
+from lstm_shapes.cli.schema import schema_command
 from lstm_shapes.cli.trace import trace_command
 
 app = typer.Typer(
@@ -59,3 +60,4 @@ app.command("cell")(teach.cell_command)
 app.command("heads")(teach.heads_command)
 app.command("myths")(teach.myths_command)
 app.command("handout")(teach.handout_command)
+app.command("schema")(schema_command)

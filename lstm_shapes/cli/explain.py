@@ -133,9 +133,9 @@ def variants_command(
             dtype=dtype,
             seed=seed,
         )
-        from lstm_shapes.report.variants import variants
+        from lstm_shapes.api import variants
 
-        reports = variants(spec)
+        reports = list(variants(spec))
     if fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 

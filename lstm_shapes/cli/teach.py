@@ -14,7 +14,6 @@ import typer
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_BUG, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
-from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import parse_choice, parse_size
 from lstm_shapes.teach.catalogue import LANGS
 
@@ -46,12 +45,9 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
     if fmt == "json":
         import json
 
-        from lstm_shapes.report.explain import SCHEMA_VERSION
+        from lstm_shapes.teach.page_report import PageReport
 
-        data = {"schema_version": SCHEMA_VERSION, "lang": lang, **built.data}
-        if kind != "myths":
-            data["lstm"] = spec.module.as_dict()
-            data["input"] = spec.input.as_dict()
+        data = PageReport(kind, lang, spec, built.page, built.data).as_dict()
         emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
         from lstm_shapes.teach.markup import page_markdown
@@ -249,9 +245,6 @@ def myths_command(
     _show("myths", spec, lang_, fmt)
 
 
-HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
-
-
 def handout_command(
     input_size: o.InputSize,
     hidden_size: o.HiddenSize,
@@ -283,14 +276,13 @@ def handout_command(
 
     Example: lstm-shapes handout -i 10 -H 20 -l 2 --batch-first --bidirectional --out lstm.html
     """
+    from lstm_shapes.api import handout
+
     with user_errors():
-        lang_ = parse_choice("--lang", lang, LANGS)
-        suffix = out.suffix.lower()
-        if suffix not in (".md", ".html", ".htm", ".svg"):
-            raise SpecError(f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(out)!r})")
-        spec = _spec(
+        report = handout(
             input_size=input_size,
             hidden_size=hidden_size,
+            out=out,
             num_layers=num_layers,
             bias=bias,
             batch_first=batch_first,
@@ -299,31 +291,8 @@ def handout_command(
             batch=batch,
             seq_len=seq_len,
             seed=seed,
+            lang=lang,
         )
-        from lstm_shapes.teach.handout import build
-
-        built = build("handout", spec, lang_)
-        text = render_handout(built, suffix)
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise SpecError(
-                f"--out cannot be written: {error.strerror} (got {str(out)!r})"
-            ) from None
     emit_text(f"wrote {out}\n")
-    if not built.ok:
+    if not report.ok:
         raise typer.Exit(EXIT_BUG)
-
-
-def render_handout(built: Any, suffix: str) -> str:
-    if suffix == ".md":
-        from lstm_shapes.teach.markup import page_markdown
-
-        return page_markdown(built.page)
-    if suffix in (".html", ".htm"):
-        from lstm_shapes.teach.markup import page_html
-
-        return page_html(built.page, built.verdicts)
-    from lstm_shapes.render.teach import page_svg
-
-    return page_svg(built.page, built.verdicts)

@@ -1,17 +1,17 @@
 """``check``: run the user's own shapes through torch, diagnose, compare with expectations.
 
-Nothing here prints or imports torch at module level: :func:`check` returns a
-:class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints and
-:func:`assert_lstm_shapes` raises.
+Plain data and validation, no torch: :func:`lstm_shapes.api.check` runs the module and
+returns a :class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints
+and :func:`lstm_shapes.api.assert_lstm_shapes` raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 from lstm_shapes.spec.core import (
     INPUT_DTYPES,
@@ -28,11 +28,7 @@ from lstm_shapes.theory.diagnosis import (
     Diagnosis,
     Given,
     Reading,
-    complete,
-    diagnose,
-    diagnosis_text,
     shape_str,
-    torch_accepts,
 )
 
 Pattern = tuple[int | None, ...]
@@ -131,6 +127,11 @@ class CheckResult:
         return "\n".join(self.failures)
 
     def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes check --format json`` prints for this one case."""
+        return results_dict([self])
+
+    def case_dict(self) -> dict[str, Any]:
+        """This case as one entry of ``cases`` in the JSON."""
         data: dict[str, Any] = {
             "name": self.name,
             "passed": self.passed,
@@ -159,8 +160,39 @@ def results_dict(results: Iterable[CheckResult]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "passed": passed,
         "failed": len(cases) - passed,
-        "cases": [r.as_dict() for r in cases],
+        "cases": [r.case_dict() for r in cases],
     }
+
+
+@dataclass(frozen=True)
+class SpecResults:
+    """Every case of one or more spec files, checked (``check --spec``)."""
+
+    cases: tuple[CheckResult, ...]
+    #: the files' names, as the summary line shows them
+    source: str = "spec"
+
+    @property
+    def passed(self) -> bool:
+        return all(case.passed for case in self.cases)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(case for case in self.cases if not case.passed)
+
+    def __iter__(self) -> Iterator[CheckResult]:
+        return iter(self.cases)
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def message(self) -> str:
+        """The failed cases' messages, each under its name (empty when all passed)."""
+        return "\n".join(f"{case.name}:\n{case.message()}" for case in self.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes check --spec FILE --format json`` prints."""
+        return results_dict(self.cases)
 
 
 def spec_from_module(module: Any) -> Spec:
@@ -189,7 +221,7 @@ def spec_from_module(module: Any) -> Spec:
     )
 
 
-def _with_reading(spec: Spec, reading: Reading) -> Spec:
+def with_reading(spec: Spec, reading: Reading) -> Spec:
     """The spec of the run once the input is read as torch reads it."""
     lengths = spec.input.lengths
     if lengths is not None:
@@ -274,7 +306,7 @@ def make_given(
     )
 
 
-def check(
+def check_arguments(
     spec: Spec | Any = None,
     /,
     *,
@@ -283,18 +315,12 @@ def check(
     c0_shape: object = None,
     input_dtype: object = None,
     expect: Mapping[str, object] | Iterable[str] | None = None,
-    name: str = "check",
     **options: Any,
-) -> CheckResult:
-    """Check shapes against the real module.
+) -> tuple[Spec, Given | None, list[tuple[str, Pattern]]]:
+    """The validated arguments of ``check``: the spec, the user's tensors, the expectations.
 
-    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
-    options by name as on the command line (``input_size=10, hidden_size=20, ...``).
-    With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
-    tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
-    options are what you say the data is, checked against how torch reads it.
-    ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size).
-    """
+    ``spec`` is a :class:`Spec`, a :class:`ModuleSpec`, a real ``nn.LSTM``/``GRU``/``RNN``
+    (read from its attributes, no torch call), or ``None`` with the options by name."""
     stated_batch = options.get("batch")
     stated_seq_len = options.get("seq_len")
     if spec is None:
@@ -314,75 +340,10 @@ def check(
         stated_batch=stated_batch is not None,
         stated_seq_len=stated_seq_len is not None,
     )
-    return run_check(spec, given, parse_expectations(spec, expect), name=name)
+    return spec, given, parse_expectations(spec, expect)
 
 
-def run_check(
-    spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str = "check"
-) -> CheckResult:
-    """:func:`check` once its arguments are validated."""
-    from lstm_shapes.api import explain
-    from lstm_shapes.probe.forward import run_given
-
-    pairs = list(expect)
-    if given is None:
-        report = explain(spec)
-        results = tuple(compare(n, p, report) for n, p in pairs)
-        return CheckResult(
-            name, spec, report=report, expectations=results, failures=_failures(report, results)
-        )
-    diagnosis = diagnose(spec.module, given, spec.run.dtype)
-    predicted = torch_accepts(spec.module, given, spec.run.dtype)
-    context = (
-        f"{spec.module.constructor()} with input {shape_str(given.input)} ({given.input_dtype})"
-    )
-    if predicted and not diagnosis.problems:
-        # explain() feeds torch exactly these shapes (h0/c0 as zeros of the given shapes):
-        # its run is torch's verdict, no need for a separate one
-        assert diagnosis.reading is not None
-        run_spec = _with_reading(spec, diagnosis.reading)
-        try:
-            report = explain(run_spec)
-        except SpecError:
-            raise
-        except (RuntimeError, ValueError) as error:
-            raise InconsistencyError(
-                f"lstm-shapes predicted torch accepts {context}, but torch said: "
-                f"{type(error).__name__}: {error}"
-            ) from None
-        results = tuple(compare(n, p, report) for n, p in pairs)
-        return CheckResult(
-            name,
-            run_spec,
-            given=given,
-            diagnosis=diagnosis,
-            report=report,
-            expectations=results,
-            failures=_failures(report, results),
-        )
-    full = complete(spec.module, given)
-    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
-    if predicted != (torch_error is None):
-        verdict = "accepts" if predicted else "rejects"
-        raise InconsistencyError(
-            f"lstm-shapes predicted torch {verdict} {context}, but torch said: "
-            f"{torch_error or 'nothing (it ran)'}"
-        )
-    if torch_error is not None and not diagnosis.problems:
-        raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
-    if not diagnosis.problems:  # cannot be: torch_accepts() was False
-        raise InconsistencyError(f"no diagnosis for {context}")
-    return CheckResult(
-        name,
-        spec,
-        given=given,
-        diagnosis=diagnosis,
-        torch_error=torch_error,
-        failures=(diagnosis_text(diagnosis, torch_error),),
-    )
-
-
-def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str, ...]:
+def expectation_failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str, ...]:
     failed = [r for r in results if not r.holds]
     failures = []
     if failed:
@@ -395,36 +356,3 @@ def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str
         if not c.holds:
             failures.append(f"check failed on this run: {c.statement}\n")
     return tuple(failures)
-
-
-def assert_lstm_shapes(
-    module_or_spec: Any,
-    /,
-    *,
-    input: object = None,
-    h0: object = None,
-    c0: object = None,
-    input_dtype: object = None,
-    **expect: object,
-) -> CheckResult:
-    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
-
-    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
-    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
-    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
-
-    >>> from lstm_shapes import make_spec
-    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
-    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
-    """
-    result = check(
-        module_or_spec,
-        input_shape=input,
-        h0_shape=h0,
-        c0_shape=c0,
-        input_dtype=input_dtype,
-        expect=expect,
-    )
-    if not result.passed:
-        raise AssertionError(result.message())
-    return result

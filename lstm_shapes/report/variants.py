@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
 
-from lstm_shapes.report.explain import Report
+from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 from lstm_shapes.spec.core import Spec
 
 #: (batch_first, bidirectional), the baseline first.
@@ -43,11 +45,28 @@ def variant_specs(spec: Spec) -> list[Spec]:
     ]
 
 
-def variants(spec: Spec) -> list[Report]:
-    """Run all four variants for real and return their reports, baseline first."""
-    from lstm_shapes.api import explain
+@dataclass(frozen=True)
+class VariantsReport:
+    """The four reports of ``variants``, baseline first; iterates like a list of them."""
 
-    return [explain(s) for s in variant_specs(spec)]
+    reports: tuple[Report, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(report.ok for report in self.reports)
+
+    def __iter__(self) -> Iterator[Report]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def __getitem__(self, index: int) -> Report:
+        return self.reports[index]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes variants --format json`` prints."""
+        return {"schema_version": SCHEMA_VERSION, "variants": [r.as_dict() for r in self.reports]}
 
 
 def changed_dims(baseline: Report, report: Report, name: str) -> list[bool]:

@@ -134,7 +134,7 @@ def _handout(
     verdicts: tuple[str, str],
     out_features: int,
 ) -> Built:
-    from lstm_shapes.report.variants import variants
+    from lstm_shapes.api import variants
     from lstm_shapes.teach.cell import run_cell
     from lstm_shapes.teach.gates import run_gates
     from lstm_shapes.teach.heads import run_heads
@@ -148,7 +148,7 @@ def _handout(
         pages.cube_section(t, report),
         pages.symbols_section(t, spec),
         pages.args_section(t, spec),
-        pages.shapes_section(t, report, variants(spec)),
+        pages.shapes_section(t, report, list(variants(spec))),
         pages.diagram_section(t, report),
         pages.gates_section(t, gates),
         pages.params_section(t, report),
