@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
+from lstm_shapes.render.numbers import format_diff
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.theory.shapes import ParamShape
@@ -123,7 +124,7 @@ def check_mark(check: VerifiedFact) -> Text:
 def diff_text(check: VerifiedFact) -> str:
     if check.max_abs_diff is None:
         return ""
-    return f"{check.max_abs_diff:.3g}"
+    return format_diff(check.max_abs_diff)
 
 
 def checks_table(checks: Sequence[VerifiedFact]) -> Table:
