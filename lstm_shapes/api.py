@@ -131,15 +131,6 @@ def explain(
     >>> big.run.mode, big.tensors["output"].shape
     ('reduced', (100000, 512, 8192))
     """
-    from dataclasses import replace
-
-    from lstm_shapes.probe.forward import observe
-    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
-    from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
-    from lstm_shapes.report.explain import build_report
-    from lstm_shapes.theory import budget as budgets
-    from lstm_shapes.theory import cost as costs
-
     if spec is None:
         spec = make_spec(
             input_size=input_size,
@@ -162,6 +153,30 @@ def explain(
         )
     elif input_size is not None or hidden_size is not None:
         raise TypeError("explain() takes either a Spec or options, not both")
+    return run_explain(
+        spec, max_memory=max_memory, full=full, cost=cost, time=time, backward=backward
+    )
+
+
+def run_explain(
+    spec: Spec,
+    *,
+    max_memory: int | str | None = None,
+    full: bool = False,
+    cost: bool = False,
+    time: bool = False,
+    backward: bool = False,
+) -> Report:
+    """:func:`explain` once its spec is validated: the budget decides full or reduced."""
+    from dataclasses import replace
+
+    from lstm_shapes.probe.forward import observe
+    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
+    from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
+    from lstm_shapes.report.explain import build_report
+    from lstm_shapes.theory import budget as budgets
+    from lstm_shapes.theory import cost as costs
+
     limit = budgets.parse_memory(max_memory) if max_memory is not None else None
     cost = cost or time or backward
     measure_backward = backward and cost
@@ -387,9 +402,19 @@ def run_spec(*spec: str | os.PathLike[str]) -> SpecResults:
     """Check every case of one or more TOML/JSON spec files (``check --spec``), all in
     this process; the results are held, in file order.
 
-    >>> results = run_spec("docs/examples/shapes.toml")
-    >>> results.passed, [case.name for case in results][:2]
-    (True, ['encoder', 'decoder step'])
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "shapes.toml"
+    >>> _ = path.write_text('''
+    ... [[case]]
+    ... name = "encoder"
+    ... lstm = { input_size = 32, hidden_size = 64, num_layers = 2, bidirectional = true }
+    ... input = { batch = 8, seq_len = 50 }
+    ... expect = { output = [50, 8, 128], hn = [4, 8, 64] }
+    ... ''')
+    >>> results = run_spec(path)
+    >>> results.passed, [case.name for case in results]
+    (True, ['encoder'])
     >>> results.as_dict()["failed"]
     0
     """
@@ -456,9 +481,11 @@ def trace(
     (imported and run, as pytest does). ``input_data`` is a tensor; without it,
     ``input_shape`` (``(32, 50)`` or ``"32,50"``) makes a random input of ``input_dtype``.
 
-    >>> report = trace("docs/examples/tagger.py:Tagger", input_shape=(32, 50), input_dtype="int64")
+    >>> from torch import nn
+    >>> model = nn.Sequential(nn.Embedding(100, 16), nn.GRU(16, 32, batch_first=True))
+    >>> report = trace(model, input_shape=(4, 9), input_dtype="int64")
     >>> [(layer.name, layer.tensors["output"].shape) for layer in report.layers]
-    [('lstm', (32, 50, 256))]
+    [('1', (4, 9, 32))]
     """
     from lstm_shapes.probe import tracing
 

@@ -1,12 +1,10 @@
 """The Python API: one function per command, the CLI's keyword names, the CLI's JSON.
 
-``api.py``'s docstring examples run here as doctests, from the repository root (they read
-``docs/examples``).
+``api.py``'s docstring examples run in tests/test_doctests.py.
 """
 
 from __future__ import annotations
 
-import doctest
 import inspect
 import json
 import os
@@ -43,13 +41,6 @@ def cli_parameters(command: str) -> set[str]:
 
 def command_names() -> list[str]:
     return list(get_command(app).commands)  # type: ignore[attr-defined]
-
-
-def test_doctests_of_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    result = doctest.testmod(api, optionflags=doctest.ELLIPSIS, report=True)
-    assert result.attempted >= 13
-    assert result.failed == 0
 
 
 @pytest.mark.parametrize("command", command_names())
