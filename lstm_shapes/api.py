@@ -428,6 +428,11 @@ def run_spec(*spec: str | os.PathLike[str]) -> SpecResults:
     return SpecResults(tuple(cases), ", ".join(Path(p).name for p in spec))
 
 
+class ShapeAssertionError(AssertionError):
+    """Raised by :func:`assert_lstm_shapes`; the message is what ``lstm-shapes check``
+    prints (pytest shows it as the failure, see lstm_shapes.pytest_plugin)."""
+
+
 def assert_lstm_shapes(
     module_or_spec: Any,
     /,
@@ -438,7 +443,8 @@ def assert_lstm_shapes(
     input_dtype: str | None = None,
     **expect: object,
 ) -> CheckResult:
-    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
+    """Raise ``AssertionError`` (a :class:`ShapeAssertionError`) with the CLI's message
+    unless the shapes check out.
 
     ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
     ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
@@ -449,10 +455,11 @@ def assert_lstm_shapes(
     >>> assert_lstm_shapes(spec, input=(3, 7, 10), hn=(3, 1, 20))
     Traceback (most recent call last):
     ...
-    AssertionError: expected shapes do not match:
+    lstm_shapes.api.ShapeAssertionError: expected shapes do not match:
     hn: expected (3, 1, 20), got (1, 3, 20)
     ...
     """
+    __tracebackhide__ = True  # pytest: the failure is in the caller's test, not here
     result = check(
         module_or_spec,
         input_shape=input,
@@ -462,7 +469,7 @@ def assert_lstm_shapes(
         expect=expect,
     )
     if not result.passed:
-        raise AssertionError(result.message())
+        raise ShapeAssertionError(result.message())
     return result
 
 

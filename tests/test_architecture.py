@@ -35,7 +35,7 @@ def layer_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] != "lstm_shapes":
         raise ValueError(module)
-    if len(parts) == 1 or parts[1] == "api":
+    if len(parts) == 1 or parts[1] in ("api", "pytest_plugin"):
         return "api"
     if parts[1] in ("errors", "_version"):
         return "base"

@@ -14,7 +14,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_shapes import SpecError, load_target, trace
+from lstm_shapes import SpecError, load_target
+from lstm_shapes.probe.tracing import trace
 from lstm_shapes.spec.core import ModuleSpec
 from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
 from tests.conftest import ROOT
