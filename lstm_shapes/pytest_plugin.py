@@ -74,7 +74,7 @@ class SpecFile(pytest.File):
         for case in load_cases(self.path):
             yield SpecCase.from_parent(self, name=case.name, case=case)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, SpecError):
             return f"lstm-shapes: error: {excinfo.value}"
         return super().repr_failure(excinfo)
