@@ -66,8 +66,8 @@ def register_notebook_display() -> bool:
     shell = _notebook.ipython_shell()
     if shell is None:
         return False
-    from lstm_shapes.probe.checkpoint import CheckpointReport
-    from lstm_shapes.probe.tracing import TraceReport
+    # through the package's lazy names, which follow these classes if they move
+    from lstm_shapes import CheckpointReport, TraceReport
 
     html = shell.display_formatter.formatters["text/html"]
     html.for_type(Report, _notebook.explain_html)

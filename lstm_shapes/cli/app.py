@@ -16,7 +16,6 @@ from lstm_shapes.cli.schema import schema_command
 from lstm_shapes.cli.trace import trace_command
 
 
-
 def _no_type_noise(params: list[Any]) -> list[Any]:
     """A flag takes no value: show no ``<bool>`` after it in --help (typer shows the type
     of every option without a metavar, --help and --install-completion included)."""

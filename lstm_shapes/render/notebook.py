@@ -243,29 +243,52 @@ def _dims_text(dims: Sequence[Mapping[str, Any]] | None) -> str:
     return "" if not dims else "(" + ", ".join(str(d["symbol"]) for d in dims) + ")"
 
 
+def _traced_rows(tensors: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            name,
+            shape_str(tuple(tensor["shape"])),
+            _dims_text(tensor.get("dims")),
+            "" if tensor.get("given", True) else "not given: zeros",
+        )
+        for name, tensor in tensors.items()
+    ]
+
+
+def _trace_input(data: Mapping[str, Any]) -> str:
+    given = data.get("input")
+    if isinstance(given, Mapping) and "shape" in given:
+        return f"<code>{_e(shape_str(tuple(given['shape'])))}</code> {_e(given.get('dtype', ''))}"
+    return ""
+
+
 def trace_html(data: Mapping[str, Any]) -> str:
-    """``trace``, from its JSON: every recurrent layer's tensors, and the error if any."""
-    given = data["input"]
+    """``trace``, from its JSON: every recurrent layer's tensors, and the error if any.
+
+    A layer's tensors are either its own (``tensors``) or one table per distinct set of
+    shapes it was called with (``shapes``, each with ``calls`` and ``tensors``)."""
+    given = _trace_input(data)
     parts = [
-        f"<h4>trace of <code>{_e(data['model'])}</code>, input "
-        f"<code>{_e(shape_str(tuple(given['shape'])))}</code> {_e(given['dtype'])}</h4>",
-        f'<p class="muted">torch {_e(data["torch_version"])}</p>',
+        f"<h4>trace of <code>{_e(data['model'])}</code>{', input ' + given if given else ''}</h4>",
+        f'<p class="muted">torch {_e(data.get("torch_version", ""))}</p>',
     ]
     for layer in data["layers"]:
-        label = layer["name"] if layer["call"] == 1 else f"{layer['name']} (call {layer['call']})"
-        rows = [
-            (
-                name,
-                shape_str(tuple(tensor["shape"])),
-                _dims_text(tensor.get("dims")),
-                "" if tensor.get("given", True) else "not given: zeros",
+        call = layer.get("call", 1)
+        label = layer["name"] if call == 1 else f"{layer['name']} (call {call})"
+        groups = layer.get("shapes") or [{"tensors": layer.get("tensors", {})}]
+        parts.append(f"<p><b>{_e(label)}</b>: <code>{_e(layer['constructor'])}</code></p>")
+        for group in groups:
+            calls = group.get("calls")
+            if calls and len(groups) > 1:
+                parts.append(f'<p class="muted">{calls} call(s) with these shapes</p>')
+            parts.append(
+                _table(
+                    ("tensor", "shape", "symbols", ""),
+                    _traced_rows(group["tensors"]),
+                    name=label,
+                    code=(0, 1, 2),
+                )
             )
-            for name, tensor in layer["tensors"].items()
-        ]
-        parts += [
-            f"<p><b>{_e(label)}</b>: <code>{_e(layer['constructor'])}</code></p>",
-            _table(("tensor", "shape", "symbols", ""), rows, name=label, code=(0, 1, 2)),
-        ]
     error = data.get("error")
     if error:
         where = f" in {error['layer']}" if error.get("layer") else ""
