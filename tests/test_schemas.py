@@ -59,9 +59,17 @@ def test_every_golden_json_is_valid(path: Path) -> None:
     validate(name, json.loads(path.read_text(encoding="utf-8")))
 
 
+def test_the_reduced_run_golden_is_a_valid_run() -> None:
+    """tests/golden/scale/reduced-run.json is explain's ``run`` object on its own."""
+    run_schema = schema("explain")["$defs"]["run"]
+    data = json.loads((GOLDEN_DIR / "scale" / "reduced-run.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(run_schema).validate(data)
+    assert data["mode"] == "reduced"
+
+
 def test_no_golden_json_goes_unchecked() -> None:
-    every = {p.name for p in GOLDEN_DIR.glob("*.json")}
-    assert every == {p.name for p in GOLDEN_JSON}
+    every = {p.relative_to(GOLDEN_DIR).as_posix() for p in GOLDEN_DIR.rglob("*.json")}
+    assert every == {p.name for p in GOLDEN_JSON} | {"scale/reduced-run.json"}
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
