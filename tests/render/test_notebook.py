@@ -65,3 +65,15 @@ def test_without_ipython_nothing_is_registered(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
     assert not api.register_notebook_display()
+
+
+def test_spec_results_html_summarises_then_shows_each_failure(tmp_path: Any) -> None:
+    path = tmp_path / "two.shapes.toml"
+    path.write_text(
+        '[[case]]\nname = "fine"\nlstm = { input_size = 3, hidden_size = 4 }\n\n'
+        '[[case]]\nname = "wrong"\nlstm = { input_size = 3, hidden_size = 4 }\n'
+        "expect = { hn = [2, 3, 4] }\n"
+    )
+    html = notebook.spec_results_html(api.run_spec(path))
+    assert "two.shapes.toml: 2 cases, 1 passed, 1 failed" in html
+    assert html.count('<span class="fails">FAILED</span> wrong') == 1
