@@ -26,14 +26,14 @@ from lstm_shapes.report.check import (
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.variants import VariantsReport, variant_specs
 from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.spec.given import Given
 from lstm_shapes.teach.page_report import PageReport
 from lstm_shapes.theory.diagnosis import (
-    Given,
     complete,
     diagnose,
-    diagnosis_text,
     shape_str,
     torch_accepts,
+    unchecked_by_torch,
 )
 
 if TYPE_CHECKING:
@@ -338,7 +338,19 @@ def check(
 def run_check(
     spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str = "check"
 ) -> CheckResult:
-    """:func:`check` once its arguments are validated (one case of a spec file)."""
+    """:func:`check` once its arguments are validated (one case of a spec file); the
+    result carries the failures as the CLI words them, so that its JSON is the CLI's."""
+    from dataclasses import replace
+
+    from lstm_shapes.render.check import failure_messages
+
+    result = _run_check(spec, given, expect, name=name)
+    return replace(result, failure_texts=tuple(failure_messages(result)))
+
+
+def _run_check(
+    spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str
+) -> CheckResult:
     from lstm_shapes.probe.forward import run_given
 
     pairs = list(expect)
@@ -377,6 +389,11 @@ def run_check(
             failures=expectation_failures(report, results),
         )
     full = complete(spec.module, given)
+    not_run = unchecked_by_torch(spec.module, full)
+    if not_run is not None:
+        if not diagnosis.problems:
+            raise InconsistencyError(f"no diagnosis for {context}")
+        return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
     torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
     if predicted != (torch_error is None):
         verdict = "accepts" if predicted else "rejects"
@@ -388,14 +405,7 @@ def run_check(
         raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
     if not diagnosis.problems:  # cannot be: torch_accepts() was False
         raise InconsistencyError(f"no diagnosis for {context}")
-    return CheckResult(
-        name,
-        spec,
-        given=given,
-        diagnosis=diagnosis,
-        torch_error=torch_error,
-        failures=(diagnosis_text(diagnosis, torch_error),),
-    )
+    return CheckResult(name, spec, given=given, diagnosis=diagnosis, torch_error=torch_error)
 
 
 def run_spec(*spec: str | os.PathLike[str]) -> SpecResults:
@@ -446,12 +456,15 @@ def assert_lstm_shapes(
     """Raise ``AssertionError`` (a :class:`ShapeAssertionError`) with the CLI's message
     unless the shapes check out.
 
-    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
-    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
-    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
+    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN``, one of their cells, or a
+    :class:`Spec`; ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an
+    expected shape (``output=(3, 7, 40)``, ``None`` for any size in a dimension). Also
+    importable from :mod:`lstm_shapes.testing`, like ``torch.testing``.
 
     >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
     >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
+    >>> cell = make_spec(input_size=10, hidden_size=20, kind="lstmcell")
+    >>> _ = assert_lstm_shapes(cell, input=(3, 10), h0=(3, 20), h1=(3, 20), c1=(3, 20))
     >>> assert_lstm_shapes(spec, input=(3, 7, 10), hn=(3, 1, 20))
     Traceback (most recent call last):
     ...
@@ -469,7 +482,9 @@ def assert_lstm_shapes(
         expect=expect,
     )
     if not result.passed:
-        raise ShapeAssertionError(result.message())
+        from lstm_shapes.render.check import check_message
+
+        raise ShapeAssertionError(check_message(result))
     return result
 
 

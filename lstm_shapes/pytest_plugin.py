@@ -91,10 +91,11 @@ class SpecCase(pytest.Item):
 
     def runtest(self) -> None:
         from lstm_shapes.api import run_check
+        from lstm_shapes.render.check import check_message
 
         result = run_check(self.case.spec, self.case.given, self.case.expect, name=self.name)
         if not result.passed:
-            raise ShapeCheckFailed(result.message())
+            raise ShapeCheckFailed(check_message(result))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ShapeCheckFailed | SpecError):

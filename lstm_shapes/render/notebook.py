@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from lstm_shapes.render.check import check_message
 from lstm_shapes.report.check import CheckResult, SpecResults
 from lstm_shapes.report.cost import reduced_line, variants_reduced_line
 from lstm_shapes.report.explain import Report
@@ -210,8 +211,8 @@ def _case_parts(result: CheckResult) -> list[str]:
                 code=(1, 2, 3, 4),
             )
         )
-    if result.failures:
-        parts.append("<pre>" + _e(result.message().rstrip()) + "</pre>")
+    if not result.passed:
+        parts.append("<pre>" + _e(check_message(result).rstrip()) + "</pre>")
     if result.report is not None and result.passed:
         parts += _explain_parts(result.report)[3:5]  # the sizes and the tensor table
     return parts
@@ -262,6 +263,18 @@ def _trace_input(data: Mapping[str, Any]) -> str:
     return ""
 
 
+def _problem_lines(problems: Iterable[Any] | None) -> list[str]:
+    """A diagnosis as lines: problem objects (``what``, ``why``, ``fix``) or plain text."""
+    lines: list[str] = []
+    for problem in problems or []:
+        if isinstance(problem, Mapping):
+            lines += [f"- {problem.get('what', '')}", f"  {problem.get('why', '')}"]
+            lines += [f"  fix: {fix}" for fix in problem.get("fix") or []]
+        else:
+            lines.append(str(problem))
+    return lines
+
+
 def trace_html(data: Mapping[str, Any]) -> str:
     """``trace``, from its JSON: every recurrent layer's tensors, and the error if any.
 
@@ -296,7 +309,7 @@ def trace_html(data: Mapping[str, Any]) -> str:
             f'<p class="fails">the model raised {_e(error["error_type"])}{_e(where)}: '
             f"{_e(error['message'])}</p>"
         )
-        parts.append("<pre>" + _e("\n".join(error.get("diagnosis") or [])) + "</pre>")
+        parts.append("<pre>" + _e("\n".join(_problem_lines(error.get("diagnosis")))) + "</pre>")
     parts.append(_bullets(data.get("notes") or []))
     return _wrap("trace", [p for p in parts if p])
 

@@ -107,11 +107,11 @@ def gate_legend(report: Report) -> Text:
     m = report.spec.module
     gates = ", ".join(
         f"{name} ({symbol})"
-        for name, symbol in zip(GATE_NAMES[m.kind], GATE_SYMBOLS[m.kind], strict=True)
+        for name, symbol in zip(GATE_NAMES[m.family], GATE_SYMBOLS[m.family], strict=True)
     )
     if m.gates == 1:
         return Text("rows: one block of hidden_size rows (no gates in a plain RNN)", style="dim")
-    width = "H_cell" if m.has_cell else "hidden_size"
+    width = "H" if m.is_cell else "H_cell" if m.has_cell else "hidden_size"
     return Text(
         f"rows: {m.gates} gate blocks of {width} rows each, in this order: {gates}", style="dim"
     )

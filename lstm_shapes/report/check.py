@@ -1,8 +1,8 @@
 """``check``: run the user's own shapes through torch, diagnose, compare with expectations.
 
 Plain data and validation, no torch: :func:`lstm_shapes.api.check` runs the module and
-returns a :class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints
-and :func:`lstm_shapes.api.assert_lstm_shapes` raises.
+returns a :class:`CheckResult`; :func:`lstm_shapes.render.check.check_message` is the text
+the CLI prints and :func:`lstm_shapes.testing.assert_lstm_shapes` raises.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from lstm_shapes.spec.core import (
     parse_pattern,
     parse_shape,
 )
+from lstm_shapes.spec.given import Given
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.diagnosis import (
     Diagnosis,
-    Given,
     Reading,
     shape_str,
 )
@@ -95,20 +95,32 @@ def compare(name: str, expected: Pattern, report: Report) -> ExpectationResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One checked case. ``failures`` are the messages; ``passed`` when there are none."""
+    """One checked case: ``rejected`` when the shapes were diagnosed wrong (the
+    ``diagnosis`` says why), ``failures`` for expectations and verified facts that did not
+    hold; ``passed`` when neither."""
 
     name: str
     spec: Spec
     given: Given | None = None
     diagnosis: Diagnosis | None = None
     torch_error: str | None = None
+    #: why torch was not given these shapes (see theory.diagnosis.unchecked_by_torch)
+    not_run: str | None = None
     report: Report | None = None
     expectations: tuple[ExpectationResult, ...] = ()
     failures: tuple[str, ...] = field(default_factory=tuple)
+    #: every failure as the CLI words it, the diagnosis first (the api fills it in with
+    #: lstm_shapes.render.check.failure_messages); ``None``: ``failures`` alone
+    failure_texts: tuple[str, ...] | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """The given shapes are wrong: torch rejected them, or took them as not meant."""
+        return self.report is None and self.diagnosis is not None and bool(self.diagnosis.problems)
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.rejected
 
     @property
     def headline(self) -> str:
@@ -122,10 +134,6 @@ class CheckResult:
             return failed[0].message().splitlines()[0]
         return self.failures[0].splitlines()[0]
 
-    def message(self) -> str:
-        """What the CLI prints for a failed case (empty when it passed)."""
-        return "\n".join(self.failures)
-
     def as_dict(self) -> dict[str, Any]:
         """What ``lstm-shapes check --format json`` prints for this one case."""
         return results_dict([self])
@@ -136,8 +144,11 @@ class CheckResult:
             "name": self.name,
             "passed": self.passed,
             "headline": self.headline,
-            "failures": list(self.failures),
+            "failures": list(
+                self.failure_texts if self.failure_texts is not None else self.failures
+            ),
             "torch_error": self.torch_error,
+            "not_run": self.not_run,
             "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),
             "sizes": self.diagnosis.sizes_line() if self.diagnosis else self.spec.sizes_line(),
             "expectations": [e.as_dict() for e in self.expectations],
@@ -186,25 +197,45 @@ class SpecResults:
     def __len__(self) -> int:
         return len(self.cases)
 
-    def message(self) -> str:
-        """The failed cases' messages, each under its name (empty when all passed)."""
-        return "\n".join(f"{case.name}:\n{case.message()}" for case in self.failed)
-
     def as_dict(self) -> dict[str, Any]:
         """What ``lstm-shapes check --spec FILE --format json`` prints."""
         return results_dict(self.cases)
 
 
+#: torch's cell classes (by name, so that no torch import is needed to recognise them)
+CELL_CLASSES = {"LSTMCell": "lstmcell", "GRUCell": "grucell", "RNNCell": "rnncell"}
+
+
+def _cell_kind(module: Any) -> str | None:
+    for cls in type(module).__mro__:
+        if cls.__name__ in CELL_CLASSES and cls.__module__.startswith("torch.nn"):
+            return CELL_CLASSES[cls.__name__]
+    return None
+
+
 def spec_from_module(module: Any) -> Spec:
-    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (read from its attributes)."""
+    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` or one of their cells (read
+    from its attributes)."""
     mode = getattr(module, "mode", None)
     kinds = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
-    if mode not in kinds:
+    cell = _cell_kind(module)
+    if mode not in kinds and cell is None:
         raise SpecError(
-            f"expected an nn.LSTM, nn.GRU or nn.RNN module or a Spec (got {type(module).__name__})"
+            "expected an nn.LSTM, nn.GRU, nn.RNN, nn.LSTMCell, nn.GRUCell or nn.RNNCell module "
+            f"or a Spec (got {type(module).__name__})"
         )
     first = next(iter(module.parameters()))
     dtype = str(first.dtype).removeprefix("torch.")
+    if cell is not None:
+        return make_spec(
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            bias=module.bias,
+            kind=cell,
+            nonlinearity=getattr(module, "nonlinearity", "tanh"),
+            device=str(first.device.type),
+            dtype=dtype,
+        )
     return make_spec(
         input_size=module.input_size,
         hidden_size=module.hidden_size,
@@ -214,7 +245,7 @@ def spec_from_module(module: Any) -> Spec:
         dropout=module.dropout,
         bidirectional=module.bidirectional,
         proj_size=getattr(module, "proj_size", 0),
-        kind=kinds[mode],
+        kind=kinds[str(mode)],
         nonlinearity="relu" if mode == "RNN_RELU" else "tanh",
         device=str(first.device.type),
         dtype=dtype,
@@ -319,8 +350,9 @@ def check_arguments(
 ) -> tuple[Spec, Given | None, list[tuple[str, Pattern]]]:
     """The validated arguments of ``check``: the spec, the user's tensors, the expectations.
 
-    ``spec`` is a :class:`Spec`, a :class:`ModuleSpec`, a real ``nn.LSTM``/``GRU``/``RNN``
-    (read from its attributes, no torch call), or ``None`` with the options by name."""
+    ``spec`` is a :class:`Spec`, a :class:`ModuleSpec`, a real ``nn.LSTM``/``GRU``/``RNN`` or
+    one of their cells (read from its attributes, no torch call), or ``None`` with the
+    options by name."""
     stated_batch = options.get("batch")
     stated_seq_len = options.get("seq_len")
     if spec is None:

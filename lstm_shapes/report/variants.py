@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 from lstm_shapes.spec.core import Spec
 
@@ -39,6 +40,13 @@ def variant_label(spec: Spec) -> str:
 
 
 def variant_specs(spec: Spec) -> list[Spec]:
+    m = spec.module
+    if m.is_cell:
+        raise SpecError(
+            f"--kind {m.kind} has no variants: batch_first and bidirectional do not apply to "
+            f"nn.{m.class_name}, which takes one time step (see: lstm-shapes explain --kind "
+            f"{m.kind})"
+        )
     return [
         replace(spec, module=replace(spec.module, batch_first=bf, bidirectional=bi))
         for bf, bi in COMBINATIONS

@@ -77,3 +77,16 @@ def test_spec_results_html_summarises_then_shows_each_failure(tmp_path: Any) -> 
     html = notebook.spec_results_html(api.run_spec(path))
     assert "two.shapes.toml: 2 cases, 1 passed, 1 failed" in html
     assert html.count('<span class="fails">FAILED</span> wrong') == 1
+
+
+def test_trace_html_shows_the_model_error_and_its_diagnosis() -> None:
+    problem = {"what": "h0 is (2, 3, 8)", "why": "it must be (4, 3, 8)", "fix": ["h0 = ..."]}
+    error = {
+        "layer": "lstm",
+        "error_type": "RuntimeError",
+        "message": "bad",
+        "diagnosis": [problem],
+    }
+    html = notebook.trace_html({"model": "Net", "layers": [], "error": error, "notes": []})
+    assert "the model raised RuntimeError in lstm: bad" in html
+    assert "- h0 is (2, 3, 8)\n  it must be (4, 3, 8)\n  fix: h0 = ..." in html
