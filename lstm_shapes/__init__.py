@@ -30,10 +30,10 @@ if TYPE_CHECKING:
         trace,
         variants,
     )
-    from lstm_shapes.probe.checkpoint import CheckpointReport
     from lstm_shapes.probe.tracing import TraceReport, load_target
     from lstm_shapes.report.check import CheckResult, SpecResults
     from lstm_shapes.report.explain import Report
+    from lstm_shapes.report.inspect import CheckpointReport
     from lstm_shapes.report.variants import VariantsReport
     from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
     from lstm_shapes.teach.page_report import PageReport
@@ -96,7 +96,7 @@ _LAZY = {
     **dict.fromkeys(COMMANDS, "lstm_shapes.api"),
     "CheckResult": "lstm_shapes.report.check",
     "SpecResults": "lstm_shapes.report.check",
-    "CheckpointReport": "lstm_shapes.probe.checkpoint",
+    "CheckpointReport": "lstm_shapes.report.inspect",
     "Report": "lstm_shapes.report.explain",
     "VariantsReport": "lstm_shapes.report.variants",
     "PageReport": "lstm_shapes.teach.page_report",

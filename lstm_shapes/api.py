@@ -37,8 +37,8 @@ from lstm_shapes.theory.diagnosis import (
 )
 
 if TYPE_CHECKING:
-    from lstm_shapes.probe.checkpoint import CheckpointReport
     from lstm_shapes.probe.tracing import TraceReport
+    from lstm_shapes.report.inspect import CheckpointReport
 
 __all__ = [
     "assert_lstm_shapes",

@@ -146,13 +146,13 @@ def test_a_wrong_output_fails_validation() -> None:
 
 def emitted_versions() -> dict[str, int]:
     """The schema_version each part of the code writes today."""
-    from lstm_shapes.probe import checkpoint, tracing
-    from lstm_shapes.report import explain
+    from lstm_shapes.probe import tracing
+    from lstm_shapes.report import explain, inspect
 
     shared = explain.SCHEMA_VERSION
     versions = dict.fromkeys(SCHEMAS, shared)
     versions["trace"] = tracing.SCHEMA_VERSION
-    versions["inspect"] = checkpoint.SCHEMA_VERSION
+    versions["inspect"] = inspect.SCHEMA_VERSION
     return versions
 
 
