@@ -30,10 +30,11 @@ if TYPE_CHECKING:
         trace,
         variants,
     )
-    from lstm_shapes.probe.tracing import TraceReport, load_target
+    from lstm_shapes.probe.trace_target import load_target
     from lstm_shapes.report.check import CheckResult, SpecResults
     from lstm_shapes.report.explain import Report
     from lstm_shapes.report.inspect import CheckpointReport
+    from lstm_shapes.report.trace import TraceReport
     from lstm_shapes.report.variants import VariantsReport
     from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
     from lstm_shapes.teach.page_report import PageReport
@@ -105,8 +106,8 @@ _LAZY = {
     "RunSpec": "lstm_shapes.spec.core",
     "Spec": "lstm_shapes.spec.core",
     "make_spec": "lstm_shapes.spec.core",
-    "TraceReport": "lstm_shapes.probe.tracing",
-    "load_target": "lstm_shapes.probe.tracing",
+    "TraceReport": "lstm_shapes.report.trace",
+    "load_target": "lstm_shapes.probe.trace_target",
     "InferredModule": "lstm_shapes.theory.weights",
     "infer_modules": "lstm_shapes.theory.weights",
 }

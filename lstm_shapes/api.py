@@ -24,6 +24,7 @@ from lstm_shapes.report.check import (
     with_reading,
 )
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.report.variants import VariantsReport, variant_specs
 from lstm_shapes.spec.core import Spec, make_spec
 from lstm_shapes.spec.given import Given
@@ -37,7 +38,6 @@ from lstm_shapes.theory.diagnosis import (
 )
 
 if TYPE_CHECKING:
-    from lstm_shapes.probe.tracing import TraceReport
     from lstm_shapes.report.inspect import CheckpointReport
 
 __all__ = [
@@ -492,35 +492,76 @@ def trace(
     model: Any,
     input_data: Any = None,
     *,
-    input_shape: object = None,
-    input_dtype: str = "float32",
+    kwargs: dict[str, Any] | None = None,
+    input_shape: Any = None,
+    input_dtype: Any = "float32",
+    device: str | None = None,
+    seed: int = 0,
     name: str | None = None,
+    batch: int | None = None,
 ) -> TraceReport:
-    """Run a model once and record every ``nn.LSTM``, ``nn.GRU`` and ``nn.RNN`` inside it
-    (``trace``). The model's exception does not propagate: the report says where it was.
+    """Run ``model`` once and return a :class:`TraceReport`: the path through it (every
+    leaf module's shapes, loops shown once), every recurrent module with its calls grouped
+    and every dimension named, and the model's output.
 
-    ``model`` is an ``nn.Module`` or a ``"module:factory"`` target as on the command line
-    (imported and run, as pytest does). ``input_data`` is a tensor; without it,
-    ``input_shape`` (``(32, 50)`` or ``"32,50"``) makes a random input of ``input_dtype``.
+    As torchinfo's ``summary(model, input_data=...)``: a tensor is the one positional
+    argument, a tuple or list holds the positional arguments, a dict holds keyword
+    arguments (unless its keys are not ``forward``'s parameters and ``forward`` takes one
+    positional argument: then the dict is that argument, a batch dict); ``kwargs`` adds
+    keyword arguments. Or ``input_shape`` (one shape, or a list
+    of shapes for several positional tensors) builds random inputs of ``input_dtype`` (one
+    dtype, or one per shape; ``int64`` gives token ids below the model's smallest
+    embedding). ``model`` may also be a ``module:factory`` text, as on the command line.
 
-    >>> from torch import nn
-    >>> model = nn.Sequential(nn.Embedding(100, 16), nn.GRU(16, 32, batch_first=True))
-    >>> report = trace(model, input_shape=(4, 9), input_dtype="int64")
-    >>> [(layer.name, layer.tensors["output"].shape) for layer in report.layers]
-    [('1', (4, 9, 32))]
+    The model runs in eval mode under ``torch.no_grad()``, on ``device`` (``None``: where
+    its parameters are). An exception from the model does not propagate: the report's
+    ``failure`` says where it happened and what it means. ``batch`` states the batch size
+    N, for the note on a ``batch_first=False`` layer that reads N first. Raises
+    :class:`SpecError` when the call does not fit ``forward``'s signature or an option is
+    invalid.
+
+    >>> import torch
+    >>> report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(3, 4))
+    >>> report.layers[0].calls, report.output
+    (1, [[3, 8], [3, 8]])
     """
-    from lstm_shapes.probe import tracing
+    from lstm_shapes.errors import SpecError
+    from lstm_shapes.probe.runtime import import_torch, resolve_device
+    from lstm_shapes.probe.trace_target import arguments, load_target
+    from lstm_shapes.probe.tracing import run_trace
+    from lstm_shapes.spec.core import parse_device, parse_size
 
+    torch = import_torch()
     if isinstance(model, str):
         name = name or model
-        model = tracing.load_target(model)
-    if input_data is None:
-        if input_shape is None:
-            raise SpecError("--input-shape is required (or pass input_data, a tensor)")
-        input_data = input_shape
-    elif input_shape is not None:
-        raise TypeError("trace() takes either input_data or input_shape, not both")
-    return tracing.trace(model, input_data, input_dtype=input_dtype, name=name)
+        model = load_target(model)
+    if not isinstance(model, torch.nn.Module):
+        raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
+    seed_ = parse_size("--seed", seed, minimum=0)
+    batch_ = parse_size("--batch", batch) if batch is not None else None
+    if device is not None:
+        model.to(resolve_device(torch, parse_device(device)))
+    shapes = _shape_list(input_shape) if input_shape is not None else None
+    if isinstance(input_dtype, torch.dtype) or (
+        isinstance(input_dtype, (list, tuple))
+        and any(isinstance(d, torch.dtype) for d in input_dtype)
+    ):  # torch.int64 as well as "int64"
+        dtypes = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
+        input_dtype = [str(d).removeprefix("torch.") for d in dtypes]
+    args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
+    label = name or type(model).__name__
+    return run_trace(
+        model, args, kwargs_, inputs, label=label, seed=seed_, notes=notes, batch=batch_
+    )
+
+
+def _shape_list(value: Any) -> list[object]:
+    """One shape (``"3,9"``, ``(3, 9)``) or several (``["3,9", (3,)]``)."""
+    if isinstance(value, str) or (
+        isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value)
+    ):
+        return [value]
+    return list(value)
 
 
 def inspect_checkpoint(

@@ -31,6 +31,8 @@ NOT_KEYWORDS = {
     "more_spec_files",
     "target",  # trace TARGET: trace(model), a module or "module:factory"
     "checkpoint",  # inspect CHECKPOINT: inspect_checkpoint(checkpoint), positional
+    "inputs",  # trace --inputs FILE:function: trace(model, input_data) takes the objects
+    "init",  # trace --init key=value: the caller builds the model
 }
 
 
@@ -168,7 +170,7 @@ def test_options_and_a_spec_together_are_refused() -> None:
 def test_trace_needs_an_input() -> None:
     with pytest.raises(
         lstm_shapes.SpecError,
-        match=r"^--input-shape is required \(or pass input_data, a tensor\)$",
+        match=r"^trace\(\) needs input_data, kwargs or input_shape$",
     ):
         api.trace(_tagger_model())
 

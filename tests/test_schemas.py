@@ -146,12 +146,11 @@ def test_a_wrong_output_fails_validation() -> None:
 
 def emitted_versions() -> dict[str, int]:
     """The schema_version each part of the code writes today."""
-    from lstm_shapes.probe import tracing
-    from lstm_shapes.report import explain, inspect
+    from lstm_shapes.report import explain, inspect, trace
 
     shared = explain.SCHEMA_VERSION
     versions = dict.fromkeys(SCHEMAS, shared)
-    versions["trace"] = tracing.SCHEMA_VERSION
+    versions["trace"] = trace.SCHEMA_VERSION
     versions["inspect"] = inspect.SCHEMA_VERSION
     return versions
 
