@@ -14,8 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_shapes import SpecError, load_target
-from lstm_shapes.probe.tracing import trace
+from lstm_shapes import SpecError, load_target, trace
 from lstm_shapes.render.diagnosis import problem_sentences
 from lstm_shapes.report.trace import PackedStages, PathLoop
 from tests.conftest import ROOT
