@@ -1,23 +1,61 @@
-"""lstm-shapes: the tensor shapes of PyTorch's ``nn.LSTM``, observed from a real run."""
+"""lstm-shapes: the tensor shapes of PyTorch's ``nn.LSTM``, observed from a real run.
+
+One function per command (``explain``, ``variants``, ``check``, ``run_spec``, ``trace``,
+``inspect_checkpoint``, ``diagram``, ``gates``, ``cell``, ``heads``, ``myths``,
+``handout``, and ``assert_lstm_shapes`` for tests), each returning a report whose
+``as_dict()`` is the command's JSON. Importing the package does not import torch.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from lstm_shapes._version import __version__
 from lstm_shapes.errors import InconsistencyError, SpecError
 
 if TYPE_CHECKING:
-    from lstm_shapes.api import explain, trace
-    from lstm_shapes.probe.checkpoint import inspect_checkpoint
+    from lstm_shapes.api import (
+        assert_lstm_shapes,
+        cell,
+        check,
+        diagram,
+        explain,
+        gates,
+        handout,
+        heads,
+        inspect_checkpoint,
+        myths,
+        run_spec,
+        trace,
+        variants,
+    )
     from lstm_shapes.probe.trace_target import load_target
-    from lstm_shapes.report.check import CheckResult, check
+    from lstm_shapes.report.check import CheckResult, SpecResults
     from lstm_shapes.report.explain import Report
     from lstm_shapes.report.inspect import CheckpointReport
     from lstm_shapes.report.trace import TraceReport
+    from lstm_shapes.report.variants import VariantsReport
     from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
-    from lstm_shapes.testing import assert_lstm_shapes
+    from lstm_shapes.teach.page_report import PageReport
     from lstm_shapes.theory.weights import InferredModule, infer_modules
+
+#: The commands, in the order of ``lstm-shapes --help``.
+COMMANDS = (
+    "explain",
+    "variants",
+    "check",
+    "run_spec",
+    "trace",
+    "inspect_checkpoint",
+    "diagram",
+    "gates",
+    "cell",
+    "heads",
+    "myths",
+    "handout",
+    "assert_lstm_shapes",
+)
 
 __all__ = [
     "CheckResult",
@@ -26,32 +64,43 @@ __all__ = [
     "InferredModule",
     "InputSpec",
     "ModuleSpec",
+    "PageReport",
     "Report",
     "RunSpec",
     "Spec",
     "SpecError",
+    "SpecResults",
     "TraceReport",
+    "VariantsReport",
     "__version__",
     "assert_lstm_shapes",
+    "cell",
     "check",
+    "diagram",
     "explain",
+    "gates",
+    "handout",
+    "heads",
     "infer_modules",
     "inspect_checkpoint",
     "load_target",
     "make_spec",
+    "myths",
+    "run_spec",
     "trace",
+    "variants",
 ]
 
 # Imported on first use, so that `lstm-shapes --help` (which imports this package first)
 # does not pay for the report, probe and command modules.
 _LAZY = {
-    "explain": "lstm_shapes.api",
+    **dict.fromkeys(COMMANDS, "lstm_shapes.api"),
     "CheckResult": "lstm_shapes.report.check",
-    "assert_lstm_shapes": "lstm_shapes.testing",
-    "check": "lstm_shapes.report.check",
+    "SpecResults": "lstm_shapes.report.check",
     "CheckpointReport": "lstm_shapes.report.inspect",
-    "inspect_checkpoint": "lstm_shapes.probe.checkpoint",
     "Report": "lstm_shapes.report.explain",
+    "VariantsReport": "lstm_shapes.report.variants",
+    "PageReport": "lstm_shapes.teach.page_report",
     "InputSpec": "lstm_shapes.spec.core",
     "ModuleSpec": "lstm_shapes.spec.core",
     "RunSpec": "lstm_shapes.spec.core",
@@ -59,7 +108,6 @@ _LAZY = {
     "make_spec": "lstm_shapes.spec.core",
     "TraceReport": "lstm_shapes.report.trace",
     "load_target": "lstm_shapes.probe.trace_target",
-    "trace": "lstm_shapes.api",
     "InferredModule": "lstm_shapes.theory.weights",
     "infer_modules": "lstm_shapes.theory.weights",
 }
@@ -77,3 +125,9 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+if "IPython" in sys.modules:  # a notebook: every report displays itself as HTML tables
+    from lstm_shapes.api import register_notebook_display
+
+    register_notebook_display()

@@ -1,31 +1,118 @@
-"""The Python API: build a spec, run torch, return a report. Nothing here prints."""
+"""The Python API: one function per command, each returning a report. Nothing here prints.
+
+Every function takes the command's options by their snake_case names and returns a report
+whose ``as_dict()`` is exactly what the command prints with ``--format json``. In Jupyter
+each report displays itself as the tables of the HTML handout.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lstm_shapes.errors import SpecError
+from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.render import notebook as _notebook
+from lstm_shapes.report.check import (
+    CheckResult,
+    Pattern,
+    SpecResults,
+    check_arguments,
+    compare,
+    expectation_failures,
+    with_reading,
+)
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.trace import TraceReport
+from lstm_shapes.report.variants import VariantsReport, variant_specs
 from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.spec.given import Given
+from lstm_shapes.teach.page_report import PageReport
+from lstm_shapes.theory.diagnosis import (
+    complete,
+    diagnose,
+    shape_str,
+    torch_accepts,
+    unchecked_by_torch,
+)
 
 if TYPE_CHECKING:
+    from lstm_shapes.report.inspect import CheckpointReport
     from lstm_shapes.teach.handout import Built
+
+__all__ = [
+    "assert_lstm_shapes",
+    "cell",
+    "check",
+    "diagram",
+    "explain",
+    "gates",
+    "handout",
+    "heads",
+    "inspect_checkpoint",
+    "myths",
+    "run_spec",
+    "trace",
+    "variants",
+]
+
+
+def register_notebook_display() -> bool:
+    """Show every report as HTML tables in IPython and Jupyter; False outside them.
+
+    ``import lstm_shapes`` calls this when IPython is loaded, so a notebook needs nothing
+    more: the last expression of a cell, e.g. ``lstm_shapes.explain(...)``, displays itself.
+    """
+    shell = _notebook.ipython_shell()
+    if shell is None:
+        return False
+    # through the package's lazy names, which follow these classes if they move
+    from lstm_shapes import CheckpointReport, TraceReport
+
+    html = shell.display_formatter.formatters["text/html"]
+    html.for_type(Report, _notebook.explain_html)
+    html.for_type(VariantsReport, _notebook.variants_html)
+    html.for_type(CheckResult, _notebook.check_html)
+    html.for_type(SpecResults, _notebook.spec_results_html)
+    html.for_type(TraceReport, lambda report: _notebook.trace_html(report.as_dict()))
+    html.for_type(CheckpointReport, lambda report: _notebook.checkpoint_html(report.as_dict()))
+    html.for_type(
+        PageReport,
+        lambda report: _notebook.page_html(report.page, report.verdicts, report.command),
+    )
+    return True
 
 
 def explain(
     spec: Spec | None = None,
     /,
     *,
-    max_memory: object | None = None,
-    max_time: object | None = None,
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    dropout: float | str = 0.0,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool = False,
+    lengths: Iterable[int] | str | None = None,
+    device: str = "auto",
+    dtype: str = "float32",
+    seed: int | str = 0,
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
     full: bool = False,
     cost: bool = False,
     time: bool = False,
     backward: bool = False,
-    **options: Any,
 ) -> Report:
-    """Run the real module and return a :class:`Report` of every shape.
+    """Run the real module and return a :class:`Report` of every shape (``explain``).
 
     Either pass a :class:`Spec`, or the options by name as on the command line
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
@@ -40,10 +127,56 @@ def explain(
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
     (4, 3, 20)
+    >>> report.as_dict()["tensors"]["output"]["shape"]
+    [7, 3, 40]
     >>> big = explain(input_size=4096, hidden_size=8192, batch=512, seq_len=100_000)
     >>> big.run.mode, big.tensors["output"].shape
     ('reduced', (100000, 512, 8192))
     """
+    if spec is None:
+        spec = make_spec(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            batch_first=batch_first,
+            dropout=dropout,
+            bidirectional=bidirectional,
+            proj_size=proj_size,
+            kind=kind,
+            nonlinearity=nonlinearity,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            lengths=lengths,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+    elif input_size is not None or hidden_size is not None:
+        raise TypeError("explain() takes either a Spec or options, not both")
+    return run_explain(
+        spec,
+        max_memory=max_memory,
+        max_time=max_time,
+        full=full,
+        cost=cost,
+        time=time,
+        backward=backward,
+    )
+
+
+def run_explain(
+    spec: Spec,
+    *,
+    max_memory: object = None,
+    max_time: object = None,
+    full: bool = False,
+    cost: bool = False,
+    time: bool = False,
+    backward: bool = False,
+) -> Report:
+    """:func:`explain` once its spec is validated: the budget decides full or reduced."""
     from dataclasses import replace
 
     from lstm_shapes.probe.budget import budget_for
@@ -53,10 +186,6 @@ def explain(
     from lstm_shapes.report.explain import build_report
     from lstm_shapes.theory.budget import check_depth, plan
 
-    if spec is None:
-        spec = make_spec(**options)
-    elif options:
-        raise TypeError("explain() takes either a Spec or options, not both")
     measure_backward = backward and (cost or time)
     check_depth(spec)  # before torch is imported to find the free memory
     budget = budget_for(spec, max_memory, max_time)
@@ -78,6 +207,319 @@ def explain(
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
 
 
+def variants(
+    spec: Spec | None = None,
+    /,
+    *,
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    dropout: float | str = 0.0,
+    proj_size: int | str = 0,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool = False,
+    device: str = "auto",
+    dtype: str = "float32",
+    seed: int | str = 0,
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+) -> VariantsReport:
+    """The same sizes under the four ``batch_first`` x ``bidirectional`` combinations, each
+    run for real (``variants``); the baseline (both off) first.
+
+    >>> four = variants(input_size=10, hidden_size=20, num_layers=2)
+    >>> [r.tensors["output"].shape for r in four]
+    [(7, 3, 20), (3, 7, 20), (7, 3, 40), (3, 7, 40)]
+    >>> sorted(four.as_dict())
+    ['schema_version', 'variants']
+    """
+    if spec is None:
+        spec = make_spec(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bias=bias,
+            dropout=dropout,
+            proj_size=proj_size,
+            kind=kind,
+            nonlinearity=nonlinearity,
+            batch=batch,
+            seq_len=seq_len,
+            unbatched=unbatched,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+        )
+    elif input_size is not None or hidden_size is not None:
+        raise TypeError("variants() takes either a Spec or options, not both")
+    return VariantsReport(
+        tuple(explain(s, max_memory=max_memory, max_time=max_time) for s in variant_specs(spec))
+    )
+
+
+def check(
+    spec: Spec | Any = None,
+    /,
+    *,
+    input_shape: object = None,
+    h0_shape: object = None,
+    c0_shape: object = None,
+    input_dtype: str | None = None,
+    expect: Mapping[str, object] | Iterable[str] | None = None,
+    name: str = "check",
+    input_size: int | str | None = None,
+    hidden_size: int | str | None = None,
+    num_layers: int | str | None = None,
+    bias: bool | None = None,
+    batch_first: bool | None = None,
+    dropout: float | str | None = None,
+    bidirectional: bool | None = None,
+    proj_size: int | str | None = None,
+    kind: str | None = None,
+    nonlinearity: str | None = None,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    unbatched: bool | None = None,
+    lengths: Iterable[int] | str | None = None,
+    device: str | None = None,
+    dtype: str | None = None,
+    seed: int | str | None = None,
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+) -> CheckResult:
+    """Feed your own shapes to the real module (``check``); never raises on a failed check.
+
+    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
+    module options by name as on the command line (``input_size=10, hidden_size=20, ...``;
+    an option left at ``None`` takes the command's default).
+    With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
+    tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
+    options are what you say the data is, checked against how torch reads it.
+    ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size), or is a list
+    of ``"NAME=SIZES"`` as ``--expect`` takes them.
+
+    >>> result = check(input_size=10, hidden_size=20, input_shape=(3, 7, 12))
+    >>> result.passed
+    False
+    >>> print(result.headline)
+    input dim 2 (H_in) is 12, but input_size is 10: input must be (L, N, H_in) with H_in=10
+    >>> check(input_size=10, hidden_size=20, expect={"hn": (1, 3, 20)}).passed
+    True
+    """
+    given_options = {
+        "input_size": input_size,
+        "hidden_size": hidden_size,
+        "num_layers": num_layers,
+        "bias": bias,
+        "batch_first": batch_first,
+        "dropout": dropout,
+        "bidirectional": bidirectional,
+        "proj_size": proj_size,
+        "kind": kind,
+        "nonlinearity": nonlinearity,
+        "batch": batch,
+        "seq_len": seq_len,
+        "unbatched": unbatched,
+        "lengths": lengths,
+        "device": device,
+        "dtype": dtype,
+        "seed": seed,
+    }
+    # unset options keep make_spec's defaults; batch/seq_len given say what the data is
+    options = {key: value for key, value in given_options.items() if value is not None}
+    spec_, given, pairs = check_arguments(
+        spec,
+        input_shape=input_shape,
+        h0_shape=h0_shape,
+        c0_shape=c0_shape,
+        input_dtype=input_dtype,
+        expect=expect,
+        **options,
+    )
+    return run_check(spec_, given, pairs, name=name, max_memory=max_memory, max_time=max_time)
+
+
+def run_check(
+    spec: Spec,
+    given: Given | None,
+    expect: Iterable[tuple[str, Pattern]],
+    *,
+    name: str = "check",
+    max_memory: object = None,
+    max_time: object = None,
+) -> CheckResult:
+    """:func:`check` once its arguments are validated (one case of a spec file); the
+    result carries the failures as the CLI words them, so that its JSON is the CLI's."""
+    from dataclasses import replace
+
+    from lstm_shapes.render.check import failure_messages
+
+    within = {"max_memory": max_memory, "max_time": max_time}  # the budget
+    result = _run_check(spec, given, expect, name=name, within=within)
+    return replace(result, failure_texts=tuple(failure_messages(result)))
+
+
+def _run_check(
+    spec: Spec,
+    given: Given | None,
+    expect: Iterable[tuple[str, Pattern]],
+    *,
+    name: str,
+    within: dict[str, object],
+) -> CheckResult:
+    from lstm_shapes.probe.forward import run_given
+
+    pairs = list(expect)
+    if given is None:
+        report = run_explain(spec, max_memory=within["max_memory"], max_time=within["max_time"])
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        failures = expectation_failures(report, results)
+        return CheckResult(name, spec, report=report, expectations=results, failures=failures)
+    diagnosis = diagnose(spec.module, given, spec.run.dtype)
+    predicted = torch_accepts(spec.module, given, spec.run.dtype)
+    context = (
+        f"{spec.module.constructor()} with input {shape_str(given.input)} ({given.input_dtype})"
+    )
+    if predicted and not diagnosis.problems:
+        # explain() feeds torch exactly these shapes (h0/c0 as zeros of the given shapes):
+        # its run is torch's verdict, no need for a separate one
+        assert diagnosis.reading is not None
+        read_spec = with_reading(spec, diagnosis.reading)
+        try:
+            report = run_explain(
+                read_spec, max_memory=within["max_memory"], max_time=within["max_time"]
+            )
+        except SpecError:
+            raise
+        except (RuntimeError, ValueError) as error:
+            raise InconsistencyError(
+                f"lstm-shapes predicted torch accepts {context}, but torch said: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        results = tuple(compare(n, p, report) for n, p in pairs)
+        return CheckResult(
+            name,
+            read_spec,
+            given=given,
+            diagnosis=diagnosis,
+            report=report,
+            expectations=results,
+            failures=expectation_failures(report, results),
+        )
+    full = complete(spec.module, given)
+    not_run = unchecked_by_torch(spec.module, full)
+    if not_run is not None:
+        if not diagnosis.problems:
+            raise InconsistencyError(f"no diagnosis for {context}")
+        return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
+    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0, **within)
+    if predicted != (torch_error is None):
+        verdict = "accepts" if predicted else "rejects"
+        raise InconsistencyError(
+            f"lstm-shapes predicted torch {verdict} {context}, but torch said: "
+            f"{torch_error or 'nothing (it ran)'}"
+        )
+    if torch_error is not None and not diagnosis.problems:
+        raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
+    if not diagnosis.problems:  # cannot be: torch_accepts() was False
+        raise InconsistencyError(f"no diagnosis for {context}")
+    return CheckResult(name, spec, given=given, diagnosis=diagnosis, torch_error=torch_error)
+
+
+def run_spec(
+    *spec: str | os.PathLike[str],
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+) -> SpecResults:
+    """Check every case of one or more TOML/JSON spec files (``check --spec``), all in
+    this process; the results are held, in file order.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "shapes.toml"
+    >>> _ = path.write_text('''
+    ... [[case]]
+    ... name = "encoder"
+    ... lstm = { input_size = 32, hidden_size = 64, num_layers = 2, bidirectional = true }
+    ... input = { batch = 8, seq_len = 50 }
+    ... expect = { output = [50, 8, 128], hn = [4, 8, 64] }
+    ... ''')
+    >>> results = run_spec(path)
+    >>> results.passed, [case.name for case in results]
+    (True, ['encoder'])
+    >>> results.as_dict()["failed"]
+    0
+    """
+    from lstm_shapes.spec.specfile import load_cases, run_cases
+
+    if not spec:
+        raise SpecError("--spec needs at least one file")
+    cases: list[CheckResult] = []
+    for path in spec:
+        cases += run_cases(
+            load_cases(os.fspath(path)),
+            Path(path).name,
+            run_check=run_check,
+            max_memory=max_memory,
+            max_time=max_time,
+        )
+    return SpecResults(tuple(cases), ", ".join(Path(p).name for p in spec))
+
+
+class ShapeAssertionError(AssertionError):
+    """Raised by :func:`assert_lstm_shapes`; the message is what ``lstm-shapes check``
+    prints (pytest shows it as the failure, see lstm_shapes.pytest_plugin)."""
+
+
+def assert_lstm_shapes(
+    module_or_spec: Any,
+    /,
+    *,
+    input: object = None,
+    h0: object = None,
+    c0: object = None,
+    input_dtype: str | None = None,
+    **expect: object,
+) -> CheckResult:
+    """Raise ``AssertionError`` (a :class:`ShapeAssertionError`) with the CLI's message
+    unless the shapes check out.
+
+    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN``, one of their cells, or a
+    :class:`Spec`; ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an
+    expected shape (``output=(3, 7, 40)``, ``None`` for any size in a dimension). Also
+    importable from :mod:`lstm_shapes.testing`, like ``torch.testing``.
+
+    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
+    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
+    >>> cell = make_spec(input_size=10, hidden_size=20, kind="lstmcell")
+    >>> _ = assert_lstm_shapes(cell, input=(3, 10), h0=(3, 20), h1=(3, 20), c1=(3, 20))
+    >>> assert_lstm_shapes(spec, input=(3, 7, 10), hn=(3, 1, 20))
+    Traceback (most recent call last):
+    ...
+    lstm_shapes.api.ShapeAssertionError: expected shapes do not match:
+    hn: expected (3, 1, 20), got (1, 3, 20)
+    ...
+    """
+    __tracebackhide__ = True  # pytest: the failure is in the caller's test, not here
+    result = check(
+        module_or_spec,
+        input_shape=input,
+        h0_shape=h0,
+        c0_shape=c0,
+        input_dtype=input_dtype,
+        expect=expect,
+    )
+    if not result.passed:
+        from lstm_shapes.render.check import check_message
+
+        raise ShapeAssertionError(check_message(result))
+    return result
+
+
 def trace(
     model: Any,
     input_data: Any = None,
@@ -89,6 +531,7 @@ def trace(
     seed: int = 0,
     name: str | None = None,
     batch: int | None = None,
+    max_memory: int | str | None = None,
 ) -> TraceReport:
     """Run ``model`` once and return a :class:`TraceReport`: the path through it (every
     leaf module's shapes, loops shown once), every recurrent module with its calls grouped
@@ -106,9 +549,10 @@ def trace(
     The model runs in eval mode under ``torch.no_grad()``, on ``device`` (``None``: where
     its parameters are). An exception from the model does not propagate: the report's
     ``failure`` says where it happened and what it means. ``batch`` states the batch size
-    N, for the note on a ``batch_first=False`` layer that reads N first. Raises
-    :class:`SpecError` when the call does not fit ``forward``'s signature or an option is
-    invalid.
+    N, for the note on a ``batch_first=False`` layer that reads N first. An
+    ``input_shape`` tensor that alone is over ``max_memory`` is refused before a
+    ``module:factory`` text is imported. Raises :class:`SpecError` when the call does not
+    fit ``forward``'s signature or an option is invalid.
 
     >>> import torch
     >>> report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(3, 4))
@@ -121,6 +565,9 @@ def trace(
     from lstm_shapes.probe.tracing import run_trace
     from lstm_shapes.spec.core import parse_device, parse_size
 
+    shapes = _shape_list(input_shape) if input_shape is not None else None
+    if shapes:
+        check_trace_inputs(shapes, input_dtype, max_memory)
     torch = import_torch()
     if isinstance(model, str):
         name = name or model
@@ -131,7 +578,6 @@ def trace(
     batch_ = parse_size("--batch", batch) if batch is not None else None
     if device is not None:
         model.to(resolve_device(torch, parse_device(device)))
-    shapes = _shape_list(input_shape) if input_shape is not None else None
     if isinstance(input_dtype, torch.dtype) or (
         isinstance(input_dtype, (list, tuple))
         and any(isinstance(d, torch.dtype) for d in input_dtype)
@@ -145,6 +591,26 @@ def trace(
     )
 
 
+def check_trace_inputs(shapes: list[object], dtypes: Any, max_memory: object) -> None:
+    """Refuse an input tensor over the memory budget before the user's code is imported."""
+    from lstm_shapes.spec.core import parse_shape
+    from lstm_shapes.theory import budget as budgets
+
+    given = list(dtypes) if isinstance(dtypes, (list, tuple)) else [dtypes]
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    budget = budgets.make_budget(limit, None, budgets.available_ram())
+    for index, value in enumerate(shapes):
+        shape = parse_shape("--input-shape", value)
+        dtype = given[index] if len(given) == len(shapes) else (given or ["float32"])[0]
+        shown = ",".join(map(str, shape))
+        budgets.check_input(
+            shape,
+            str(dtype).removeprefix("torch."),
+            budget,
+            f"the input tensor alone (--input-shape {shown}) is that large",
+        )
+
+
 def _shape_list(value: Any) -> list[object]:
     """One shape (``"3,9"``, ``(3, 9)``) or several (``["3,9", (3,)]``)."""
     if isinstance(value, str) or (
@@ -152,6 +618,39 @@ def _shape_list(value: Any) -> list[object]:
     ):
         return [value]
     return list(value)
+
+
+def inspect_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    *,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    run: bool = False,
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+) -> CheckpointReport:
+    """Find every ``nn.LSTM``/``GRU``/``RNN`` and cell in a checkpoint from its weights
+    alone (``inspect``). The file is read by lstm-shapes' own unpickler (tensors only) or as
+    safetensors: nothing it names is imported or called. With ``run``, each module is
+    estimated first and refused over the budget (``max_memory``, ``max_time``).
+
+    ``batch``/``seq_len`` make the expected shapes concrete (else ``N`` and ``L``);
+    ``run=True`` loads the weights into the inferred module (strict) and runs it.
+
+    >>> import tempfile, torch
+    >>> path = tempfile.mkdtemp() + "/model.pt"
+    >>> torch.save(torch.nn.LSTM(8, 16, num_layers=2).state_dict(), path)
+    >>> report = inspect_checkpoint(path, batch=3, seq_len=7)
+    >>> report.modules[0].found.module.constructor()
+    'nn.LSTM(input_size=8, hidden_size=16, num_layers=2)'
+    >>> [t.shape_text for t in report.modules[0].tensors if t.name == "hn"]
+    ['(2, 3, 16)']
+    """
+    from lstm_shapes.probe.checkpoint import inspect_checkpoint as inspect
+
+    return inspect(
+        checkpoint, batch=batch, seq_len=seq_len, run=run, max_memory=max_memory, max_time=max_time
+    )
 
 
 # The teaching commands. Each runs what its page needs (probe/), then lays the page out
@@ -162,11 +661,10 @@ def _shape_list(value: Any) -> list[object]:
 TEACHING_KINDS = ("lstm", "gru", "rnn")
 
 
-def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
-    if spec is None:
-        spec = make_spec(**options)
-    elif options:
-        raise TypeError("pass either a Spec or options, not both")
+def _teaching_spec(**options: Any) -> Spec:
+    # Teaching pages always run on the CPU in float32, so that every page and handout
+    # shows the same numbers wherever it is made.
+    spec = make_spec(device="cpu", dtype="float32", **options)
     if spec.module.kind not in TEACHING_KINDS:
         raise SpecError(
             f"--kind {spec.module.kind} is not available for the teaching pages yet: they "
@@ -176,126 +674,293 @@ def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
     return spec
 
 
+def _page(command: str, spec: Spec, lang: str, built: Built) -> PageReport:
+    return PageReport(
+        command, lang, spec, built.page, built.data, built.verdicts, built.ok, run=built.run
+    )
+
+
+def _lang(lang: str) -> str:
+    from lstm_shapes.spec.core import parse_choice
+    from lstm_shapes.teach.catalogue import LANGS
+
+    return parse_choice("--lang", lang, LANGS)
+
+
 def diagram(
-    spec: Spec | None = None,
-    /,
     *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
     lang: str = "en",
-    max_memory: object | None = None,
-    max_time: object | None = None,
-    **options: Any,
-) -> Built:
-    """The pictures: the data cube, the unrolled network, output's halves, one step, a
-    packed batch and the heads, each labelled from a real run. Over the budget
+) -> PageReport:
+    """The pictures (``diagram``): the data cube, the unrolled network, output's halves,
+    one step, a packed batch and the heads, each labelled from a real run. Over the budget
     (``max_memory``, ``max_time`` as in :func:`explain`) the run is reduced and the page
-    says so; the packed batch and the heads, whose numbers need the full-size module,
-    are then left out."""
+    says so; the packed batch and the heads, whose numbers need the full-size module, are
+    then left out.
+
+    >>> page = diagram(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
+    >>> page.as_dict()["tensors"]["hn"]
+    [4, 3, 20]
+    """
     from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
     from lstm_shapes.probe.worked import worked_packed
     from lstm_shapes.teach.handout import build
 
-    spec = _teaching_spec(spec, options)
+    lang = _lang(lang)
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        kind=kind,
+        nonlinearity=nonlinearity,
+    )
     with single_thread(is_small(spec)):
         report = explain(spec, max_memory=max_memory, max_time=max_time)
         full = report.run.mode == "full" and not spec.input.unbatched
         heads = run_heads(spec, "both", 1) if full else None
         packed = worked_packed(spec)[1] if full else None
-        return build("diagram", spec, lang, report, heads=heads, packed=packed)
+        built = build("diagram", spec, lang, report, heads=heads, packed=packed)
+    return _page("diagram", spec, lang, built)
 
 
 def gates(
-    spec: Spec | None = None,
-    /,
     *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+    seed: int | str = 0,
     lang: str = "en",
-    max_memory: object | None = None,
-    max_time: object | None = None,
-    **options: Any,
-) -> Built:
-    """The equations with every term's shape, recomputed by hand from the real weights.
-    Over the budget it raises SpecError before torch runs."""
+) -> PageReport:
+    """The equations with every term's shape, the gates named, recomputed by hand from the
+    real weights (``gates``). Over the budget it raises SpecError before torch runs.
+
+    >>> page = gates(input_size=10, hidden_size=20)
+    >>> page.ok, len(page.as_dict()["layers"])
+    (True, 1)
+    """
     from lstm_shapes.probe.teaching import is_small, run_gates, single_thread
     from lstm_shapes.teach.handout import build, check_budget
 
-    spec = _teaching_spec(spec, options)
+    lang = _lang(lang)
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        kind=kind,
+        nonlinearity=nonlinearity,
+        seed=seed,
+    )
     check_budget("gates", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
         report = explain(spec, max_memory=max_memory, max_time=max_time)
-        return build("gates", spec, lang, report, gates=run_gates(spec))
+        built = build("gates", spec, lang, report, gates=run_gates(spec))
+    return _page("gates", spec, lang, built)
 
 
 def cell(
-    spec: Spec | None = None,
-    /,
     *,
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+    seed: int | str = 0,
     lang: str = "en",
-    max_memory: object | None = None,
-    max_time: object | None = None,
-    **options: Any,
-) -> Built:
-    """A loop of cells holding the module's weights, run next to the module. Over the
-    budget it raises SpecError before torch runs."""
+) -> PageReport:
+    """A loop of cells holding the module's weights, run next to the module and proven
+    equal to it (``cell``). Over the budget it raises SpecError before torch runs.
+
+    >>> page = cell(input_size=10, hidden_size=20, num_layers=2)
+    >>> page.ok
+    True
+    """
     from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell, single_thread
     from lstm_shapes.teach.handout import build, check_budget
 
-    spec = _teaching_spec(spec, options)
+    lang = _lang(lang)
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        kind=kind,
+        nonlinearity=nonlinearity,
+        seed=seed,
+    )
     check_cell_supported(spec)
     check_budget("cell", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
         report = explain(spec, max_memory=max_memory, max_time=max_time)
-        return build("cell", spec, lang, report, cell=run_cell(spec))
+        built = build("cell", spec, lang, report, cell=run_cell(spec))
+    return _page("cell", spec, lang, built)
 
 
 def heads(
-    spec: Spec | None = None,
-    /,
     *,
-    lang: str = "en",
+    input_size: int | str,
+    hidden_size: int | str,
+    num_layers: int | str = 1,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
     head: str = "both",
-    out_features: int = 1,
-    max_memory: object | None = None,
-    max_time: object | None = None,
-    **options: Any,
-) -> Built:
-    """A Linear head on the last step and/or every step, run on the module's output."""
+    out_features: int | str = 1,
+    seed: int | str = 0,
+    lang: str = "en",
+) -> PageReport:
+    """A ``Linear`` head on the last step and/or every step, run on the module's output
+    (``heads``).
+
+    >>> page = heads(input_size=10, hidden_size=20, batch_first=True, head="last", out_features=5)
+    >>> page.ok
+    True
+    """
     from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.report.teaching import HEADS
+    from lstm_shapes.spec.core import parse_choice, parse_size
     from lstm_shapes.teach.handout import build, check_budget
 
-    spec = _teaching_spec(spec, options)
-    check_budget("heads", spec, max_memory, max_time, out_features)
+    lang = _lang(lang)
+    head_ = parse_choice("--head", head, HEADS)
+    k = parse_size("--out-features", out_features)
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        kind=kind,
+        nonlinearity=nonlinearity,
+        seed=seed,
+    )
+    check_budget("heads", spec, max_memory, max_time, k)
     with single_thread(is_small(spec)):
-        run = run_heads(spec, head, out_features)
+        run = run_heads(spec, head_, k)
         report = explain(spec, max_memory=max_memory, max_time=max_time)
-        return build("heads", spec, lang, report, heads=run)
+        built = build("heads", spec, lang, report, heads=run)
+    return _page("heads", spec, lang, built)
 
 
-def myths(seed: int = 0, /, *, lang: str = "en") -> Built:
-    """Claims often taught about LSTM shapes, each decided by a live run."""
+def myths(*, seed: int | str = 0, lang: str = "en") -> PageReport:
+    """Claims often taught about LSTM shapes, each decided by a live torch run (``myths``).
+
+    >>> verdicts = {m["id"]: m["holds"] for m in myths().as_dict()["myths"]}
+    >>> verdicts["batch-first-moves-state"]
+    False
+    """
     from lstm_shapes.probe.myths import run_myths
     from lstm_shapes.teach.handout import build
 
-    spec = make_spec(input_size=10, hidden_size=20, seed=seed)
-    return build("myths", spec, lang, explain(spec), myths=run_myths(seed))
+    lang = _lang(lang)
+    spec = _teaching_spec(input_size=10, hidden_size=20, seed=seed)
+    built = build("myths", spec, lang, explain(spec), myths=run_myths(spec.run.seed))
+    return _page("myths", spec, lang, built)
 
 
 def handout(
-    spec: Spec | None = None,
-    /,
     *,
+    input_size: int | str,
+    hidden_size: int | str,
+    out: str | os.PathLike[str] | None = None,
+    num_layers: int | str = 1,
+    bias: bool = True,
+    batch_first: bool = False,
+    bidirectional: bool = False,
+    proj_size: int | str = 0,
+    batch: int | str | None = None,
+    seq_len: int | str | None = None,
+    kind: str = "lstm",
+    nonlinearity: str = "tanh",
+    max_memory: int | str | None = None,
+    max_time: float | str | None = None,
+    seed: int | str = 0,
     lang: str = "en",
-    max_memory: object | None = None,
-    max_time: object | None = None,
-    **options: Any,
-) -> Built:
-    """Everything above on one page, with worked examples and exercises for this
-    configuration."""
+) -> PageReport:
+    """Everything on one printable page, with worked examples and exercises for this
+    configuration (``handout``). With ``out`` it is also written as the command writes it:
+    ``.md`` (its pictures as ``.svg`` files beside it), ``.html`` or ``.svg``.
+
+    >>> page = handout(input_size=10, hidden_size=20, num_layers=2, batch_first=True)
+    >>> [section.title for section in page.page.sections][1:3]
+    ['The data cube', 'The symbols']
+    """
     from lstm_shapes.probe.myths import run_myths
     from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads, single_thread
     from lstm_shapes.probe.worked import run_worked
+    from lstm_shapes.render.handout_files import handout_format
     from lstm_shapes.report.teaching import TeachingRuns
     from lstm_shapes.teach.handout import build, check_budget
 
-    spec = _teaching_spec(spec, options)
+    lang = _lang(lang)
+    fmt = handout_format(str(out), None) if out is not None else None
+    spec = _teaching_spec(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=batch_first,
+        bidirectional=bidirectional,
+        proj_size=proj_size,
+        batch=batch,
+        seq_len=seq_len,
+        kind=kind,
+        nonlinearity=nonlinearity,
+        seed=seed,
+    )
     if spec.input.unbatched:
         raise SpecError(
             "--unbatched is not available for handout: it teaches a batch and shows the "
@@ -315,12 +980,22 @@ def handout(
             packed=packed,
         )
         # the four batch_first x bidirectional variants, as ``variants`` runs them
-        others = [
-            explain(
-                spec.with_module(batch_first=bf, bidirectional=bi),
-                max_memory=max_memory,
-                max_time=max_time,
-            )
-            for bf, bi in ((False, False), (True, False), (False, True), (True, True))
-        ]
-        return build("handout", spec, lang, report, runs=runs, variants=others)
+        others = [explain(s, max_memory=max_memory, max_time=max_time) for s in variant_specs(spec)]
+        built = build("handout", spec, lang, report, runs=runs, variants=others)
+    page = _page("handout", spec, lang, built)
+    if out is not None and fmt is not None:
+        write_handout(page, fmt, Path(out))
+    return page
+
+
+def write_handout(page: PageReport, fmt: str, out: Path) -> None:
+    """The handout as the file ``fmt`` asks for, and for Markdown its pictures beside it."""
+    from lstm_shapes.render.handout_files import handout_files
+
+    for path, text in handout_files(page.page, page.verdicts, fmt, out).items():
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise SpecError(
+                f"--out cannot be written: {error.strerror} (got {str(path)!r})"
+            ) from None

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# pytester runs pytest on files a test writes (tests/test_pytest_plugin.py)
+pytest_plugins = ("pytester",)
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 

@@ -96,18 +96,29 @@ Expect = Annotated[
     ),
 ]
 SpecFile = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--spec",
         metavar="FILE.toml|FILE.json",
         rich_help_panel=CASES,
         show_default=False,
-        help="Check every case of a TOML or JSON spec file in one run (no module options then).",
+        help="Check every case of a TOML or JSON spec file in one run (no module options "
+        "then). Repeatable: --spec a.toml --spec b.toml.",
+    ),
+]
+MoreSpecFiles = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="FILE",
+        show_default=False,
+        help="More spec files after --spec, as pre-commit passes them: "
+        "lstm-shapes check --spec a.toml b.toml.",
     ),
 ]
 
 
 def check_command(
+    more_spec_files: MoreSpecFiles = None,
     input_size: InputSizeOpt = None,
     hidden_size: HiddenSizeOpt = None,
     num_layers: o.NumLayers = "1",
@@ -144,12 +155,17 @@ def check_command(
 
       lstm-shapes check --spec shapes.toml --format junit > shapes.xml
     """
-    from lstm_shapes.report.check import check
+    from lstm_shapes.api import check
 
     with user_errors():
         fmt = parse_choice("--format", output_format, CHECK_FORMATS)
         source: str | None = None
         results: list[CheckResult]
+        if more_spec_files and spec_file is None:
+            raise SpecError(
+                f"check takes no FILE arguments without --spec "
+                f"(got {more_spec_files[0]!r}; did you mean --spec {more_spec_files[0]}?)"
+            )
         if spec_file is not None:
             per_case = {
                 "--input-size": input_size,
@@ -169,13 +185,11 @@ def check_command(
                     f"--spec takes every case from the file: leave out {', '.join(given)} "
                     "(write them in the case)"
                 )
-            from pathlib import Path
+            from lstm_shapes.api import run_spec
 
-            from lstm_shapes.spec.specfile import load_cases, run_cases
-
-            cases = load_cases(spec_file)
-            source = Path(spec_file).name
-            results = run_cases(cases, source, max_memory=max_memory, max_time=max_time)
+            files = (*spec_file, *(more_spec_files or []))
+            checked = run_spec(*files, max_memory=max_memory, max_time=max_time)
+            source, results = checked.source, list(checked.cases)
         else:
             if input_size is None or hidden_size is None:
                 missing = "--input-size" if input_size is None else "--hidden-size"

@@ -153,9 +153,9 @@ def variants_command(
             dtype=dtype,
             seed=seed,
         )
-        from lstm_shapes.report.variants import variants
+        from lstm_shapes.api import variants
 
-        reports = variants(spec, max_memory=max_memory, max_time=max_time)
+        reports = list(variants(spec, max_memory=max_memory, max_time=max_time))
     if fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 

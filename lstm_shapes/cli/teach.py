@@ -15,6 +15,7 @@ from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_BUG, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
+from lstm_shapes.render.handout_files import HANDOUT_FORMATS, handout_format, handout_text
 from lstm_shapes.render.pictures import PICTURES
 from lstm_shapes.spec.core import parse_choice, parse_size
 from lstm_shapes.teach.catalogue import LANGS
@@ -33,34 +34,31 @@ Lang = Annotated[
 ]
 
 
-def _spec(**options: Any) -> Any:
-    # Teaching pages always run on the CPU in float32, so that every page and handout
-    # shows the same numbers wherever it is made.
-    return o.spec_from_options(device="cpu", dtype="float32", **options)
+def _spec(**options: Any) -> dict[str, Any]:
+    """The page's options, validated before anything runs (the api validates them again
+    into the same Spec: teaching pages run on the CPU in float32)."""
+    o.spec_from_options(device="cpu", dtype="float32", **options)
+    return options
 
 
-def _build(kind: str, spec: Any, lang: str, **extra: Any) -> Any:
+def _build(kind: str, options: dict[str, Any], lang: str, **extra: Any) -> Any:
     from lstm_shapes import api
 
     if kind == "myths":
-        return api.myths(spec.run.seed, lang=lang)
+        return api.myths(seed=options["seed"], lang=lang)
     command = getattr(api, kind)
-    return command(spec, lang=lang, **extra)
+    return command(lang=lang, **options, **extra)
 
 
-def _show(kind: str, spec: Any, lang: str, fmt: str, extra_picture: str = "", **extra: Any) -> None:
+def _show(
+    kind: str, spec: dict[str, Any], lang: str, fmt: str, extra_picture: str = "", **extra: Any
+) -> None:
     with user_errors():
         built = _build(kind, spec, lang, **extra)
     if fmt == "json":
         import json
 
-        from lstm_shapes.report.explain import SCHEMA_VERSION
-
-        data = {"schema_version": SCHEMA_VERSION, "lang": lang, **built.data}
-        if kind != "myths":
-            data["lstm"] = spec.module.as_dict()
-            data["input"] = spec.input.as_dict()
-        data["run"] = built.run
+        data = built.as_dict()
         emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
         from lstm_shapes.render.markup import page_markdown
@@ -319,13 +317,6 @@ def myths_command(
     _show("myths", spec, lang_, fmt)
 
 
-HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
-
-
-HANDOUT_FORMATS = ("md", "html", "svg")
-SUFFIX_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".svg": "svg"}
-
-
 def handout_command(
     input_size: o.InputSize,
     hidden_size: o.HiddenSize,
@@ -378,7 +369,7 @@ def handout_command(
     """
     with user_errors():
         lang_ = parse_choice("--lang", lang, LANGS)
-        fmt = _handout_format(out, output_format)
+        fmt = handout_format(out, output_format)
         spec = _spec(
             kind=kind,
             nonlinearity=nonlinearity,
@@ -395,57 +386,12 @@ def handout_command(
         )
         built = _build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
         if out == "-":
-            emit_text(render_handout(built, fmt, embed=True))
+            emit_text(handout_text(built.page, built.verdicts, fmt, embed=True))
         else:
-            _write_handout(built, fmt, Path(out))
+            from lstm_shapes.api import write_handout
+
+            write_handout(built, fmt, Path(out))
     if out != "-":
         emit_text(f"wrote {out}\n")
     if not built.ok:
         raise typer.Exit(EXIT_BUG)
-
-
-def _handout_format(out: str, given: str | None) -> str:
-    if given is not None:
-        return parse_choice("--format", given, HANDOUT_FORMATS)
-    if out == "-":
-        return "md"
-    suffix = Path(out).suffix.lower()
-    if suffix not in SUFFIX_FORMATS:
-        raise SpecError(
-            f"--out must end in {', '.join(HANDOUT_EXTENSIONS)}, or be - for stdout (got {out!r})"
-        )
-    return SUFFIX_FORMATS[suffix]
-
-
-def _write_handout(built: Any, fmt: str, out: Path) -> None:
-    """The handout, and for Markdown its pictures as ``<stem>.<picture>.svg`` beside it."""
-    files = {out: render_handout(built, fmt, stem=out.stem)}
-    if fmt == "md":
-        from lstm_shapes.render.markup import figures_of
-        from lstm_shapes.render.pictures import draw
-
-        for figure in figures_of(built.page):
-            files[out.with_name(f"{out.stem}.{figure.name}.svg")] = draw(figure) + "\n"
-    for path, text in files.items():
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise SpecError(
-                f"--out cannot be written: {error.strerror} (got {str(path)!r})"
-            ) from None
-
-
-def render_handout(built: Any, fmt: str, stem: str = "", embed: bool = False) -> str:
-    """The handout as text: ``md`` links its pictures to files named after ``stem`` (or
-    embeds them with ``embed``), ``html`` inlines them, ``svg`` is the terminal page."""
-    if fmt == "md":
-        from lstm_shapes.render.markup import embedded, page_markdown, picture_files
-
-        return page_markdown(built.page, embedded if embed else picture_files(stem))
-    if fmt == "html":
-        from lstm_shapes.render.markup import page_html
-
-        return page_html(built.page, built.verdicts)
-    from lstm_shapes.render.teach import page_svg
-
-    return page_svg(built.page, built.verdicts)

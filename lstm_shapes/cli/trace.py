@@ -13,7 +13,7 @@ from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import TRACE_INPUT_DTYPES as INPUT_DTYPES
-from lstm_shapes.spec.core import parse_choice, parse_device, parse_shape, parse_size
+from lstm_shapes.spec.core import parse_choice, parse_device, parse_size
 
 TRACE_FORMATS = ("table", "json", "markdown")
 INPUT = "Input (one of --input-shape or --inputs)"
@@ -149,13 +149,12 @@ def _run(
             "trace needs the model's inputs: --input-shape (once per positional tensor) "
             "or --inputs FILE:function"
         )
+    from lstm_shapes.api import check_trace_inputs, trace
+
     if shapes:
         random_inputs(shapes, dtypes)
-        for index, text in enumerate(shapes):
-            dtype = dtypes[index] if len(dtypes) == len(shapes) else (dtypes or ["float32"])[0]
-            _check_input(parse_shape("--input-shape", text), dtype, max_memory)
+        check_trace_inputs(list(shapes), dtypes, max_memory)
     arguments = parse_init(init)
-    from lstm_shapes.api import trace
     from lstm_shapes.probe.trace_target import load_inputs, load_target
 
     model = load_target(target, arguments, seed=seed_)
@@ -164,15 +163,3 @@ def _run(
         data, kwargs = load_inputs(inputs)
         return trace(model, data, kwargs=kwargs, **options)
     return trace(model, input_shape=shapes, input_dtype=dtypes or ["float32"], **options)
-
-
-def _check_input(shape: tuple[int, ...], dtype: str, max_memory: str | None) -> None:
-    """Refuse an input over the memory budget before the user's code is even imported."""
-    from lstm_shapes.theory import budget as budgets
-
-    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
-    budget = budgets.make_budget(limit, None, budgets.available_ram())
-    shown = ",".join(map(str, shape))
-    budgets.check_input(
-        shape, dtype, budget, f"the input tensor alone (--input-shape {shown}) is that large"
-    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import IO
 
 from rich.console import Console
@@ -24,11 +25,26 @@ def columns_from_env() -> int:
     return width if width >= MIN_WIDTH else DEFAULT_WIDTH
 
 
+def wants_color(is_tty: bool, env: Mapping[str, str] | None = None) -> bool:
+    """Colour on a terminal, following the usual conventions, strongest first:
+    ``NO_COLOR`` (any non-empty value) turns it off, ``FORCE_COLOR`` (non-empty, not ``0``)
+    turns it on even in a pipe, ``TERM=dumb`` turns it off."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    force = env.get("FORCE_COLOR")
+    if force and force not in ("0", "false", "no"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return is_tty
+
+
 def make_console(
     file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None
 ) -> Console:
     """A console for our tables: the terminal's width when it is one (at most 120),
-    else ``COLUMNS`` or 100; colour only on a terminal, never with ``NO_COLOR``."""
+    else ``COLUMNS`` or 100; colour as :func:`wants_color` decides."""
     stream = file if file is not None else sys.stdout
     is_tty = bool(getattr(stream, "isatty", lambda: False)())
     if width is None:
@@ -37,7 +53,7 @@ def make_console(
         else:
             width = columns_from_env()
     if color is None:
-        color = is_tty and "NO_COLOR" not in os.environ
+        color = wants_color(is_tty)
     return Console(
         file=stream,
         width=width,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from lstm_shapes.report.explain import SCHEMA_VERSION, Report
+from lstm_shapes.report.explain import Report
+from lstm_shapes.report.variants import VariantsReport
 
 
 def explain_json(report: Report) -> str:
@@ -13,5 +14,5 @@ def explain_json(report: Report) -> str:
 
 
 def variants_json(reports: Sequence[Report]) -> str:
-    data = {"schema_version": SCHEMA_VERSION, "variants": [r.as_dict() for r in reports]}
+    data = VariantsReport(tuple(reports)).as_dict()
     return json.dumps(data, indent=2) + "\n"

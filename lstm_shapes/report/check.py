@@ -1,17 +1,17 @@
 """``check``: run the user's own shapes through torch, diagnose, compare with expectations.
 
-Nothing here prints or imports torch at module level: :func:`check` returns a
-:class:`CheckResult`; :func:`lstm_shapes.render.check.check_message` is the text the CLI
-prints and :func:`lstm_shapes.api.assert_lstm_shapes` raises.
+Plain data and validation, no torch: :func:`lstm_shapes.api.check` runs the module and
+returns a :class:`CheckResult`; :func:`lstm_shapes.render.check.check_message` is the text
+the CLI prints and :func:`lstm_shapes.testing.assert_lstm_shapes` raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 from lstm_shapes.spec.core import (
     INPUT_DTYPES,
@@ -28,11 +28,7 @@ from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.diagnosis import (
     Diagnosis,
     Reading,
-    complete,
-    diagnose,
     shape_str,
-    torch_accepts,
-    unchecked_by_torch,
 )
 
 Pattern = tuple[int | None, ...]
@@ -113,6 +109,9 @@ class CheckResult:
     report: Report | None = None
     expectations: tuple[ExpectationResult, ...] = ()
     failures: tuple[str, ...] = field(default_factory=tuple)
+    #: every failure as the CLI words it, the diagnosis first (the api fills it in with
+    #: lstm_shapes.render.check.failure_messages); ``None``: ``failures`` alone
+    failure_texts: tuple[str, ...] | None = None
 
     @property
     def rejected(self) -> bool:
@@ -136,11 +135,18 @@ class CheckResult:
         return self.failures[0].splitlines()[0]
 
     def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes check --format json`` prints for this one case."""
+        return results_dict([self])
+
+    def case_dict(self) -> dict[str, Any]:
+        """This case as one entry of ``cases`` in the JSON."""
         data: dict[str, Any] = {
             "name": self.name,
             "passed": self.passed,
             "headline": self.headline,
-            "failures": list(self.failures),
+            "failures": list(
+                self.failure_texts if self.failure_texts is not None else self.failures
+            ),
             "torch_error": self.torch_error,
             "not_run": self.not_run,
             "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),
@@ -165,8 +171,35 @@ def results_dict(results: Iterable[CheckResult]) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "passed": passed,
         "failed": len(cases) - passed,
-        "cases": [r.as_dict() for r in cases],
+        "cases": [r.case_dict() for r in cases],
     }
+
+
+@dataclass(frozen=True)
+class SpecResults:
+    """Every case of one or more spec files, checked (``check --spec``)."""
+
+    cases: tuple[CheckResult, ...]
+    #: the files' names, as the summary line shows them
+    source: str = "spec"
+
+    @property
+    def passed(self) -> bool:
+        return all(case.passed for case in self.cases)
+
+    @property
+    def failed(self) -> tuple[CheckResult, ...]:
+        return tuple(case for case in self.cases if not case.passed)
+
+    def __iter__(self) -> Iterator[CheckResult]:
+        return iter(self.cases)
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes check --spec FILE --format json`` prints."""
+        return results_dict(self.cases)
 
 
 #: torch's cell classes (by name, so that no torch import is needed to recognise them)
@@ -219,7 +252,7 @@ def spec_from_module(module: Any) -> Spec:
     )
 
 
-def _with_reading(spec: Spec, reading: Reading) -> Spec:
+def with_reading(spec: Spec, reading: Reading) -> Spec:
     """The spec of the run once the input is read as torch reads it."""
     lengths = spec.input.lengths
     if lengths is not None:
@@ -304,7 +337,7 @@ def make_given(
     )
 
 
-def check(
+def check_arguments(
     spec: Spec | Any = None,
     /,
     *,
@@ -313,23 +346,14 @@ def check(
     c0_shape: object = None,
     input_dtype: object = None,
     expect: Mapping[str, object] | Iterable[str] | None = None,
-    name: str = "check",
-    max_memory: object = None,
-    max_time: object = None,
     **options: Any,
-) -> CheckResult:
-    """Check shapes against the real module.
+) -> tuple[Spec, Given | None, list[tuple[str, Pattern]]]:
+    """The validated arguments of ``check``: the spec, the user's tensors, the expectations.
 
-    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN`` or one of their cells
-    (``nn.LSTMCell``/``GRUCell``/``RNNCell``), or ``None`` with the
-    options by name as on the command line (``input_size=10, hidden_size=20, ...``).
-    With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
-    tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
-    options are what you say the data is, checked against how torch reads it.
-    ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size).
-    ``max_memory`` and ``max_time`` are the budget, as for :func:`lstm_shapes.explain`:
-    a run over it is reduced, or refused (SpecError) when the given tensors are that large.
-    """
+    ``spec`` is a :class:`Spec`, a :class:`ModuleSpec`, a real ``nn.LSTM``/``GRU``/``RNN`` or
+    one of their cells (read from its attributes, no torch call), or ``None`` with the
+    options by name. The budget (``max_memory``, ``max_time``) is applied by the api when
+    the check runs."""
     stated_batch = options.get("batch")
     stated_seq_len = options.get("seq_len")
     if spec is None:
@@ -349,93 +373,10 @@ def check(
         stated_batch=stated_batch is not None,
         stated_seq_len=stated_seq_len is not None,
     )
-    return run_check(
-        spec,
-        given,
-        parse_expectations(spec, expect),
-        name=name,
-        max_memory=max_memory,
-        max_time=max_time,
-    )
+    return spec, given, parse_expectations(spec, expect)
 
 
-def run_check(
-    spec: Spec,
-    given: Given | None,
-    expect: Iterable[tuple[str, Pattern]],
-    *,
-    name: str = "check",
-    max_memory: object = None,
-    max_time: object = None,
-) -> CheckResult:
-    """:func:`check` once its arguments are validated."""
-    from lstm_shapes.api import explain
-    from lstm_shapes.probe.forward import run_given
-
-    pairs = list(expect)
-    if given is None:
-        report = explain(spec, max_memory=max_memory, max_time=max_time)
-        results = tuple(compare(n, p, report) for n, p in pairs)
-        return CheckResult(
-            name, spec, report=report, expectations=results, failures=_failures(report, results)
-        )
-    diagnosis = diagnose(spec.module, given, spec.run.dtype)
-    predicted = torch_accepts(spec.module, given, spec.run.dtype)
-    context = (
-        f"{spec.module.constructor()} with input {shape_str(given.input)} ({given.input_dtype})"
-    )
-    if predicted and not diagnosis.problems:
-        # explain() feeds torch exactly these shapes (h0/c0 as zeros of the given shapes):
-        # its run is torch's verdict, no need for a separate one
-        assert diagnosis.reading is not None
-        run_spec = _with_reading(spec, diagnosis.reading)
-        try:
-            report = explain(run_spec, max_memory=max_memory, max_time=max_time)
-        except SpecError:
-            raise
-        except (RuntimeError, ValueError) as error:
-            raise InconsistencyError(
-                f"lstm-shapes predicted torch accepts {context}, but torch said: "
-                f"{type(error).__name__}: {error}"
-            ) from None
-        results = tuple(compare(n, p, report) for n, p in pairs)
-        return CheckResult(
-            name,
-            run_spec,
-            given=given,
-            diagnosis=diagnosis,
-            report=report,
-            expectations=results,
-            failures=_failures(report, results),
-        )
-    full = complete(spec.module, given)
-    not_run = unchecked_by_torch(spec.module, full)
-    if not_run is not None:
-        if not diagnosis.problems:
-            raise InconsistencyError(f"no diagnosis for {context}")
-        return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
-    within = {"max_memory": max_memory, "max_time": max_time}  # the budget
-    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0, **within)
-    if predicted != (torch_error is None):
-        verdict = "accepts" if predicted else "rejects"
-        raise InconsistencyError(
-            f"lstm-shapes predicted torch {verdict} {context}, but torch said: "
-            f"{torch_error or 'nothing (it ran)'}"
-        )
-    if torch_error is not None and not diagnosis.problems:
-        raise InconsistencyError(f"torch rejected {context} ({torch_error}); no diagnosis found")
-    if not diagnosis.problems:  # cannot be: torch_accepts() was False
-        raise InconsistencyError(f"no diagnosis for {context}")
-    return CheckResult(
-        name,
-        spec,
-        given=given,
-        diagnosis=diagnosis,
-        torch_error=torch_error,
-    )
-
-
-def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str, ...]:
+def expectation_failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str, ...]:
     failed = [r for r in results if not r.holds]
     failures = []
     if failed:

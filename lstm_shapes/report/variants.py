@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.report.explain import Report
+from lstm_shapes.report.explain import SCHEMA_VERSION, Report
 from lstm_shapes.spec.core import Spec
 
 #: (batch_first, bidirectional), the baseline first.
@@ -51,12 +53,28 @@ def variant_specs(spec: Spec) -> list[Spec]:
     ]
 
 
-def variants(spec: Spec, *, max_memory: object = None, max_time: object = None) -> list[Report]:
-    """Run all four variants for real and return their reports, baseline first; each
-    within the budget (``max_memory``, ``max_time``), else reduced."""
-    from lstm_shapes.api import explain
+@dataclass(frozen=True)
+class VariantsReport:
+    """The four reports of ``variants``, baseline first; iterates like a list of them."""
 
-    return [explain(s, max_memory=max_memory, max_time=max_time) for s in variant_specs(spec)]
+    reports: tuple[Report, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(report.ok for report in self.reports)
+
+    def __iter__(self) -> Iterator[Report]:
+        return iter(self.reports)
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def __getitem__(self, index: int) -> Report:
+        return self.reports[index]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``lstm-shapes variants --format json`` prints."""
+        return {"schema_version": SCHEMA_VERSION, "variants": [r.as_dict() for r in self.reports]}
 
 
 def changed_dims(baseline: Report, report: Report, name: str) -> list[bool]:

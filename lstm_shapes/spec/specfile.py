@@ -17,10 +17,10 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations, run_check
+from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations
 from lstm_shapes.spec.core import Spec, make_spec
 from lstm_shapes.spec.given import Given
 
@@ -64,6 +64,19 @@ OPTION_KEYS = {
     "--seed": "run.seed",
     "--expect": "expect",
 }
+
+
+class CheckCase(Protocol):
+    def __call__(
+        self,
+        spec: Spec,
+        given: Given | None,
+        expect: tuple[tuple[str, Pattern], ...],
+        *,
+        name: str = ...,
+        max_memory: object = ...,
+        max_time: object = ...,
+    ) -> CheckResult: ...
 
 
 @dataclass(frozen=True)
@@ -192,11 +205,17 @@ def load_cases(path: str | Path) -> list[Case]:
 
 
 def run_cases(
-    cases: list[Case], source: str = "spec", *, max_memory: object = None, max_time: object = None
+    cases: list[Case],
+    source: str = "spec",
+    *,
+    run_check: CheckCase,
+    max_memory: object = None,
+    max_time: object = None,
 ) -> list[CheckResult]:
-    """Check every case in this process (torch is imported once). The modules are tiny:
-    torch runs them on one thread, faster than splitting each small matrix across cores.
-    ``max_memory`` and ``max_time`` are each case's budget."""
+    """Check every case in this process (torch is imported once) with ``run_check``
+    (:func:`lstm_shapes.api.run_check`, passed in: spec/ sits below the api). The modules
+    are tiny: torch runs them on one thread, faster than splitting each small matrix
+    across cores. ``max_memory`` and ``max_time`` are each case's budget."""
     from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from lstm_shapes import explain, make_spec
+from lstm_shapes.api import variants
 from lstm_shapes.render.console import render_to_text
 from lstm_shapes.render.json_ import explain_json, variants_json
 from lstm_shapes.render.markdown import explain_markdown, variants_markdown
 from lstm_shapes.render.table import explain_renderable, variants_renderable
-from lstm_shapes.report.variants import variants
 
 REFERENCE = {
     # nn.LSTM(5, 6, 2) on a (1, 3, 5) input: L=1, N=3 (sequence-first)
@@ -52,7 +52,7 @@ def test_explain_renderers(name: str, golden: Callable[[str, str], None]) -> Non
 
 
 def test_variants_renderers(golden: Callable[[str, str], None]) -> None:
-    reports = variants(make_spec(input_size=10, hidden_size=20, num_layers=2, device="cpu"))
+    reports = list(variants(make_spec(input_size=10, hidden_size=20, num_layers=2, device="cpu")))
     golden("variants_lstm_10_20_2.txt", render_to_text(variants_renderable(reports)))
     golden("variants_lstm_10_20_2.md", variants_markdown(reports))
     golden("variants_lstm_10_20_2.json", variants_json(reports))

@@ -17,7 +17,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _pictures(**options: object) -> dict[str, ET.Element]:
-    built = api.diagram(device="cpu", **options)
+    built = api.diagram(**options)
     return {f.name: ET.fromstring(draw(f)) for f in figures_of(built.page)}
 
 

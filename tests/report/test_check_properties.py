@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from lstm_shapes import check
 from lstm_shapes.probe.runtime import build_module, without_onednn
-from lstm_shapes.report.check import check
 from lstm_shapes.spec.core import make_spec
 
 

@@ -10,10 +10,11 @@ import pytest
 import torch
 from torch import nn
 
+from lstm_shapes.api import check
 from lstm_shapes.probe.runtime import build_module, without_onednn
 from lstm_shapes.render.check import check_message
 from lstm_shapes.render.diagnosis import problem_sentences
-from lstm_shapes.report.check import check, spec_from_module
+from lstm_shapes.report.check import spec_from_module
 from lstm_shapes.spec.core import INTEGER_DTYPES, ModuleSpec, make_spec, parse_shape
 from lstm_shapes.theory.diagnosis import (
     Given,
