@@ -6,31 +6,15 @@ import typer
 
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
-from lstm_shapes.cli.output import emit_text, print_renderable
+from lstm_shapes.cli.output import emit_failed_facts, emit_text, print_renderable
 from lstm_shapes.spec.core import parse_choice
 
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
 
+@o.bundle(formats=EXPLAIN_FORMATS)
 def explain_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    dropout: o.Dropout = "0.0",
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    unbatched: o.Unbatched = False,
-    lengths: o.Lengths = None,
-    device: o.Device = "auto",
-    dtype: o.Dtype = "float32",
-    seed: o.Seed = "0",
-    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     full: o.Full = False,
     cost: o.Cost = False,
@@ -45,36 +29,20 @@ def explain_command(
     structure checks theory, and the report says so.
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        fmt = parse_choice("--format", options.output_format, EXPLAIN_FORMATS)
         from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
-        spec = o.spec_from_options(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            dropout=dropout,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            kind=kind,
-            nonlinearity=nonlinearity,
-            batch=batch,
-            seq_len=seq_len,
-            unbatched=unbatched,
-            lengths=lengths,
-            device=device,
-            dtype=dtype,
-            seed=seed,
-        )
+        spec = options.spec()
         from lstm_shapes.api import explain
 
         wants_cost = cost or time or backward
         report = explain(
             spec, max_memory=limit, full=full, cost=wants_cost, time=time, backward=backward
         )
-    if fmt == "json":
+    if options.quiet and fmt != "json":
+        emit_failed_facts([report])
+    elif fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
         emit_text(explain_json(report))
@@ -86,7 +54,7 @@ def explain_command(
         from lstm_shapes.render.table import explain_renderable
 
         print_renderable(explain_renderable(report))
-    if report.cost is not None and fmt != "json":
+    if report.cost is not None and fmt != "json" and not options.quiet:
         from lstm_shapes.cli.output import print_cost
 
         print_cost(report, fmt)
@@ -94,49 +62,25 @@ def explain_command(
         raise typer.Exit(EXIT_FAILED)
 
 
-def variants_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    dropout: o.Dropout = "0.0",
-    proj_size: o.ProjSize = "0",
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    unbatched: o.Unbatched = False,
-    device: o.Device = "auto",
-    dtype: o.Dtype = "float32",
-    seed: o.Seed = "0",
-    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
-) -> None:
+@o.bundle(formats=EXPLAIN_FORMATS)
+def variants_command(options: o.Options) -> None:
     """The same sizes under all four batch_first x bidirectional combinations, side by side.
 
     Each variant is run for real. Example: lstm-shapes variants -i 10 -H 20 -l 2
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
-        spec = o.spec_from_options(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            dropout=dropout,
-            proj_size=proj_size,
-            kind=kind,
-            nonlinearity=nonlinearity,
-            batch=batch,
-            seq_len=seq_len,
-            unbatched=unbatched,
-            device=device,
-            dtype=dtype,
-            seed=seed,
+        fmt = parse_choice("--format", options.output_format, EXPLAIN_FORMATS)
+        options.refuse(
+            ("--batch-first", "--bidirectional"),
+            "variants: it shows all four batch_first x bidirectional combinations",
         )
+        spec = options.spec()
         from lstm_shapes.report.variants import variants
 
         reports = variants(spec)
-    if fmt == "json":
+    if options.quiet and fmt != "json":
+        emit_failed_facts(reports)
+    elif fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 
         emit_text(variants_json(reports))

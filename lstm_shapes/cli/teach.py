@@ -32,18 +32,30 @@ Lang = Annotated[
 ]
 
 
-def _spec(**options: Any) -> Any:
-    # Teaching pages always run on the CPU in float32, so that every page and handout
-    # shows the same numbers wherever it is made.
-    return o.spec_from_options(device="cpu", dtype="float32", **options)
+def _spec(options: o.Options) -> Any:
+    """The options a teaching page can honour, validated; the others are refused."""
+    same = "teaching pages run on the CPU in float32, so that every page shows the same numbers"
+    options.require("kind", ("lstm",), "the teaching pages show nn.LSTM for now")
+    options.require("device", ("auto", "cpu"), same)
+    options.require("dtype", ("float32",), same)
+    options.refuse(
+        ("--unbatched", "--lengths"),
+        f"{options.command}: the pages show one padded, batched input",
+    )
+    options.refuse(
+        ("--dropout",), f"{options.command}: the pages run in eval mode, where dropout does nothing"
+    )
+    return options.spec(device="cpu", dtype="float32")
 
 
-def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
+def _show(kind: str, spec: Any, lang: str, fmt: str, quiet: bool, **extra: Any) -> None:
     from lstm_shapes.teach.handout import build
 
     with user_errors():
         built = build(kind, spec, lang, **extra)
-    if fmt == "json":
+    if quiet and fmt != "json" and built.ok:
+        pass  # --quiet: a page that holds prints nothing
+    elif fmt == "json":
         import json
 
         from lstm_shapes.report.explain import SCHEMA_VERSION
@@ -65,92 +77,47 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, **extra: Any) -> None:
         raise typer.Exit(EXIT_BUG)
 
 
-def _common(lang: str, output_format: str) -> tuple[str, str]:
+def _common(lang: str, output_format: str | None) -> tuple[str, str]:
     return (
         parse_choice("--lang", lang, LANGS),
         parse_choice("--format", output_format, PAGE_FORMATS),
     )
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def diagram_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
+    options: o.Options,
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The data cube and the network unrolled in time: where output, hn, cn come from.
 
     Example: lstm-shapes diagram -i 10 -H 20 -l 2 --batch-first --bidirectional -L 7
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-        )
-    _show("diagram", spec, lang_, fmt)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = _spec(options)
+    _show("diagram", spec, lang_, fmt, options.quiet)
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def gates_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    seed: o.Seed = "0",
+    options: o.Options,
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The LSTM equations with the shape of every term, recomputed from the real weights.
 
     Example: lstm-shapes gates -i 10 -H 20 -l 2 --proj-size 5
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
-    _show("gates", spec, lang_, fmt)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = _spec(options)
+    _show("gates", spec, lang_, fmt, options.quiet)
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def cell_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    seed: o.Seed = "0",
+    options: o.Options,
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """A loop of nn.LSTMCell with the LSTM's weights, proven equal to nn.LSTM.
 
@@ -159,31 +126,14 @@ def cell_command(
     Example: lstm-shapes cell -i 10 -H 20 -l 2 --bidirectional
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
-    _show("cell", spec, lang_, fmt)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = _spec(options)
+    _show("cell", spec, lang_, fmt, options.quiet)
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def heads_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
+    options: o.Options,
     head: Annotated[
         str,
         typer.Option(
@@ -204,9 +154,7 @@ def heads_command(
             help="K: the head's outputs.",
         ),
     ] = "1",
-    seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """A Linear head on the last step or on every step, run for real.
 
@@ -215,27 +163,18 @@ def heads_command(
     from lstm_shapes.teach.heads import HEADS
 
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
+        lang_, fmt = _common(lang, options.output_format)
         head_ = parse_choice("--head", head, HEADS)
         k = parse_size("--out-features", out_features)
-        spec = _spec(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
-    _show("heads", spec, lang_, fmt, head=head_, out_features=k)
+        spec = _spec(options)
+    _show("heads", spec, lang_, fmt, options.quiet, head=head_, out_features=k)
 
 
+@o.bundle(formats=PAGE_FORMATS, groups=("output",))
 def myths_command(
+    options: o.Options,
     seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Claims often taught about LSTM shapes, each decided by a live torch run.
 
@@ -244,17 +183,18 @@ def myths_command(
     "holds", "evidence", "setup"}]}.
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(input_size="10", hidden_size="20", seed=seed)
-    _show("myths", spec, lang_, fmt)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = o.Options("myths", input_size="10", hidden_size="20", seed=seed).spec()
+    _show("myths", spec, lang_, fmt, options.quiet)
 
 
 HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
+HANDOUT_FORMATS = ("markdown", "html", "svg")
 
 
+@o.bundle(formats=HANDOUT_FORMATS, default_format=None)
 def handout_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
+    options: o.Options,
     out: Annotated[
         Path,
         typer.Option(
@@ -265,14 +205,6 @@ def handout_command(
             help="Where to write: .md, .html (self-contained, prints on A4) or .svg.",
         ),
     ],
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    seed: o.Seed = "0",
     lang: Lang = "en",
 ) -> None:
     """A printable handout in one file: .md, .html (A4) or .svg, in English or Chinese.
@@ -288,18 +220,16 @@ def handout_command(
         suffix = out.suffix.lower()
         if suffix not in (".md", ".html", ".htm", ".svg"):
             raise SpecError(f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(out)!r})")
-        spec = _spec(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
+        if options.output_format is not None:
+            from lstm_shapes.teach.handout import FORMATS_BY_EXTENSION
+
+            fmt = parse_choice("--format", options.output_format, HANDOUT_FORMATS)
+            if fmt != FORMATS_BY_EXTENSION[suffix]:
+                raise SpecError(
+                    f"--format {fmt} does not match --out {str(out)!r}: the file's extension "
+                    "picks the format (leave out --format, or give a matching extension)"
+                )
+        spec = _spec(options)
         from lstm_shapes.teach.handout import build
 
         built = build("handout", spec, lang_)
@@ -310,7 +240,8 @@ def handout_command(
             raise SpecError(
                 f"--out cannot be written: {error.strerror} (got {str(out)!r})"
             ) from None
-    emit_text(f"wrote {out}\n")
+    if not options.quiet:
+        emit_text(f"wrote {out}\n")
     if not built.ok:
         raise typer.Exit(EXIT_BUG)
 

@@ -16,7 +16,9 @@ from lstm_shapes.spec.core import parse_choice, parse_shape
 TRACE_FORMATS = ("table", "json", "markdown")
 
 
+@o.bundle(formats=TRACE_FORMATS, groups=("output",))
 def trace_command(
+    options: o.Options,
     target: Annotated[
         str,
         typer.Argument(
@@ -45,7 +47,6 @@ def trace_command(
             help="int64 for token ids that go through an embedding first.",
         ),
     ] = "float32",
-    output_format: o.format_option(TRACE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Run a model once and show every nn.LSTM, nn.GRU and nn.RNN inside it.
 
@@ -55,7 +56,7 @@ def trace_command(
     Example: lstm-shapes trace docs/examples/tagger.py:Tagger -s 32,50 --input-dtype int64
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, TRACE_FORMATS)
+        fmt = parse_choice("--format", options.output_format, TRACE_FORMATS)
         from lstm_shapes.probe.tracing import load_target, trace
 
         shape = parse_shape("--input-shape", input_shape)
@@ -64,7 +65,10 @@ def trace_command(
         report = trace(model, shape, input_dtype=dtype, name=target)
     from lstm_shapes.render import trace as render
 
-    if fmt == "json":
+    if options.quiet and fmt != "json":
+        if not report.ok:
+            emit_text(render.trace_failure_text(report))
+    elif fmt == "json":
         emit_text(render.trace_json(report))
     elif fmt == "markdown":
         emit_text(render.trace_markdown(report))
