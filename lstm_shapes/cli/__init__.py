@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import typer
@@ -21,6 +22,14 @@ __all__ = ["app", "main", "run"]
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (errors already printed)."""
+    # A warning torch prints (NumPy missing, a complex cast, ...) would land on stderr beside
+    # our one-line error; the reports show the warnings that matter (explain's notes).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         result = app(
             args=list(argv) if argv is not None else None,

@@ -10,6 +10,7 @@ header instead. The inference itself is :mod:`lstm_shapes.theory.weights` (no to
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import warnings
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_shapes.errors import InconsistencyError, SpecError
-from lstm_shapes.spec.core import InputSpec, Spec, parse_size
+from lstm_shapes.spec.core import InputSpec, Spec, parse_size, show_value
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.weights import InferredModule, infer_modules
 
@@ -160,6 +161,11 @@ def expected_tensors(
 # --- reading the file -------------------------------------------------------------------
 
 #: safetensors dtype names -> torch dtype names
+#: bytes per element of each safetensors dtype
+SAFETENSORS_ITEMSIZE = {
+    "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+    "BOOL": 1,
+}  # fmt: skip
 SAFETENSORS_DTYPES = {
     "F64": "float64",
     "F32": "float32",
@@ -253,6 +259,14 @@ def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
                 f"{ARGUMENT} {shown} is truncated or corrupt: the data of {name!r} ends at "
                 f"byte {end} but the file holds {data_size} bytes of data"
             )
+        if any(size < 0 for size in shape) or (
+            math.prod(shape) * SAFETENSORS_ITEMSIZE[dtype] != end - start
+        ):
+            raise SpecError(
+                f"{ARGUMENT} {shown} is corrupt: the safetensors entry {show_value(name)} has "
+                f"shape {show_value(list(shape))} of {dtype}, which does not fit its "
+                f"{end - start} bytes of data"
+            )
         entries[name] = SafetensorsEntry(path, dtype, shape, 8 + length + start, 8 + length + end)
     return entries
 
@@ -280,8 +294,14 @@ def _load(path: str) -> Any:
             f"archive but its end is missing ({size} bytes)"
         )
     if magic.startswith(b"PK"):
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise SpecError(
+                f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
+                f"archive but its directory cannot be read ({_first_line(str(error))})"
+            ) from None
         if not any(name.endswith("data.pkl") for name in names):
             raise SpecError(
                 f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
@@ -319,7 +339,8 @@ def _load(path: str) -> Any:
             f"{ARGUMENT} {shown} is not a PyTorch checkpoint (torch.load: {_first_line(text)})"
         ) from None
     except Exception as error:  # torch reports damaged files with many exception types
-        detail = _first_line(str(error)) or type(error).__name__
+        # torch's first sentence says what failed; the rest is advice about saving
+        detail = _first_line(str(error)).split(". ")[0] or type(error).__name__
         if magic.startswith(b"PK"):
             raise SpecError(
                 f"{ARGUMENT} {shown} is truncated or corrupt (torch.load: {detail})"
@@ -481,6 +502,17 @@ def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
     return notes
 
 
+def _not_loadable(torch: Any, value: Any) -> str:
+    """Why a tensor cannot be copied into an nn.LSTM's parameter, or ``""``."""
+    if value.is_meta:
+        return "it is a meta-device tensor, which has a shape but no data"
+    if value.layout != torch.strided:
+        return f"it is a sparse tensor ({value.layout}); nn.LSTM's parameters are dense"
+    if value.is_complex():
+        return f"it is complex ({value.dtype}); nn.LSTM's parameters are real"
+    return ""
+
+
 def _run(
     torch: Any,
     found: InferredModule,
@@ -495,6 +527,12 @@ def _run(
     length = seq_len or DEFAULT_RUN_SEQ_LEN
     module = build_module(torch, found.module).eval()
     state = {name: _materialize(torch, tensors[found.key(name)]) for name in found.parameter_names}
+    for name, value in state.items():
+        problem = _not_loadable(torch, value)
+        if problem:
+            raise SpecError(
+                f"--run cannot load the weight {show_value(found.key(name))}: {problem}"
+            )
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as error:
