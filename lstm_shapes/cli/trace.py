@@ -51,7 +51,7 @@ def trace_command(
     """Run a model once and show every nn.LSTM, nn.GRU and nn.RNN inside it.
 
     This imports your module and runs its code, as pytest does (the current directory is
-    put on sys.path). Exit 1 when the model raises.
+    put on sys.path). Exit 1 when the model raises or stops the run (sys.exit, os._exit).
 
     Example: lstm-shapes trace docs/examples/tagger.py:Tagger -s 32,50 --input-dtype int64
     """

@@ -15,12 +15,13 @@ import importlib.util
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lstm_shapes.errors import SpecError
+from lstm_shapes.errors import ModelStopped, SpecError
 from lstm_shapes.spec.core import (
     TRACE_INPUT_DTYPES,
     InputSpec,
@@ -150,7 +151,47 @@ class TraceReport:
 # --- loading the user's model -----------------------------------------------------------
 
 
+class _HardExit(SystemExit):
+    """What ``os._exit`` raises while the user's code runs (see :func:`_owned_exits`)."""
+
+
+@contextmanager
+def _owned_exits() -> Iterator[None]:
+    """While the user's code runs, ``os._exit`` raises instead of ending the process, so
+    that a model that stops the run is reported like one that raises (``sys.exit`` and
+    ``exit()`` already raise SystemExit, which the callers catch)."""
+    real_exit = os._exit
+
+    def hard_exit(code: int) -> None:
+        raise _HardExit(code)
+
+    os._exit = hard_exit  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = real_exit
+
+
+def _exit_call(stop: SystemExit) -> str:
+    """``sys.exit(3)`` / ``os._exit(3)``: how the user's code stopped the run."""
+    if isinstance(stop, _HardExit):
+        return f"os._exit({stop.code!r})"
+    return f"sys.exit({stop.code!r})" if stop.code is not None else "sys.exit()"
+
+
 def _import(module_name: str, target: str) -> Any:
+    try:
+        with _owned_exits():
+            return _import_module(module_name, target)
+    except SystemExit as stop:
+        sys.modules.pop(Path(module_name).stem, None)
+        raise ModelStopped(
+            f"{TARGET} {target!r}: importing {module_name} stopped the run: it called "
+            f"{_exit_call(stop)}"
+        ) from None
+
+
+def _import_module(module_name: str, target: str) -> Any:
     from lstm_shapes.probe.runtime import import_torch
 
     import_torch()  # first, so torch's import-time warnings (no NumPy) stay quiet
@@ -232,7 +273,13 @@ def load_target(target: str) -> Any:
             "function that returns a model"
         )
     try:
-        model = obj()
+        with _owned_exits():
+            model = obj()
+    except SystemExit as stop:
+        raise ModelStopped(
+            f"{TARGET} {target!r}: building the model stopped the run: {attribute}() called "
+            f"{_exit_call(stop)}"
+        ) from None
     except TypeError as error:
         raise SpecError(
             f"{TARGET} {target!r}: calling {attribute}() failed (TypeError: "
@@ -405,22 +452,34 @@ def _layer_call(record: dict[str, Any]) -> LayerCall:
     )
 
 
-def _describe_output(torch: Any, value: Any) -> tuple[Any, str]:
+#: how deep a returned structure is described; below it, and where a list or dict contains
+#: itself, the description says ``...`` as Python's repr does
+MAX_OUTPUT_DEPTH = 8
+
+
+def _describe_output(
+    torch: Any, value: Any, open_containers: frozenset[int] = frozenset()
+) -> tuple[Any, str]:
     """The model's return value as (JSON-ready shapes, text): a tensor becomes its shape,
     tuples, lists and dicts keep their structure."""
+    if isinstance(value, (tuple, list, dict)) and (
+        id(value) in open_containers or len(open_containers) >= MAX_OUTPUT_DEPTH
+    ):
+        return "...", "..."
+    open_containers = open_containers | {id(value)}
     if isinstance(value, torch.nn.utils.rnn.PackedSequence):
         data = list(value.data.shape)
         return {"packed": data}, f"PackedSequence(data={tuple(data)})"
     if isinstance(value, torch.Tensor):
         return list(value.shape), str(tuple(value.shape))
     if isinstance(value, (tuple, list)):
-        parts = [_describe_output(torch, v) for v in value]
+        parts = [_describe_output(torch, v, open_containers) for v in value]
         text = ", ".join(t for _, t in parts)
         if isinstance(value, tuple):
             return [j for j, _ in parts], f"({text}{',' if len(parts) == 1 else ''})"
         return [j for j, _ in parts], f"[{text}]"
     if isinstance(value, dict):
-        parts_d = {str(k): _describe_output(torch, v) for k, v in value.items()}
+        parts_d = {str(k): _describe_output(torch, v, open_containers) for k, v in value.items()}
         text = ", ".join(f"{k!r}: {t}" for k, (_, t) in parts_d.items())
         return {k: j for k, (j, _) in parts_d.items()}, "{" + text + "}"
     return type(value).__name__, type(value).__name__
@@ -495,9 +554,14 @@ def trace(
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                output = model(x)
+                with _owned_exits():
+                    output = model(x)
             except Exception as error:
                 failure = _failure(recorder, error)
+            except SystemExit as stop:
+                failure = _failure(
+                    recorder, stop, f"the model stopped the run: it called {_exit_call(stop)}"
+                )
     finally:
         for handle in handles:
             handle.remove()
@@ -532,11 +596,11 @@ def _context(record: dict[str, Any]) -> LayerContext:
     )
 
 
-def _failure(recorder: _Recorder, error: Exception) -> Failure:
+def _failure(recorder: _Recorder, error: BaseException, message: str | None = None) -> Failure:
     failing = recorder.stack[-1] if recorder.stack else None
     finished = [r for r in recorder.calls if r["finished"]]
     last = finished[-1] if finished else None
-    message = str(error).strip()
+    message = message if message is not None else str(error).strip()
     diagnosis = diagnose(
         message,
         _context(failing) if failing is not None else None,
@@ -548,7 +612,7 @@ def _failure(recorder: _Recorder, error: Exception) -> Failure:
     return Failure(
         layer=label,
         after=last["name"] if last is not None and failing is None else None,
-        error_type=type(error).__name__,
+        error_type="SystemExit" if isinstance(error, SystemExit) else type(error).__name__,
         message=message,
         diagnosis=diagnosis,
     )
