@@ -67,7 +67,20 @@ def _run(argv: Sequence[str] | None) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
+def _tolerate_narrow_encodings() -> None:
+    """Under ``PYTHONIOENCODING=ascii`` (or a latin-1 terminal) ``·``, ``✓`` and Chinese
+    pages cannot be encoded: print ``?`` for them rather than fail."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        "·✓→中".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main() -> None:
+    _tolerate_narrow_encodings()
     code = run(sys.argv[1:])
     if "torch" in sys.modules:
         # Tearing down an interpreter that imported torch takes 0.3-1.5 s on a small

@@ -10,7 +10,8 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from lstm_shapes.teach.doc import Bullets, Page, Para, Pre, Table
+from lstm_shapes.render.console import ByWidth
+from lstm_shapes.teach.doc import Bullets, Page, Para, Pre, Table, cell_len
 
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -47,13 +48,22 @@ def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> Rendera
                     grid.add_row("•", _inline(item))
                 parts.append(Padding(grid, (0, 0, 0, 2)))
             elif isinstance(block, Pre):
-                style = "cyan" if block.kind == "code" else ""
-                parts.append(Padding(Text(block.text.rstrip("\n"), style=style), (0, 0, 0, 2)))
+                parts.append(_pre(block))
             elif isinstance(block, Table):
                 parts.append(_table(block, verdicts))
     if page.footer:
         parts += [Text(""), Text(page.footer, style="dim")]
     return Group(*parts)
+
+
+def _pre(block: Pre) -> RenderableType:
+    style = "cyan" if block.kind == "code" else ""
+    wide = Padding(Text(block.text.rstrip("\n"), style=style), (0, 0, 0, 2))
+    if block.compact is None:
+        return wide
+    narrow = Padding(Text(block.compact.rstrip("\n"), style=style), (0, 0, 0, 2))
+    needs = 2 + max(cell_len(line) for line in block.text.splitlines())
+    return ByWidth(wide, narrow, needs)
 
 
 def _table(table: Table, verdicts: tuple[str, str]) -> RichTable:

@@ -43,6 +43,8 @@ class Pre:
     text: str
     kind: str = "picture"
     name: str = ""
+    #: the same picture for a narrow terminal, shown when ``text`` is wider than the screen
+    compact: str | None = None
 
 
 Block = Para | Bullets | Table | Pre

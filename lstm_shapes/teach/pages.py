@@ -34,7 +34,7 @@ def cube_section(t: Messages, report: Report) -> Section:
     return section(
         t("cube.title"),
         Para(t(key, shape=shape)),
-        Pre(diagram.cube(spec), name="cube"),
+        Pre(diagram.cube(spec), name="cube", compact=diagram.cube_compact(spec)),
         anchor="cube",
     )
 
@@ -60,7 +60,7 @@ def diagram_section(t: Messages, report: Report) -> Section:
     return section(
         t("diagram.title"),
         lead,
-        Pre(picture, name="unrolled"),
+        Pre(picture, name="unrolled", compact=diagram.unrolled_compact(spec)),
         Bullets(tuple(legend)),
         anchor="diagram",
     )
