@@ -15,7 +15,9 @@ from lstm_shapes.spec.core import parse_choice
 INSPECT_FORMATS = ("table", "json", "markdown")
 
 
+@o.bundle(formats=INSPECT_FORMATS, groups=("output",))
 def inspect_command(
+    options: o.Options,
     checkpoint: Annotated[
         str,
         typer.Argument(
@@ -34,7 +36,6 @@ def inspect_command(
             help="Load the weights into the inferred module (strict) and run a forward pass.",
         ),
     ] = False,
-    output_format: o.format_option(INSPECT_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Find every nn.LSTM, nn.GRU and nn.RNN in a checkpoint from its weights alone.
 
@@ -43,12 +44,14 @@ def inspect_command(
     Example: lstm-shapes inspect model.pt --run
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, INSPECT_FORMATS)
+        fmt = parse_choice("--format", options.output_format, INSPECT_FORMATS)
         from lstm_shapes.probe.checkpoint import inspect_checkpoint
 
         report = inspect_checkpoint(checkpoint, batch=batch, seq_len=seq_len, run=run)
     from lstm_shapes.render import checkpoint as render
 
+    if options.quiet and fmt != "json":
+        return  # nothing failed: a checkpoint that cannot be read is an error (exit 2)
     if fmt == "json":
         emit_text(render.checkpoint_json(report))
     elif fmt == "markdown":

@@ -47,7 +47,7 @@ def test_every_command_that_builds_a_module_takes_the_whole_bundle() -> None:
 
 def test_the_other_commands_take_the_output_options() -> None:
     flags = _flags()
-    for name in ("myths", "trace"):
+    for name in ("myths", "trace", "inspect"):
         assert flags[name] >= OUTPUT, name
         assert "--kind" not in flags[name]
 
@@ -150,3 +150,46 @@ def test_quiet_keeps_machine_formats_whole(cli: Cli) -> None:
     quiet = cli("check", "--spec", "tests/data/shapes.toml", "-f", "junit", "-q")
     assert quiet.stdout == loud.stdout
     assert quiet.stdout.startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        (
+            ["output=7,3,4", "output=1,2,3"],
+            "--expect output is given twice with different shapes ((7, 3, 4) and (1, 2, 3)): "
+            "give it once",
+        ),
+        (
+            ["="],
+            "--expect must be NAME=SIZES, e.g. output=3,7,40: the NAME before = is missing "
+            "(got '=')",
+        ),
+        (
+            ["output="],
+            "--expect must be NAME=SIZES, e.g. output=3,7,40: the SIZES after = are missing "
+            "(got 'output=')",
+        ),
+    ],
+)
+def test_expectations_that_cannot_all_hold_or_are_incomplete(
+    cli: Cli, expect: list[str], message: str
+) -> None:
+    args = [arg for item in expect for arg in ("--expect", item)]
+    result = cli("check", "-i", "3", "-H", "4", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"lstm-shapes: error: {message}\n"
+
+
+def test_the_same_expectation_twice_is_checked_once(cli: Cli) -> None:
+    result = cli("check", "-i", "3", "-H", "4", "-e", "output=7,3,4", "-e", "output=7,3,4")
+    assert result.exit_code == 0
+    assert result.stdout.count("output is (7, 3, 4) as expected") == 1
+
+
+def test_variants_does_not_suggest_an_option_it_lacks(cli: Cli) -> None:
+    result = cli("variants", "-i", "3000", "-H", "3000", "-l", "4", "-L", "10000")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "variants has no --full: explain --full runs one variant at full size." in text
+    assert "--full" not in _flags()["variants"]
