@@ -13,6 +13,7 @@ import json
 import math
 import os
 import re
+import stat
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -274,6 +275,23 @@ def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 
 
+def _not_a_file(path: str) -> str:
+    """What ``path`` is when it is not a regular file (a FIFO would block the read, a
+    device never ends), else ``""``."""
+    mode = os.stat(path).st_mode
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    for test, kind in kinds:
+        if test(mode):
+            return kind
+    return "" if stat.S_ISREG(mode) else "not a regular file"
+
+
 def _load(path: str) -> Any:
     """``torch.load`` with only weights allowed, every failure turned into one line."""
     from lstm_shapes.probe.runtime import import_torch
@@ -281,8 +299,9 @@ def _load(path: str) -> Any:
     shown = repr(path)
     if not os.path.exists(path):
         raise SpecError(f"{ARGUMENT} {shown} does not exist")
-    if os.path.isdir(path):
-        raise SpecError(f"{ARGUMENT} {shown} is a directory, not a checkpoint file")
+    kind = _not_a_file(path)
+    if kind:
+        raise SpecError(f"{ARGUMENT} {shown} is {kind}, not a checkpoint file")
     size = os.path.getsize(path)
     if size == 0:
         raise SpecError(f"{ARGUMENT} {shown} is empty (0 bytes), not a checkpoint")
@@ -392,6 +411,19 @@ def state_dicts(obj: Any, is_tensor: Any) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
+def _nests_deeper(obj: Any, depth: int) -> bool:
+    """Does ``obj`` hold dicts or lists more than ``depth`` levels down?"""
+    stack = [(obj, 0)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, Mapping) else node
+        if isinstance(node, (Mapping, list, tuple)):
+            if level > depth:
+                return True
+            stack.extend((child, level + 1) for child in children)
+    return False
+
+
 def _describe(obj: Any) -> str:
     if isinstance(obj, Mapping):
         keys = ", ".join(repr(k) for k in list(obj)[:5])
@@ -427,8 +459,13 @@ def inspect_checkpoint(
         torch = import_torch()
         candidates = state_dicts(torch_obj, lambda v: isinstance(v, torch.Tensor))
         if not candidates:
+            where = (
+                f" in its first {MAX_DEPTH} levels of nesting (lstm-shapes searches no deeper)"
+                if _nests_deeper(torch_obj, MAX_DEPTH)
+                else ""
+            )
             raise SpecError(
-                f"{ARGUMENT} {path_text!r} holds no state dict: it is {_describe(torch_obj)}"
+                f"{ARGUMENT} {path_text!r} holds no state dict{where}: it is {_describe(torch_obj)}"
             )
     tensor_count = sum(len(tensors) for _, tensors in candidates)
     modules: list[ModuleReport] = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_shapes.errors import InconsistencyError, SpecError
-from lstm_shapes.report.explain import SCHEMA_VERSION, Report
+from lstm_shapes.report.explain import SCHEMA_VERSION, Report, code_for
 from lstm_shapes.spec.core import (
     INPUT_DTYPES,
     InputSpec,
@@ -202,9 +202,21 @@ def _with_reading(spec: Spec, reading: Reading) -> Spec:
         if reading.batch is None:
             raise SpecError("--lengths needs a batch: the input shape is 2-D (unbatched)")
         if len(lengths) != reading.batch:
+            hint = ""
+            if len(lengths) == reading.seq_len:  # the count fits the other dimension
+                if spec.module.batch_first:
+                    hint = (
+                        "; batch_first=True reads dim 0 as N and dim 1 as L: is your batch "
+                        "dim 1? then leave out --batch-first"
+                    )
+                else:
+                    hint = (
+                        "; batch_first=False reads dim 0 as L and dim 1 as N: is your batch "
+                        "dim 0? then use --batch-first"
+                    )
             raise SpecError(
                 f"--lengths must give one length per sequence: the input has N={reading.batch} "
-                f"(got {len(lengths)} lengths: {','.join(map(str, lengths))})"
+                f"(got {len(lengths)} lengths: {','.join(map(str, lengths))}){hint}"
             )
         if max(lengths) > reading.seq_len:
             raise SpecError(
@@ -363,6 +375,9 @@ def run_check(
                 f"lstm-shapes predicted torch accepts {context}, but torch said: "
                 f"{type(error).__name__}: {error}"
             ) from None
+        states = tuple(n for n, shape in (("h0", given.h0), ("c0", given.c0)) if shape)
+        if states:  # the code shows the states the user passed
+            report = replace(report, code=code_for(run_spec, report.run.device, states))
         results = tuple(compare(n, p, report) for n, p in pairs)
         return CheckResult(
             name,

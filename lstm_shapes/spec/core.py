@@ -112,7 +112,9 @@ def parse_device(value: object) -> str:
 
 def parse_lengths(value: object) -> tuple[int, ...]:
     """``"7,4,2"`` or a sequence of ints: the real length of each sequence in the batch."""
-    allowed = "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2"
+    allowed = (
+        f"--lengths must be whole numbers from 1 to {MAX_SIZE}, separated by commas, e.g. 7,4,2"
+    )
     items: list[object]
     if isinstance(value, str):
         items = [part.strip() for part in value.split(",")] if value.strip() else []
@@ -389,7 +391,7 @@ def parse_shape(option: str, value: object) -> tuple[int, ...]:
         except SpecError:
             shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
             raise SpecError(
-                f"{option} must be whole numbers from 1 up, separated by commas, "
+                f"{option} must be whole numbers from 1 to {MAX_SIZE}, separated by commas, "
                 f"e.g. {example} (got {show_value(shown)})"
             ) from None
     return tuple(shape)
@@ -409,7 +411,8 @@ def parse_pattern(option: str, value: object) -> tuple[int | None, ...]:
         except SpecError:
             shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
             raise SpecError(
-                f"{option} must be sizes or _ (any size), separated by commas, "
+                f"{option} must be sizes from 1 to {MAX_SIZE} or _ (any size), separated by "
+                "commas, "
                 f"e.g. {example} (got {show_value(shown)})"
             ) from None
     return tuple(pattern)

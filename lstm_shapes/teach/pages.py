@@ -3,6 +3,7 @@ numbers from torch; nothing here imports torch itself (the runs do, lazily)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from lstm_shapes._version import __version__
@@ -179,7 +180,8 @@ c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
 
 def gates_section(t: Messages, run: GatesRun) -> Section:
     m = run.spec.module
-    equations = EQUATIONS
+    # without bias, torch adds no b_* terms: the equations show what ran
+    equations = EQUATIONS if m.bias else re.sub(r" \+ b_\w\w", "", EQUATIONS)
     if m.proj_size:
         equations += "h_t = (o_t ⊙ tanh(c_t)) W_hrᵀ\n"
     else:

@@ -4,6 +4,7 @@ never exit 3 (our bug), never a traceback or a torch warning beside the line."""
 from __future__ import annotations
 
 import json
+import os
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -235,3 +236,62 @@ def test_no_torch_warning_beside_the_error_line(tmp_path: Path, state_dict: dict
         "lstm-shapes: error: --run cannot load the weight 'weight_ih_l0': it is a meta-device "
         "tensor, which has a shape but no data"
     ]
+
+
+# --- clear words ---------------------------------------------------------------------------
+
+
+def test_inspect_names_what_is_not_a_file(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    cases = {
+        str(fifo): "a named pipe (FIFO)",
+        "/dev/zero": "a character device",
+        str(tmp_path): "a directory",
+    }
+    for path, kind in cases.items():
+        refused(cli("inspect", path), f"CHECKPOINT {path!r} is {kind}, not a checkpoint file")
+
+
+def test_inspect_says_when_the_state_dict_is_deeper_than_it_looks(
+    cli: Cli, tmp_path: Path, state_dict: dict[str, Any]
+) -> None:
+    import torch
+
+    nested: Any = state_dict
+    for level in range(8):
+        nested = {f"level{level}": nested}
+    path = tmp_path / "deep.pt"
+    torch.save(nested, path)
+    refused(
+        cli("inspect", str(path)),
+        f"CHECKPOINT {str(path)!r} holds no state dict in its first 6 levels of nesting "
+        "(lstm-shapes searches no deeper): it is a dict with keys 'level7'",
+    )
+
+
+def test_lengths_that_fit_the_other_dimension_point_at_batch_first(cli: Cli) -> None:
+    refused(
+        cli("check", "-i", "10", "-H", "20", "-s", "3,7,10", "--lengths", "7,4,2"),
+        "--lengths must give one length per sequence: the input has N=7 (got 3 lengths: "
+        "7,4,2); batch_first=False reads dim 0 as L and dim 1 as N: is your batch dim 0? "
+        "then use --batch-first",
+    )
+
+
+def test_gates_without_bias_shows_no_bias_terms(cli: Cli) -> None:
+    result = cli("gates", "-i", "3", "-H", "4", "--no-bias")
+    assert result.exit_code == 0
+    assert "  i_t = σ(x_t W_iiᵀ + h_{t-1} W_hiᵀ)\n" in result.stdout  # noqa: RUF001
+    assert "b_ii" not in result.stdout
+
+
+def test_the_code_passes_the_h0_you_gave(cli: Cli) -> None:
+    result = cli("check", "-i", "3", "-H", "4", "-s", "7,3,3", "--h0-shape", "1,3,4")
+    assert result.exit_code == 0
+    assert (
+        "    h0 = torch.zeros(1, 3, 4)  # (D*num_layers, N, H_out)\n"
+        "    c0 = torch.zeros(1, 3, 4)  # (D*num_layers, N, H_cell), not given: zeros, as "
+        "torch would use\n"
+        "    output, (hn, cn) = lstm(x, (h0, c0))\n"
+    ) in result.stdout

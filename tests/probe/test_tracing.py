@@ -233,7 +233,8 @@ def test_bad_options_word_for_word(cli: Callable[..., Any]) -> None:
     result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "32x50")
     assert result.exit_code == 2
     assert result.stderr == (
-        "lstm-shapes: error: --input-shape must be whole numbers from 1 up, separated by "
+        "lstm-shapes: error: --input-shape must be whole numbers from 1 to 2147483647, "
+        "separated by "
         "commas, e.g. 3,7,12 (got '32x50')\n"
     )
     result = cli("trace", f"{TAGGER}:Tagger", "--input-shape", "3,4", "--input-dtype", "int8")
