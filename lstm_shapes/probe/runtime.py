@@ -79,6 +79,14 @@ def resolve_device(torch: ModuleType, requested: str) -> Any:
 
 
 def build_module(torch: ModuleType, m: ModuleSpec) -> Any:
+    if m.is_cell:
+        if m.kind == "lstmcell":
+            return torch.nn.LSTMCell(m.input_size, m.hidden_size, bias=m.bias)
+        if m.kind == "grucell":
+            return torch.nn.GRUCell(m.input_size, m.hidden_size, bias=m.bias)
+        return torch.nn.RNNCell(
+            m.input_size, m.hidden_size, bias=m.bias, nonlinearity=m.nonlinearity
+        )
     common: dict[str, Any] = {
         "num_layers": m.num_layers,
         "bias": m.bias,
@@ -126,9 +134,10 @@ def default_state_check(spec: Spec, output: Any, output_zeros: Any) -> VerifiedF
     """Fact 5: leaving out the initial state is the same as passing zeros."""
     diff = max_abs_diff(output, output_zeros)
     state = "(h0, c0)" if spec.module.has_cell else "h0"
+    result = "h1" if spec.module.is_cell else "output"
     return VerifiedFact(
         "default-state-zeros",
-        f"omitting {state} gives the same output as passing zeros",
+        f"omitting {state} gives the same {result} as passing zeros",
         diff <= tolerance(spec.run.dtype),
         diff,
     )

@@ -7,9 +7,25 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from lstm_shapes.render.diagnosis import diagnosis_text
 from lstm_shapes.report.check import CheckResult, results_dict
 from lstm_shapes.spec.core import printable
 from lstm_shapes.theory.diagnosis import shape_str
+
+
+def failure_messages(result: CheckResult) -> list[str]:
+    """Why the case failed, one message each: the diagnosis of the shapes first."""
+    messages = list(result.failures)
+    if result.rejected and result.diagnosis is not None:
+        text = diagnosis_text(result.diagnosis, result.torch_error, result.not_run)
+        messages.insert(0, text)
+    return messages
+
+
+def check_message(result: CheckResult) -> str:
+    """What the CLI prints for a failed case and ``assert_lstm_shapes`` raises (empty when
+    it passed)."""
+    return "\n".join(failure_messages(result))
 
 
 def summary_line(results: Sequence[CheckResult], source: str | None = None) -> str:
@@ -50,20 +66,23 @@ def check_text(results: Sequence[CheckResult], source: str | None = None) -> str
         if result.passed:
             lines += [f"    {line}" for line in passed_lines(result)]
         else:
-            lines += [_indent(result.message()), ""]
+            lines += [_indent(check_message(result)), ""]
     return "\n".join(lines) + "\n"
 
 
 def single_text(result: CheckResult) -> str:
     """One case checked from the command line: what passed, or the whole diagnosis."""
     if not result.passed:
-        return result.message()
+        return check_message(result)
     lines = passed_lines(result) or [f"ran {result.spec.module.constructor()}"]
     return "check passed:\n" + "".join(f"  ✓ {line}\n" for line in lines)
 
 
 def check_json(results: Sequence[CheckResult]) -> str:
-    return json.dumps(results_dict(results), indent=2) + "\n"
+    data = results_dict(results)
+    for case, result in zip(data["cases"], results, strict=True):
+        case["failures"] = failure_messages(result)  # the texts, as the other formats show
+    return json.dumps(data, indent=2) + "\n"
 
 
 def check_markdown(results: Sequence[CheckResult], source: str | None = None) -> str:
@@ -77,7 +96,7 @@ def check_markdown(results: Sequence[CheckResult], source: str | None = None) ->
         if result.passed:
             lines += [f"- {line}" for line in passed_lines(result)]
         else:
-            lines += ["```text", result.message().rstrip("\n"), "```"]
+            lines += ["```text", check_message(result).rstrip("\n"), "```"]
         lines.append("")
     return "\n".join(lines)
 
@@ -111,7 +130,7 @@ def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str
             failure = ET.SubElement(
                 case, "failure", message=printable(result.headline), type="ShapeMismatch"
             )
-            failure.text = _xml_text(result.message())
+            failure.text = _xml_text(check_message(result))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
@@ -122,10 +141,10 @@ def quiet_text(results: Sequence[CheckResult], source: str | None = None) -> str
     if not failed:
         return ""
     if source is None and len(results) == 1:
-        return failed[0].message().rstrip("\n") + "\n"
+        return check_message(failed[0]).rstrip("\n") + "\n"
     lines = [summary_line(results, source)]
     for result in failed:
-        lines += [f"✗ {printable(result.name)}", _indent(result.message())]
+        lines += [f"✗ {printable(result.name)}", _indent(check_message(result))]
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations, run_check
 from lstm_shapes.spec.core import Spec, make_spec, printable, show_value
-from lstm_shapes.theory.diagnosis import Given
+from lstm_shapes.spec.given import Given
 
 LSTM_KEYS = (
     "input_size",
@@ -46,6 +46,8 @@ OPTION_KEYS = {
     "--input-size": "lstm.input_size",
     "--hidden-size": "lstm.hidden_size",
     "--num-layers": "lstm.num_layers",
+    "--batch-first": "lstm.batch_first",
+    "--bidirectional": "lstm.bidirectional",
     "--dropout": "lstm.dropout",
     "--proj-size": "lstm.proj_size",
     "--kind": "lstm.kind",

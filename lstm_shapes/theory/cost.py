@@ -1,5 +1,7 @@
 """What a configuration costs: parameters, FLOPs, memory and a time estimate. No torch.
 
+A cell (``nn.LSTMCell`` and siblings) is costed as one time step of one layer: ``L = 1``.
+
 Conventions (the same as ``torch.utils.flop_counter.FlopCounterMode``): a multiply-add is
 2 FLOPs, so an ``(m, k) @ (k, n)`` product costs ``2*m*k*n``. Element-wise work (bias adds,
 gate activations, the cell update) is counted as 1 FLOP per element and operation, which
@@ -217,7 +219,7 @@ def layer_costs(spec: Spec) -> tuple[LayerCost, ...]:
     m = spec.module
     rows = m.gates * m.hidden_size  # gates*H_cell
     tokens = computed_steps(spec)
-    per_unit = ELEMENTWISE_PER_UNIT[m.kind] + (2 * m.gates if m.bias else 0)
+    per_unit = ELEMENTWISE_PER_UNIT[m.family] + (2 * m.gates if m.bias else 0)
     costs = []
     for layer in range(m.num_layers):
         in_features = layer_input_size(m, layer)
@@ -262,6 +264,11 @@ def memory(spec: Spec) -> Memory:
     # One direction at a time: its input projections for the whole sequence, its list of
     # per-step h and their stacked copy; the layer below's output stays alive meanwhile.
     workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+    if m.is_cell:
+        # one step: h1 (and c1) are the states and there is no separate output; the
+        # workspace is the two gate projections, W_ih @ x and W_hh @ h0
+        output = 0
+        workspace = 2 * batch * m.gates * m.hidden_size
     if m.num_layers > 1:
         workspace += output
     # Autograd keeps, per layer, direction and step: the gate activations, the cell state

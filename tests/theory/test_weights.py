@@ -82,14 +82,6 @@ def test_groups_keep_their_prefix() -> None:
     assert groups["a.b"] == {"weight_ih_l0": (4, 1)}
 
 
-def test_doctest_example() -> None:
-    import doctest
-
-    import lstm_shapes.theory.weights
-
-    assert doctest.testmod(lstm_shapes.theory.weights).failed == 0
-
-
 LSTM_2x_BI = ModuleSpec(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
 BUILT = (
     "nn.LSTM(input_size=10, hidden_size=20, num_layers=2, bidirectional=True) "
