@@ -292,6 +292,30 @@ def _not_a_file(path: str) -> str:
     return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
+def _check_zip(path: str, size: int) -> None:
+    """A file that starts like torch.save's zip archive: refuse a damaged one, or one that
+    torch did not write, before torch.load reads it."""
+    shown = repr(path)
+    if not zipfile.is_zipfile(path):
+        raise SpecError(
+            f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
+            f"archive but its end is missing ({size} bytes)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise SpecError(
+            f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
+            f"archive but its directory cannot be read ({_first_line(str(error))})"
+        ) from None
+    if not any(name.endswith("data.pkl") for name in names):
+        raise SpecError(
+            f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
+            f"(no data.pkl among its {len(names)} file{'' if len(names) == 1 else 's'})"
+        )
+
+
 def _load(path: str) -> Any:
     """``torch.load`` with only weights allowed, every failure turned into one line."""
     from lstm_shapes.probe.runtime import import_torch
@@ -307,25 +331,8 @@ def _load(path: str) -> Any:
         raise SpecError(f"{ARGUMENT} {shown} is empty (0 bytes), not a checkpoint")
     with open(path, "rb") as handle:
         magic = handle.read(4)
-    if magic.startswith(b"PK") and not zipfile.is_zipfile(path):
-        raise SpecError(
-            f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
-            f"archive but its end is missing ({size} bytes)"
-        )
     if magic.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-            raise SpecError(
-                f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
-                f"archive but its directory cannot be read ({_first_line(str(error))})"
-            ) from None
-        if not any(name.endswith("data.pkl") for name in names):
-            raise SpecError(
-                f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
-                f"(no data.pkl among its {len(names)} file{'' if len(names) == 1 else 's'})"
-            )
+        _check_zip(path, size)
     torch = import_torch()
     import argparse
     import contextlib
