@@ -106,6 +106,11 @@ def _materialize(torch: Any, value: Any) -> Any:
         return value.load(torch)
     except CheckpointFormatError as error:
         raise SpecError(f"{ARGUMENT}: {error}") from None
+    except DAMAGED_ZIP as error:  # the data is read only now: a bad CRC shows here
+        detail = _first_line(str(error)) or type(error).__name__
+        raise SpecError(
+            f"{ARGUMENT} is truncated or corrupt: a tensor's data cannot be read ({detail})"
+        ) from None
 
 
 def _is_tensor(value: Any) -> bool:
