@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark in benchmarks/ and rewrite docs/performance.md.
 
 Each benchmark rewrites only its own section of docs/performance.md. Arguments are passed
-to benchmarks/scale.py (e.g. `--rounds 11`); check_spec_1000.py runs with its defaults.
+to benchmarks/scale.py (e.g. `--rounds 11`); check_spec_1000.py and extremes.py run with
+their defaults.
 """
 
 from __future__ import annotations
@@ -18,3 +19,4 @@ import scale  # noqa: E402
 if __name__ == "__main__":
     scale.main(sys.argv[1:])
     subprocess.run([sys.executable, str(HERE / "check_spec_1000.py"), "--write"], check=True)
+    subprocess.run([sys.executable, str(HERE / "extremes.py"), "--write"], check=True)

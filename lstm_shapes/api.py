@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.spec.core import Spec, make_spec
 
 
@@ -13,6 +14,7 @@ def explain(
     /,
     *,
     max_memory: object | None = None,
+    max_time: object | None = None,
     full: bool = False,
     cost: bool = False,
     time: bool = False,
@@ -25,11 +27,11 @@ def explain(
     (``input_size=10, hidden_size=20, batch_first=True, batch=3, seq_len=7``).
 
     Before anything is allocated, the full-size run is estimated; above the budget
-    (``max_memory``, default 2 GiB or half the free memory, and about a second) a reduced
-    run with the same structure checks theory and the report says ``run.mode ==
-    "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
-    (FLOPs, memory, measured where the run was full size); ``time`` times it, and
-    ``backward`` adds forward + backward.
+    (``max_memory``, default 2 GiB or half the free memory, and ``max_time`` in seconds,
+    default about one) a reduced run with the same structure checks theory and the report
+    says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds
+    :attr:`Report.cost` (FLOPs, memory, measured where the run was full size); ``time``
+    times it, and ``backward`` adds forward + backward.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -40,27 +42,21 @@ def explain(
     """
     from dataclasses import replace
 
+    from lstm_shapes.probe.budget import budget_for
     from lstm_shapes.probe.forward import observe
-    from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
+    from lstm_shapes.probe.measure import native_cpu_kernels
     from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
     from lstm_shapes.report.explain import build_report
-    from lstm_shapes.theory import budget as budgets
-    from lstm_shapes.theory import cost as costs
+    from lstm_shapes.theory.budget import check_depth, plan
 
     if spec is None:
         spec = make_spec(**options)
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
-    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
     measure_backward = backward and (cost or time)
-    estimate = costs.estimate(spec)
-    free, where = device_free_memory(spec)
-    budget = (
-        budgets.user_budget(limit, free)
-        if limit is not None
-        else budgets.default_budget(free, where)
-    )
-    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
+    check_depth(spec)  # before torch is imported to find the free memory
+    budget = budget_for(spec, max_memory, max_time)
+    estimate, decision = plan(spec, budget, full=full, backward=measure_backward)
     with native_cpu_kernels():
         if decision.mode == "full":
             report = build_report(spec, observe(spec))
@@ -76,3 +72,79 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+
+def trace(
+    model: Any,
+    input_data: Any = None,
+    *,
+    kwargs: dict[str, Any] | None = None,
+    input_shape: Any = None,
+    input_dtype: Any = "float32",
+    device: str | None = None,
+    seed: int = 0,
+    name: str | None = None,
+    batch: int | None = None,
+) -> TraceReport:
+    """Run ``model`` once and return a :class:`TraceReport`: the path through it (every
+    leaf module's shapes, loops shown once), every recurrent module with its calls grouped
+    and every dimension named, and the model's output.
+
+    As torchinfo's ``summary(model, input_data=...)``: a tensor is the one positional
+    argument, a tuple or list holds the positional arguments, a dict holds keyword
+    arguments (unless its keys are not ``forward``'s parameters and ``forward`` takes one
+    positional argument: then the dict is that argument, a batch dict); ``kwargs`` adds
+    keyword arguments. Or ``input_shape`` (one shape, or a list
+    of shapes for several positional tensors) builds random inputs of ``input_dtype`` (one
+    dtype, or one per shape; ``int64`` gives token ids below the model's smallest
+    embedding). ``model`` may also be a ``module:factory`` text, as on the command line.
+
+    The model runs in eval mode under ``torch.no_grad()``, on ``device`` (``None``: where
+    its parameters are). An exception from the model does not propagate: the report's
+    ``failure`` says where it happened and what it means. ``batch`` states the batch size
+    N, for the note on a ``batch_first=False`` layer that reads N first. Raises
+    :class:`SpecError` when the call does not fit ``forward``'s signature or an option is
+    invalid.
+
+    >>> import torch
+    >>> report = trace(torch.nn.LSTMCell(4, 8), torch.zeros(3, 4))
+    >>> report.layers[0].calls, report.output
+    (1, [[3, 8], [3, 8]])
+    """
+    from lstm_shapes.errors import SpecError
+    from lstm_shapes.probe.runtime import import_torch, resolve_device
+    from lstm_shapes.probe.trace_target import arguments, load_target
+    from lstm_shapes.probe.tracing import run_trace
+    from lstm_shapes.spec.core import parse_device, parse_size
+
+    torch = import_torch()
+    if isinstance(model, str):
+        name = name or model
+        model = load_target(model)
+    if not isinstance(model, torch.nn.Module):
+        raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
+    seed_ = parse_size("--seed", seed, minimum=0)
+    batch_ = parse_size("--batch", batch) if batch is not None else None
+    if device is not None:
+        model.to(resolve_device(torch, parse_device(device)))
+    shapes = _shape_list(input_shape) if input_shape is not None else None
+    if isinstance(input_dtype, torch.dtype) or (
+        isinstance(input_dtype, (list, tuple))
+        and any(isinstance(d, torch.dtype) for d in input_dtype)
+    ):  # torch.int64 as well as "int64"
+        dtypes = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
+        input_dtype = [str(d).removeprefix("torch.") for d in dtypes]
+    args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
+    label = name or type(model).__name__
+    return run_trace(
+        model, args, kwargs_, inputs, label=label, seed=seed_, notes=notes, batch=batch_
+    )
+
+
+def _shape_list(value: Any) -> list[object]:
+    """One shape (``"3,9"``, ``(3, 9)``) or several (``["3,9", (3,)]``)."""
+    if isinstance(value, str) or (
+        isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value)
+    ):
+        return [value]
+    return list(value)

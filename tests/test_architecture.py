@@ -160,7 +160,6 @@ def violations(edges: Iterable[Edge]) -> list[str]:
 #: Known breaks left from the flat layout, each owned by an open issue; remove a line when
 #: its break is mended (the test fails while a listed break no longer occurs).
 KNOWN = {
-    "lstm_shapes.render.trace -> lstm_shapes.probe.tracing: render/ is kept independent of probe/",
     "lstm_shapes.report.check -> lstm_shapes.api: report/ imports the higher layer api/",
     "lstm_shapes.report.check -> lstm_shapes.probe.forward: report/ imports the higher layer probe/",
     "lstm_shapes.report.cost -> lstm_shapes.probe.measure: report/ imports the higher layer probe/",

@@ -96,6 +96,8 @@ def check_command(
     input_dtype: InputDtype = None,
     expect: Expect = None,
     spec_file: SpecFile = None,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
 ) -> int:
     """Feed your own shapes to the real module: torch's error, what it means, the fix.
 
@@ -135,7 +137,7 @@ def check_command(
 
             cases = load_cases(spec_file)
             source = Path(spec_file).name
-            results = run_cases(cases, source)
+            results = run_cases(cases, source, max_memory=max_memory, max_time=max_time)
         else:
             if options.input_size is None or options.hidden_size is None:
                 missing = "--input-size" if options.input_size is None else "--hidden-size"
@@ -147,6 +149,8 @@ def check_command(
                     c0_shape=c0_shape,
                     input_dtype=input_dtype,
                     expect=expect,
+                    max_memory=max_memory,
+                    max_time=max_time,
                     **options.spec_values(),
                 )
             ]

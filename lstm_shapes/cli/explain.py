@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_failed_facts, emit_text, print_renderable
 from lstm_shapes.spec.core import parse_choice
+
+if TYPE_CHECKING:
+    from lstm_shapes.report.explain import Report
 
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
@@ -16,6 +21,7 @@ EXPLAIN_FORMATS = ("table", "json", "markdown")
 def explain_command(
     options: o.Options,
     max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     full: o.Full = False,
     cost: o.Cost = False,
     time: o.Time = False,
@@ -25,24 +31,39 @@ def explain_command(
 
     Example: lstm-shapes explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
 
-    Too big to run (over --max-memory or about a second)? A reduced run with the same
+    Too big to run (over --max-memory or --max-time)? A reduced run with the same
     structure checks theory, and the report says so.
     """
     with user_errors():
         fmt = parse_choice("--format", options.output_format, EXPLAIN_FORMATS)
+        from lstm_shapes.spec.limits import parse_max_time
         from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
+        seconds = parse_max_time(max_time) if max_time is not None else None
         spec = options.spec()
         from lstm_shapes.api import explain
 
         wants_cost = cost or time or backward
         report = explain(
-            spec, max_memory=limit, full=full, cost=wants_cost, time=time, backward=backward
+            spec,
+            max_memory=limit,
+            max_time=seconds,
+            full=full,
+            cost=wants_cost,
+            time=time,
+            backward=backward,
         )
     if options.quiet and fmt != "json":
         emit_failed_facts([report])
-    elif fmt == "json":
+    else:
+        _print_report(report, fmt)
+    if not report.ok:  # a verified statement did not hold: the report says which
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_report(report: Report, fmt: str) -> None:
+    if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
         emit_text(explain_json(report))
@@ -54,16 +75,18 @@ def explain_command(
         from lstm_shapes.render.table import explain_renderable
 
         print_renderable(explain_renderable(report))
-    if report.cost is not None and fmt != "json" and not options.quiet:
+    if report.cost is not None and fmt != "json":
         from lstm_shapes.cli.output import print_cost
 
         print_cost(report, fmt)
-    if not report.ok:  # a verified statement did not hold: the report says which
-        raise typer.Exit(EXIT_FAILED)
 
 
 @o.bundle(formats=EXPLAIN_FORMATS)
-def variants_command(options: o.Options) -> None:
+def variants_command(
+    options: o.Options,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
+) -> None:
     """The same sizes under all four batch_first x bidirectional combinations, side by side.
 
     Each variant is run for real. Example: lstm-shapes variants -i 10 -H 20 -l 2
@@ -77,7 +100,7 @@ def variants_command(options: o.Options) -> None:
         spec = options.spec()
         from lstm_shapes.report.variants import variants
 
-        reports = variants(spec)
+        reports = variants(spec, max_memory=max_memory, max_time=max_time)
     if options.quiet and fmt != "json":
         emit_failed_facts(reports)
     elif fmt == "json":

@@ -37,6 +37,8 @@ def inspect_command(
             help="Load the weights into the inferred module (strict) and run a forward pass.",
         ),
     ] = False,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
 ) -> None:
     """Find every nn.LSTM, nn.GRU, nn.RNN and cell in a checkpoint from its weights alone.
 
@@ -48,7 +50,14 @@ def inspect_command(
         fmt = parse_choice("--format", options.output_format, INSPECT_FORMATS)
         from lstm_shapes.probe.checkpoint import inspect_checkpoint
 
-        report = inspect_checkpoint(checkpoint, batch=batch, seq_len=seq_len, run=run)
+        report = inspect_checkpoint(
+            checkpoint,
+            batch=batch,
+            seq_len=seq_len,
+            run=run,
+            max_memory=max_memory,
+            max_time=max_time,
+        )
     from lstm_shapes.render import checkpoint as render
 
     if options.quiet and fmt != "json":

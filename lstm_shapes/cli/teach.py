@@ -87,6 +87,8 @@ def _common(lang: str, output_format: str | None) -> tuple[str, str]:
 @o.bundle(formats=PAGE_FORMATS)
 def diagram_command(
     options: o.Options,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """The data cube and the network unrolled in time: where output, hn, cn come from.
@@ -96,12 +98,14 @@ def diagram_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = _spec(options)
-    _show("diagram", spec, lang_, fmt, options.quiet)
+    _show("diagram", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
 
 
 @o.bundle(formats=PAGE_FORMATS)
 def gates_command(
     options: o.Options,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """The LSTM equations with the shape of every term, recomputed from the real weights.
@@ -111,12 +115,14 @@ def gates_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = _spec(options)
-    _show("gates", spec, lang_, fmt, options.quiet)
+    _show("gates", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
 
 
 @o.bundle(formats=PAGE_FORMATS)
 def cell_command(
     options: o.Options,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """A loop of nn.LSTMCell with the LSTM's weights, proven equal to nn.LSTM.
@@ -128,7 +134,7 @@ def cell_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = _spec(options)
-    _show("cell", spec, lang_, fmt, options.quiet)
+    _show("cell", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
 
 
 @o.bundle(formats=PAGE_FORMATS)
@@ -154,6 +160,8 @@ def heads_command(
             help="K: the head's outputs.",
         ),
     ] = "1",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """A Linear head on the last step or on every step, run for real.
@@ -167,7 +175,17 @@ def heads_command(
         head_ = parse_choice("--head", head, HEADS)
         k = parse_size("--out-features", out_features)
         spec = _spec(options)
-    _show("heads", spec, lang_, fmt, options.quiet, head=head_, out_features=k)
+    _show(
+        "heads",
+        spec,
+        lang_,
+        fmt,
+        options.quiet,
+        head=head_,
+        out_features=k,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
 @o.bundle(formats=PAGE_FORMATS, groups=("output",))
@@ -205,6 +223,8 @@ def handout_command(
             help="Where to write: .md, .html (self-contained, prints on A4) or .svg.",
         ),
     ],
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """A printable handout in one file: .md, .html (A4) or .svg, in English or Chinese.
@@ -232,7 +252,7 @@ def handout_command(
         spec = _spec(options)
         from lstm_shapes.teach.handout import build
 
-        built = build("handout", spec, lang_)
+        built = build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
         text = render_handout(built, suffix)
         try:
             out.write_text(text, encoding="utf-8")

@@ -39,6 +39,15 @@ REDUCED_SEQ_LEN = 4
 REDUCED_MAX_LAYERS = 8
 
 
+def listed_layers(num_layers: int) -> list[int] | None:
+    """The layers whose parameters a reduced report lists: all (None) up to
+    :data:`REDUCED_MAX_LAYERS`, else the first, the second and the last (every layer
+    above the first has the same parameters), so a deep stack's report stays short."""
+    if num_layers <= REDUCED_MAX_LAYERS:
+        return None
+    return [0, 1, num_layers - 1]
+
+
 def reduced_spec(spec: Spec) -> Spec:
     """The same structure at small sizes; every size only ever shrinks."""
     m = spec.module
@@ -115,15 +124,24 @@ def reduced_report(
         reduced_sizes=small.sizes_line(),
     )
     tensors = {name: replace(verified.tensors[name], dims=t.dims) for name, t in predicted.items()}
+    layers = listed_layers(spec.module.num_layers)
+    notes = [*notes_for(spec, observation.torch_warnings), note]
+    if layers is not None:
+        last = spec.module.num_layers - 1
+        run = replace(run, parameters_elided=(2, last - 1))
+        notes.append(
+            f"Parameters: layers 2 to {last - 1} are not listed; each has the same "
+            "parameters as layer 1 (the count above includes them)."
+        )
     return replace(
         verified,
         spec=spec,
         run=run,
         tensors=tensors,
-        parameters=theory.parameter_shapes(spec.module),
+        parameters=theory.parameter_shapes(spec.module, layers),
         parameter_count=theory.parameter_count(spec.module),
         checks=checks,
-        notes=[*notes_for(spec, observation.torch_warnings), note],
+        notes=notes,
         code=code_for(spec, observation.device),
     )
 
@@ -294,9 +312,17 @@ PER_LAYER_HEADER = (
 
 
 def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]]:
-    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``."""
-    return [
-        (
+    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``; a
+    deep stack shows layers 0, 1 and the last, and one row for each layer between (they
+    cost the same as layer 1), so the table stays short."""
+    num_layers = cost.estimate.spec.module.num_layers
+    layers = listed_layers(num_layers)
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    between: list[tuple[str, str, str, str, str, str]] = []
+    for c in cost.estimate.layers:
+        if layers is not None and c.layer not in layers:
+            continue
+        row = (
             str(c.layer),
             c.direction,
             format_flops(c.input_projection),
@@ -304,5 +330,10 @@ def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]
             format_flops(c.projection) if c.projection else "-",
             format_flops(c.elementwise),
         )
-        for c in cost.estimate.layers
-    ]
+        if layers is not None and c.layer == num_layers - 1:
+            rows += between
+            between = []
+        rows.append(row)
+        if layers is not None and c.layer == 1:
+            between.append((f"2 to {num_layers - 2}, each", *row[1:]))
+    return rows

@@ -240,9 +240,12 @@ def _check_text(data: Any, source: str, language: str) -> None:
         stack.extend((item, depth + 1) for item in items)
 
 
-def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
+def run_cases(
+    cases: list[Case], source: str = "spec", *, max_memory: object = None, max_time: object = None
+) -> list[CheckResult]:
     """Check every case in this process (torch is imported once). The modules are tiny:
-    torch runs them on one thread, faster than splitting each small matrix across cores."""
+    torch runs them on one thread, faster than splitting each small matrix across cores.
+    ``max_memory`` and ``max_time`` are each case's budget."""
     from lstm_shapes.probe.runtime import import_torch
 
     torch = import_torch()
@@ -252,7 +255,16 @@ def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
     try:
         for index, case in enumerate(cases, start=1):
             try:
-                results.append(run_check(case.spec, case.given, case.expect, name=case.name))
+                results.append(
+                    run_check(
+                        case.spec,
+                        case.given,
+                        case.expect,
+                        name=case.name,
+                        max_memory=max_memory,
+                        max_time=max_time,
+                    )
+                )
             except SpecError as error:
                 where = f"{source}: case {index} ({printable(case.name)})"
                 raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None

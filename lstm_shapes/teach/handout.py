@@ -53,10 +53,49 @@ def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
-def _report(spec: Spec) -> Any:
+#: Forward passes of each page at full size, for the budget: explain's probe makes two,
+#: the gates and heads one more, the cell loop about two, the handout all of them plus
+#: the four variants (two passes each, the bidirectional ones twice the work).
+PASSES = {"gates": 3, "cell": 4, "heads": 3, "handout": 18}
+
+
+def _report(spec: Spec, max_memory: object, max_time: object) -> Any:
     from lstm_shapes.api import explain
 
-    return explain(spec)
+    return explain(spec, max_memory=max_memory, max_time=max_time)
+
+
+def check_budget(
+    kind: str,
+    spec: Spec,
+    max_memory: object = None,
+    max_time: object = None,
+    out_features: int = 1,
+) -> None:
+    """Refuse a page that would run torch over the budget. Pages run at full size (their
+    numbers come from the real module), except ``diagram``, which shows shapes only and
+    takes ``explain``'s reduced run, and ``myths``, whose runs are fixed and small."""
+    if kind not in PASSES:
+        return
+    from lstm_shapes.spec.limits import parse_max_time
+    from lstm_shapes.theory import budget as budgets
+
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    seconds = parse_max_time(max_time) if max_time is not None else None
+    # teaching pages always run on the CPU
+    budget = budgets.make_budget(limit, seconds, budgets.available_ram())
+    _, decision = budgets.plan(spec, budget, passes=PASSES[kind])
+    m, steps = spec.module, spec.input.batch * spec.input.seq_len
+    # the heads' nn.Linear(D*H_out, K), its output on every step and on the last one
+    head = out_features * (m.D * m.H_out + 1 + steps + spec.input.batch) * 4
+    error = budgets.too_large(
+        decision.memory + head,
+        decision.seconds,
+        budget,
+        f"the {kind} page runs torch at full size only: give smaller sizes",
+    )
+    if error is not None:
+        raise error
 
 
 def _title(t: Messages, key: str) -> str:
@@ -64,19 +103,29 @@ def _title(t: Messages, key: str) -> str:
 
 
 def build(
-    kind: str, spec: Spec, lang: str = "en", *, head: str = "both", out_features: int = 1
+    kind: str,
+    spec: Spec,
+    lang: str = "en",
+    *,
+    head: str = "both",
+    out_features: int = 1,
+    max_memory: object = None,
+    max_time: object = None,
 ) -> Built:
-    """Run what page ``kind`` needs and lay it out in ``lang``."""
+    """Run what page ``kind`` needs and lay it out in ``lang``. Over the budget
+    (``max_memory``, ``max_time`` as in :func:`lstm_shapes.explain`) a page raises
+    SpecError before torch runs; ``diagram`` takes a reduced run and says so."""
     from lstm_shapes.teach.live import is_small, single_thread
 
+    check_budget(kind, spec, max_memory, max_time, out_features)
     with single_thread(is_small(spec)):
-        return _build(kind, spec, lang, head, out_features)
+        report = _report(spec, max_memory, max_time)
+        return _build(kind, spec, lang, head, out_features, report)
 
 
-def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Built:
+def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int, report: Any) -> Built:
     t = messages(lang)
     verdicts = (t("verdict.holds"), t("verdict.fails"))
-    report = _report(spec)
     command = command_line(kind, spec, lang)
     if kind == "diagram":
         sections = [pages.cube_section(t, report), pages.diagram_section(t, report)]
@@ -85,6 +134,8 @@ def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Bu
             "cube": _pre(page, "cube"),
             "unrolled": _pre(page, "unrolled"),
             "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
+            # mode "full" or "reduced" (with its reason), as explain's run
+            "run": report.run.as_dict(),
         }
         return Built(page, data, verdicts)
     if kind == "gates":

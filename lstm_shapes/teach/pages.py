@@ -25,7 +25,18 @@ def _shape(shape: Sequence[int]) -> str:
 
 
 def run_line(t: Messages, report: Report) -> Para:
-    return Para(t("run.line", torch=report.run.torch_version, seed=report.run.seed))
+    run = report.run
+    if run.mode == "reduced":  # the shapes are theory's, checked at small sizes
+        return Para(
+            t(
+                "run.line.reduced",
+                torch=run.torch_version,
+                seed=run.seed,
+                sizes=run.reduced_sizes,
+                reason=run.reason,
+            )
+        )
+    return Para(t("run.line", torch=run.torch_version, seed=run.seed))
 
 
 def cube_section(t: Messages, report: Report) -> Section:

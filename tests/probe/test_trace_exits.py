@@ -121,12 +121,20 @@ def test_an_exit_in_forward_is_the_model_stopping_the_run(
     result = run_subprocess("trace", f"{models / 'exits.py'}:{factory}", "-s", "2,3,4")
     assert (result.returncode, result.stderr) == (1, "")
     stopped = f"the model stopped the run: it called {call}"
-    assert f"The model raised SystemExit after lstm:\n    {stopped}\n" in result.stdout
+    raised = "The model raised SystemExit in the model's own code, after lstm:"
+    assert f"{raised}\n    {stopped}\n" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("factory", "shown"),
-    [("itself", "model output: [(2, 3, 5), ...]"), ("deep", "model output: [[[[[[[[...]]]]]]]]")],
+    [
+        (
+            "itself",
+            "model output: [(2, 3, 5), [(2, 3, 5), [(2, 3, 5), [(2, 3, 5), [(2, 3, 5), "
+            "[(2, 3, 5), …]]]]]]",
+        ),
+        ("deep", "model output: [[[[[[…]]]]]]"),
+    ],
 )
 def test_an_output_that_contains_itself_or_nests_deep_does_not_recurse(
     models: Path, factory: str, shown: str

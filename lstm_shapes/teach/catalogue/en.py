@@ -9,6 +9,10 @@ MESSAGES: dict[str, str] = {
         "Every shape and number here was observed by running torch {torch} on the CPU "
         "(float32, eval mode, seed {seed})."
     ),
+    "run.line.reduced": (
+        "Reduced run: {reason}. The shapes here are theory at full size, checked by running "
+        "torch {torch} on the CPU at {sizes} (float32, eval mode, seed {seed})."
+    ),
     "run.sizes": "Sizes: {sizes}",
     # symbols
     "sym.N": "batch size: sequences in the batch",

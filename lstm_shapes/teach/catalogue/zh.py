@@ -5,6 +5,10 @@ from __future__ import annotations
 MESSAGES: dict[str, str] = {
     "lang.name": "简体中文",
     "run.line": "本页的每个形状和数字都来自在 CPU 上实际运行 torch {torch}（float32、eval 模式、seed {seed}）。",
+    "run.line.reduced": (
+        "缩小运行：{reason}。本页的形状是理论在完整尺寸下的推算，已在 CPU 上以 {sizes} "
+        "实际运行 torch {torch} 核对（float32、eval 模式、seed {seed}）。"
+    ),
     "run.sizes": "尺寸：{sizes}",
     "sym.N": "批大小：一批中的序列数",
     "sym.L": "序列长度：时间步数",
