@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.spec.core import Spec, make_spec
+
+if TYPE_CHECKING:
+    from lstm_shapes.teach.handout import Built
 
 
 def explain(
@@ -148,3 +152,175 @@ def _shape_list(value: Any) -> list[object]:
     ):
         return [value]
     return list(value)
+
+
+# The teaching commands. Each runs what its page needs (probe/), then lays the page out
+# (teach/) from the plain results; rendering is the caller's choice (render/).
+
+
+#: the kinds the teaching pages cover (the cells are explained by ``explain``)
+TEACHING_KINDS = ("lstm", "gru", "rnn")
+
+
+def _teaching_spec(spec: Spec | None, options: dict[str, Any]) -> Spec:
+    if spec is None:
+        spec = make_spec(**options)
+    elif options:
+        raise TypeError("pass either a Spec or options, not both")
+    if spec.module.kind not in TEACHING_KINDS:
+        raise SpecError(
+            f"--kind {spec.module.kind} is not available for the teaching pages yet: they "
+            f"teach {', '.join(TEACHING_KINDS)} (got --kind {spec.module.kind}); "
+            "'lstm-shapes explain' shows a cell's shapes"
+        )
+    return spec
+
+
+def diagram(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """The pictures: the data cube, the unrolled network, output's halves, one step, a
+    packed batch and the heads, each labelled from a real run. Over the budget
+    (``max_memory``, ``max_time`` as in :func:`explain`) the run is reduced and the page
+    says so; the packed batch and the heads, whose numbers need the full-size module,
+    are then left out."""
+    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.probe.worked import worked_packed
+    from lstm_shapes.teach.handout import build
+
+    spec = _teaching_spec(spec, options)
+    with single_thread(is_small(spec)):
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        full = report.run.mode == "full" and not spec.input.unbatched
+        heads = run_heads(spec, "both", 1) if full else None
+        packed = worked_packed(spec)[1] if full else None
+        return build("diagram", spec, lang, report, heads=heads, packed=packed)
+
+
+def gates(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """The equations with every term's shape, recomputed by hand from the real weights.
+    Over the budget it raises SpecError before torch runs."""
+    from lstm_shapes.probe.teaching import is_small, run_gates, single_thread
+    from lstm_shapes.teach.handout import build, check_budget
+
+    spec = _teaching_spec(spec, options)
+    check_budget("gates", spec, max_memory, max_time)
+    with single_thread(is_small(spec)):
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("gates", spec, lang, report, gates=run_gates(spec))
+
+
+def cell(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """A loop of cells holding the module's weights, run next to the module. Over the
+    budget it raises SpecError before torch runs."""
+    from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell, single_thread
+    from lstm_shapes.teach.handout import build, check_budget
+
+    spec = _teaching_spec(spec, options)
+    check_cell_supported(spec)
+    check_budget("cell", spec, max_memory, max_time)
+    with single_thread(is_small(spec)):
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("cell", spec, lang, report, cell=run_cell(spec))
+
+
+def heads(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    head: str = "both",
+    out_features: int = 1,
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """A Linear head on the last step and/or every step, run on the module's output."""
+    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.teach.handout import build, check_budget
+
+    spec = _teaching_spec(spec, options)
+    check_budget("heads", spec, max_memory, max_time, out_features)
+    with single_thread(is_small(spec)):
+        run = run_heads(spec, head, out_features)
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        return build("heads", spec, lang, report, heads=run)
+
+
+def myths(seed: int = 0, /, *, lang: str = "en") -> Built:
+    """Claims often taught about LSTM shapes, each decided by a live run."""
+    from lstm_shapes.probe.myths import run_myths
+    from lstm_shapes.teach.handout import build
+
+    spec = make_spec(input_size=10, hidden_size=20, seed=seed)
+    return build("myths", spec, lang, explain(spec), myths=run_myths(seed))
+
+
+def handout(
+    spec: Spec | None = None,
+    /,
+    *,
+    lang: str = "en",
+    max_memory: object | None = None,
+    max_time: object | None = None,
+    **options: Any,
+) -> Built:
+    """Everything above on one page, with worked examples and exercises for this
+    configuration."""
+    from lstm_shapes.probe.myths import run_myths
+    from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads, single_thread
+    from lstm_shapes.probe.worked import run_worked
+    from lstm_shapes.report.teaching import TeachingRuns
+    from lstm_shapes.teach.handout import build, check_budget
+
+    spec = _teaching_spec(spec, options)
+    if spec.input.unbatched:
+        raise SpecError(
+            "--unbatched is not available for handout: it teaches a batch and shows the "
+            "unbatched case as a worked example (drop --unbatched)"
+        )
+    check_budget("handout", spec, max_memory, max_time)
+    with single_thread(is_small(spec)):
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
+        worked, exercises, packed = run_worked(spec)
+        runs = TeachingRuns(
+            gates=run_gates(spec),
+            cell=None if spec.module.proj_size else run_cell(spec),
+            heads=run_heads(spec, "both", 1),
+            myths=tuple(run_myths(spec.run.seed)),
+            worked=worked,
+            exercises=exercises,
+            packed=packed,
+        )
+        # the four batch_first x bidirectional variants, as ``variants`` runs them
+        others = [
+            explain(
+                spec.with_module(batch_first=bf, bidirectional=bi),
+                max_memory=max_memory,
+                max_time=max_time,
+            )
+            for bf, bi in ((False, False), (True, False), (False, True), (True, True))
+        ]
+        return build("handout", spec, lang, report, runs=runs, variants=others)

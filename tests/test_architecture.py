@@ -167,9 +167,6 @@ KNOWN = {
     "lstm_shapes.report.variants -> lstm_shapes.api: report/ imports the higher layer api/",
     "lstm_shapes.spec.specfile -> lstm_shapes.report.check: spec/ imports the higher layer report/",
     "lstm_shapes.spec.specfile -> lstm_shapes.probe.runtime: spec/ imports the higher layer probe/",
-    "lstm_shapes.teach.handout -> lstm_shapes.api: teach/ imports the higher layer api/",
-    "lstm_shapes.teach.live -> lstm_shapes.probe.runtime: teach/ is kept independent of probe/",
-    "lstm_shapes.teach.myths -> torch.nn.utils.rnn: only probe/ may import torch",
     "cycle: lstm_shapes.probe.measure -> lstm_shapes.report.cost -> lstm_shapes.report.explain",
 }
 

@@ -15,6 +15,7 @@ from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_BUG, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
+from lstm_shapes.render.pictures import PICTURES
 from lstm_shapes.spec.core import parse_choice, parse_size
 from lstm_shapes.teach.catalogue import LANGS
 
@@ -35,7 +36,6 @@ Lang = Annotated[
 def _spec(options: o.Options) -> Any:
     """The options a teaching page can honour, validated; the others are refused."""
     same = "teaching pages run on the CPU in float32, so that every page shows the same numbers"
-    options.require("kind", ("lstm",), "the teaching pages show nn.LSTM for now")
     options.require("device", ("auto", "cpu"), same)
     options.require("dtype", ("float32",), same)
     options.refuse(
@@ -48,12 +48,27 @@ def _spec(options: o.Options) -> Any:
     return options.spec(device="cpu", dtype="float32")
 
 
-def _show(kind: str, spec: Any, lang: str, fmt: str, quiet: bool, **extra: Any) -> None:
-    from lstm_shapes.teach.handout import build
+def _build(kind: str, spec: Any, lang: str, **extra: Any) -> Any:
+    from lstm_shapes import api
 
+    if kind == "myths":
+        return api.myths(spec.run.seed, lang=lang)
+    command = getattr(api, kind)
+    return command(spec, lang=lang, **extra)
+
+
+def _show(
+    kind: str,
+    spec: Any,
+    lang: str,
+    fmt: str,
+    extra_picture: str = "",
+    quiet: bool = False,
+    **extra: Any,
+) -> None:
     with user_errors():
-        built = build(kind, spec, lang, **extra)
-    if quiet and fmt != "json" and built.ok:
+        built = _build(kind, spec, lang, **extra)
+    if quiet and fmt in ("table", "markdown") and built.ok:
         pass  # --quiet: a page that holds prints nothing
     elif fmt == "json":
         import json
@@ -64,11 +79,24 @@ def _show(kind: str, spec: Any, lang: str, fmt: str, quiet: bool, **extra: Any) 
         if kind != "myths":
             data["lstm"] = spec.module.as_dict()
             data["input"] = spec.input.as_dict()
+        data["run"] = built.run
         emit_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":
-        from lstm_shapes.teach.markup import page_markdown
+        from lstm_shapes.render.markup import page_markdown
 
         emit_text(page_markdown(built.page))
+    elif fmt == "svg":
+        from lstm_shapes.render.markup import figures_of
+        from lstm_shapes.render.pictures import draw
+
+        found = [f for f in figures_of(built.page) if f.name == extra_picture]
+        if not found:  # the packed batch and the heads need the full-size module
+            with user_errors():
+                raise SpecError(
+                    f"--picture {extra_picture} needs a full-size run, and this one is reduced "
+                    f"({built.run.get('reason')}): give smaller sizes or a larger budget"
+                )
+        emit_text(draw(found[0]) + "\n")
     else:
         from lstm_shapes.render.teach import page_renderable
 
@@ -84,21 +112,46 @@ def _common(lang: str, output_format: str | None) -> tuple[str, str]:
     )
 
 
-@o.bundle(formats=PAGE_FORMATS)
+DIAGRAM_FORMATS = (*PAGE_FORMATS, "svg")
+
+
+@o.bundle(formats=DIAGRAM_FORMATS)
 def diagram_command(
     options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
     lang: Lang = "en",
+    picture: Annotated[
+        str,
+        typer.Option(
+            "--picture",
+            metavar="|".join(PICTURES),
+            rich_help_panel=TEACH,
+            help="With --format svg: the picture to print (an SVG file on stdout).",
+        ),
+    ] = "unrolled",
 ) -> None:
-    """The data cube and the network unrolled in time: where output, hn, cn come from.
+    """The pictures: the data cube, the network unrolled in time, output's two halves, one
+    step's gates, a packed batch and the heads, labelled with this run's names and sizes.
 
+    The terminal shows the text pictures; --format svg prints one drawn picture.
     Example: lstm-shapes diagram -i 10 -H 20 -l 2 --batch-first --bidirectional -L 7
     """
     with user_errors():
-        lang_, fmt = _common(lang, options.output_format)
+        lang_ = parse_choice("--lang", lang, LANGS)
+        fmt = parse_choice("--format", options.output_format, DIAGRAM_FORMATS)
+        picture_ = parse_choice("--picture", picture, PICTURES)
         spec = _spec(options)
-    _show("diagram", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
+    _show(
+        "diagram",
+        spec,
+        lang_,
+        fmt,
+        picture_,
+        quiet=options.quiet,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
 @o.bundle(formats=PAGE_FORMATS)
@@ -115,7 +168,7 @@ def gates_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = _spec(options)
-    _show("gates", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
+    _show("gates", spec, lang_, fmt, quiet=options.quiet, max_memory=max_memory, max_time=max_time)
 
 
 @o.bundle(formats=PAGE_FORMATS)
@@ -134,12 +187,14 @@ def cell_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = _spec(options)
-    _show("cell", spec, lang_, fmt, options.quiet, max_memory=max_memory, max_time=max_time)
+    _show("cell", spec, lang_, fmt, quiet=options.quiet, max_memory=max_memory, max_time=max_time)
 
 
 @o.bundle(formats=PAGE_FORMATS)
 def heads_command(
     options: o.Options,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     head: Annotated[
         str,
         typer.Option(
@@ -160,15 +215,13 @@ def heads_command(
             help="K: the head's outputs.",
         ),
     ] = "1",
-    max_memory: o.MaxMemory = None,
-    max_time: o.MaxTime = None,
     lang: Lang = "en",
 ) -> None:
     """A Linear head on the last step or on every step, run for real.
 
     Example: lstm-shapes heads -i 10 -H 20 --bidirectional --batch-first --head last -K 5
     """
-    from lstm_shapes.teach.heads import HEADS
+    from lstm_shapes.report.teaching import HEADS
 
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
@@ -180,7 +233,7 @@ def heads_command(
         spec,
         lang_,
         fmt,
-        options.quiet,
+        quiet=options.quiet,
         head=head_,
         out_features=k,
         max_memory=max_memory,
@@ -203,24 +256,28 @@ def myths_command(
     with user_errors():
         lang_, fmt = _common(lang, options.output_format)
         spec = o.Options("myths", input_size="10", hidden_size="20", seed=seed).spec()
-    _show("myths", spec, lang_, fmt, options.quiet)
+    _show("myths", spec, lang_, fmt, quiet=options.quiet)
 
 
 HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
-HANDOUT_FORMATS = ("markdown", "html", "svg")
+
+
+HANDOUT_FORMATS = ("md", "html", "svg")
+SUFFIX_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".svg": "svg"}
 
 
 @o.bundle(formats=HANDOUT_FORMATS, default_format=None)
 def handout_command(
     options: o.Options,
     out: Annotated[
-        Path,
+        str,
         typer.Option(
             "--out",
             "-o",
-            metavar="FILE",
+            metavar="FILE|-",
             rich_help_panel=TEACH,
-            help="Where to write: .md, .html (self-contained, prints on A4) or .svg.",
+            help="Where to write: .md (its pictures as .svg files beside it), .html "
+            "(self-contained, prints on A4) or .svg; - writes to stdout.",
         ),
     ],
     max_memory: o.MaxMemory = None,
@@ -230,49 +287,69 @@ def handout_command(
     """A printable handout in one file: .md, .html (A4) or .svg, in English or Chinese.
 
     It holds the data cube, the symbols, the arguments, the shapes with the batch_first x
-    bidirectional variants, the unrolled picture, the gates, the parameters, LSTMCell,
-    heads, the myths and the code to reproduce it.
+    bidirectional variants, the unrolled network, output's two halves, the gates (named,
+    as equations), the parameters, the cell loop, the heads, worked examples (proj_size,
+    unbatched, packed, the parameter count), the myths, the code to reproduce it, and
+    exercises with their answers at the end. The HTML draws its pictures as SVG and has a
+    time-step stepper.
 
     Example: lstm-shapes handout -i 10 -H 20 -l 2 --batch-first --bidirectional --out lstm.html
     """
     with user_errors():
         lang_ = parse_choice("--lang", lang, LANGS)
-        suffix = out.suffix.lower()
-        if suffix not in (".md", ".html", ".htm", ".svg"):
-            raise SpecError(f"--out must end in {', '.join(HANDOUT_EXTENSIONS)} (got {str(out)!r})")
-        if options.output_format is not None:
-            from lstm_shapes.teach.handout import FORMATS_BY_EXTENSION
-
-            fmt = parse_choice("--format", options.output_format, HANDOUT_FORMATS)
-            if fmt != FORMATS_BY_EXTENSION[suffix]:
-                raise SpecError(
-                    f"--format {fmt} does not match --out {str(out)!r}: the file's extension "
-                    "picks the format (leave out --format, or give a matching extension)"
-                )
+        fmt = _handout_format(out, options.output_format)
         spec = _spec(options)
-        from lstm_shapes.teach.handout import build
-
-        built = build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
-        text = render_handout(built, suffix)
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise SpecError(
-                f"--out cannot be written: {error.strerror} (got {str(out)!r})"
-            ) from None
-    if not options.quiet:
+        built = _build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
+        if out == "-":
+            emit_text(render_handout(built, fmt, embed=True))
+        else:
+            _write_handout(built, fmt, Path(out))
+    if out != "-" and not options.quiet:
         emit_text(f"wrote {out}\n")
     if not built.ok:
         raise typer.Exit(EXIT_BUG)
 
 
-def render_handout(built: Any, suffix: str) -> str:
-    if suffix == ".md":
-        from lstm_shapes.teach.markup import page_markdown
+def _handout_format(out: str, given: str | None) -> str:
+    if given is not None:
+        return parse_choice("--format", given, HANDOUT_FORMATS)
+    if out == "-":
+        return "md"
+    suffix = Path(out).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise SpecError(
+            f"--out must end in {', '.join(HANDOUT_EXTENSIONS)}, or be - for stdout (got {out!r})"
+        )
+    return SUFFIX_FORMATS[suffix]
 
-        return page_markdown(built.page)
-    if suffix in (".html", ".htm"):
-        from lstm_shapes.teach.markup import page_html
+
+def _write_handout(built: Any, fmt: str, out: Path) -> None:
+    """The handout, and for Markdown its pictures as ``<stem>.<picture>.svg`` beside it."""
+    files = {out: render_handout(built, fmt, stem=out.stem)}
+    if fmt == "md":
+        from lstm_shapes.render.markup import figures_of
+        from lstm_shapes.render.pictures import draw
+
+        for figure in figures_of(built.page):
+            files[out.with_name(f"{out.stem}.{figure.name}.svg")] = draw(figure) + "\n"
+    for path, text in files.items():
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise SpecError(
+                f"--out cannot be written: {error.strerror} (got {str(path)!r})"
+            ) from None
+
+
+def render_handout(built: Any, fmt: str, stem: str = "", embed: bool = False) -> str:
+    """The handout as text: ``md`` links its pictures to files named after ``stem`` (or
+    embeds them with ``embed``), ``html`` inlines them, ``svg`` is the terminal page."""
+    if fmt == "md":
+        from lstm_shapes.render.markup import embedded, page_markdown, picture_files
+
+        return page_markdown(built.page, embedded if embed else picture_files(stem))
+    if fmt == "html":
+        from lstm_shapes.render.markup import page_html
 
         return page_html(built.page, built.verdicts)
     from lstm_shapes.render.teach import page_svg

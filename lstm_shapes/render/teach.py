@@ -10,8 +10,7 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from lstm_shapes.render.console import ByWidth
-from lstm_shapes.teach.doc import Bullets, Page, Para, Pre, Table, cell_len
+from lstm_shapes.teach.doc import Bullets, Equations, Figure, Page, Para, Pre, Table
 
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -44,26 +43,25 @@ def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> Rendera
                 grid = RichTable.grid(padding=(0, 1, 0, 0))
                 grid.add_column(style="yellow", no_wrap=True)
                 grid.add_column()
-                for item in block.items:
-                    grid.add_row("•", _inline(item))
+                for k, item in enumerate(block.items):
+                    grid.add_row(f"{k + 1}." if block.ordered else "•", _inline(item))
                 parts.append(Padding(grid, (0, 0, 0, 2)))
+            elif isinstance(block, Figure):
+                # the terminal keeps its text pictures; the SVG ones are for pages
+                if block.text:
+                    parts.append(Padding(Text(block.text.rstrip("\n")), (0, 0, 0, 2)))
+                else:
+                    parts.append(Text(f"{block.title}: {block.desc}", style="dim"))
+            elif isinstance(block, Equations):
+                parts.append(Padding(Text(block.text.rstrip("\n")), (0, 0, 0, 2)))
             elif isinstance(block, Pre):
-                parts.append(_pre(block))
+                style = "cyan" if block.kind == "code" else ""
+                parts.append(Padding(Text(block.text.rstrip("\n"), style=style), (0, 0, 0, 2)))
             elif isinstance(block, Table):
                 parts.append(_table(block, verdicts))
     if page.footer:
         parts += [Text(""), Text(page.footer, style="dim")]
     return Group(*parts)
-
-
-def _pre(block: Pre) -> RenderableType:
-    style = "cyan" if block.kind == "code" else ""
-    wide = Padding(Text(block.text.rstrip("\n"), style=style), (0, 0, 0, 2))
-    if block.compact is None:
-        return wide
-    narrow = Padding(Text(block.compact.rstrip("\n"), style=style), (0, 0, 0, 2))
-    needs = 2 + max(cell_len(line) for line in block.text.splitlines())
-    return ByWidth(wide, narrow, needs)
 
 
 def _table(table: Table, verdicts: tuple[str, str]) -> RichTable:

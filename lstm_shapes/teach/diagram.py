@@ -106,37 +106,6 @@ def _unrolled(spec: Spec, steps: list[int | None], gap: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def unrolled_compact(spec: Spec) -> str:
-    """The unrolled network for a narrow terminal: one line per layer and direction, the
-    time steps as ``t=0 … t=L-1``, top layer first."""
-    m = spec.module
-    last = spec.input.seq_len - 1
-    times = [f"t={t}" for t in range(last + 1)] if last < 2 else ["t=0", ELLIPSIS, f"t={last}"]
-    at = "[:, t]" if m.batch_first else "[t]"
-    span = "t = 0" if last == 0 else f"t = 0 {ELLIPSIS} {last}"
-    lines = [f"output{at}, {span}", "  ↑"]
-    for layer in reversed(shown_layers(m.num_layers)):
-        if layer is None:
-            lines += ["⋮", "  ↑"]
-            continue
-        for d in (1, 0) if m.D == 2 else (0,):
-            k = layer * m.D + d
-            if d == 0:
-                flow = " ─▶ ".join([f"h0[{k}],c0[{k}]", *times, f"hn[{k}],cn[{k}]"])
-                lines.append(f"l{layer} →  {flow}")
-            else:
-                flow = " ◀─ ".join([f"hn[{k}],cn[{k}]", *times, f"h0[{k}],c0[{k}]"])
-                lines.append(f"l{layer} ←  {flow}")
-        lines.append("  ↑")
-    lines.append(f"x{at}, {span}")
-    return "\n".join(lines) + "\n"
-
-
-def cube_compact(spec: Spec) -> str:
-    """:func:`cube` with only the first and last time slices drawn."""
-    return box(spec) + "\n" + _cube(spec, step_choices(spec.input.seq_len)[-1])
-
-
 def _fill(text: str, width: int, fill: str) -> str:
     gap = max(0, width - cell_len(text))
     return fill * (gap // 2) + text + fill * (gap - gap // 2)

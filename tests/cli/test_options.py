@@ -75,10 +75,6 @@ def test_the_other_commands_take_the_output_options() -> None:
             "bidirectional combinations",
         ),
         (
-            ["gates", "-i", "3", "-H", "4", "--kind", "gru"],
-            "--kind must be lstm for gates: the teaching pages show nn.LSTM for now (got 'gru')",
-        ),
-        (
             ["diagram", "-i", "3", "-H", "4", "--device", "cuda"],
             "--device must be auto or cpu for diagram: teaching pages run on the CPU in "
             "float32, so that every page shows the same numbers (got 'cuda')",
@@ -96,11 +92,6 @@ def test_the_other_commands_take_the_output_options() -> None:
             ["gates", "-i", "3", "-H", "4", "-l", "2", "--dropout", "0.5"],
             "--dropout cannot be used with gates: the pages run in eval mode, where dropout "
             "does nothing",
-        ),
-        (
-            ["handout", "-i", "3", "-H", "4", "-o", "x.html", "--format", "svg"],
-            "--format svg does not match --out 'x.html': the file's extension picks the format "
-            "(leave out --format, or give a matching extension)",
         ),
     ],
 )
