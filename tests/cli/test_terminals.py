@@ -62,6 +62,21 @@ def test_narrow_screens_get_the_variants_one_under_another(
     assert max(len(line) for line in result.stdout.splitlines()) <= 60
 
 
+def test_narrow_screens_get_the_compact_unrolled_picture(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    result = cli("diagram", "-i", "10", "-H", "20", "-l", "2", "--bidirectional")
+    assert result.exit_code == 0
+    assert (
+        "  output[t], t = 0 … 6\n"
+        "    ↑\n"
+        "  l1 ←  hn[3],cn[3] ◀─ t=0 ◀─ … ◀─ t=6 ◀─ h0[3],c0[3]\n"
+        "  l1 →  h0[2],c0[2] ─▶ t=0 ─▶ … ─▶ t=6 ─▶ hn[2],cn[2]\n"
+    ) in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 60
+
+
 @pytest.mark.parametrize(
     ("env", "args"),
     [
