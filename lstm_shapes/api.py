@@ -23,7 +23,7 @@ from lstm_shapes.report.check import (
     expectation_failures,
     with_reading,
 )
-from lstm_shapes.report.explain import Report
+from lstm_shapes.report.explain import Report, code_for
 from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.report.variants import VariantsReport, variant_specs
 from lstm_shapes.spec.core import Spec, make_spec
@@ -222,6 +222,7 @@ def variants(
     batch: int | str | None = None,
     seq_len: int | str | None = None,
     unbatched: bool = False,
+    lengths: Iterable[int] | str | None = None,
     device: str = "auto",
     dtype: str = "float32",
     seed: int | str = 0,
@@ -250,6 +251,7 @@ def variants(
             batch=batch,
             seq_len=seq_len,
             unbatched=unbatched,
+            lengths=lengths,
             device=device,
             dtype=dtype,
             seed=seed,
@@ -400,6 +402,11 @@ def _run_check(
                 f"lstm-shapes predicted torch accepts {context}, but torch said: "
                 f"{type(error).__name__}: {error}"
             ) from None
+        states = tuple(n for n, shape in (("h0", given.h0), ("c0", given.c0)) if shape)
+        if states:  # the code shows the states the user passed
+            from dataclasses import replace
+
+            report = replace(report, code=code_for(read_spec, report.run.device, states))
         results = tuple(compare(n, p, report) for n, p in pairs)
         return CheckResult(
             name,
@@ -692,6 +699,7 @@ def diagram(
     input_size: int | str,
     hidden_size: int | str,
     num_layers: int | str = 1,
+    bias: bool = True,
     batch_first: bool = False,
     bidirectional: bool = False,
     proj_size: int | str = 0,
@@ -701,6 +709,7 @@ def diagram(
     nonlinearity: str = "tanh",
     max_memory: int | str | None = None,
     max_time: float | str | None = None,
+    seed: int | str = 0,
     lang: str = "en",
 ) -> PageReport:
     """The pictures (``diagram``): the data cube, the unrolled network, output's halves,
@@ -722,6 +731,7 @@ def diagram(
         input_size=input_size,
         hidden_size=hidden_size,
         num_layers=num_layers,
+        bias=bias,
         batch_first=batch_first,
         bidirectional=bidirectional,
         proj_size=proj_size,
@@ -729,6 +739,7 @@ def diagram(
         seq_len=seq_len,
         kind=kind,
         nonlinearity=nonlinearity,
+        seed=seed,
     )
     with single_thread(is_small(spec)):
         report = explain(spec, max_memory=max_memory, max_time=max_time)
@@ -845,6 +856,7 @@ def heads(
     input_size: int | str,
     hidden_size: int | str,
     num_layers: int | str = 1,
+    bias: bool = True,
     batch_first: bool = False,
     bidirectional: bool = False,
     proj_size: int | str = 0,
@@ -878,6 +890,7 @@ def heads(
         input_size=input_size,
         hidden_size=hidden_size,
         num_layers=num_layers,
+        bias=bias,
         batch_first=batch_first,
         bidirectional=bidirectional,
         proj_size=proj_size,

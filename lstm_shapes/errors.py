@@ -1,4 +1,5 @@
-"""The two kinds of failure the tool reports: a user's bad input, and our own bug."""
+"""The kinds of failure the tool reports: a user's bad input, a user's code that stopped the
+run, and our own bug."""
 
 from __future__ import annotations
 
@@ -16,3 +17,9 @@ class InconsistencyError(RuntimeError):
         super().__init__(
             f"{message}\nThis is a bug in lstm-shapes, not in your input: please report it."
         )
+
+
+class ModelStopped(Exception):
+    """The user's own code (importing it, or building the model) ended the run with
+    ``sys.exit`` or ``os._exit``. The CLI prints the message and exits 1, as when the model
+    raises."""

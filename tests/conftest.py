@@ -26,6 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/* (and generated docs) from the current output",
     )
+    parser.addoption(
+        "--fuzz-examples",
+        type=int,
+        default=0,
+        help="examples per fuzz test in tests/cli/test_fuzz.py, freshly random "
+        "(default: about 200 in all, the same every run)",
+    )
 
 
 #: A measured difference at rounding level (below 1e-5, as render.numbers.format_diff writes

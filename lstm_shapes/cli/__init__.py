@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import typer
@@ -21,6 +22,14 @@ __all__ = ["app", "main", "run"]
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (errors already printed)."""
+    # A warning torch prints (NumPy missing, a complex cast, ...) would land on stderr beside
+    # our one-line error; the reports show the warnings that matter (explain's notes).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         result = app(
             args=list(argv) if argv is not None else None,
@@ -58,7 +67,20 @@ def run(argv: Sequence[str] | None = None) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
+def _tolerate_narrow_encodings() -> None:
+    """Under ``PYTHONIOENCODING=ascii`` (or a latin-1 terminal) ``·``, ``✓`` and Chinese
+    pages cannot be encoded: print ``?`` for them rather than fail."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        "·✓→中".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main() -> None:
+    _tolerate_narrow_encodings()
     code = run(sys.argv[1:])
     if "torch" in sys.modules:
         # Tearing down an interpreter that imported torch takes 0.3-1.5 s on a small

@@ -18,29 +18,9 @@ if TYPE_CHECKING:
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
 CASES = "Expectations and spec files"
+#: the shared options a spec file's cases give for themselves (lstm, input and run keys)
+SPEC_FILE_KEYS = tuple(o.FLAGS[name] for name in o.SPEC_NAMES)
 
-InputSizeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--input-size",
-        "-i",
-        metavar="INT",
-        rich_help_panel=o.MODULE,
-        show_default=False,
-        help="H_in: features per time step of the input (input_size). Required without --spec.",
-    ),
-]
-HiddenSizeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--hidden-size",
-        "-H",
-        metavar="INT",
-        rich_help_panel=o.MODULE,
-        show_default=False,
-        help="H_cell: features of the cell state (hidden_size). Required without --spec.",
-    ),
-]
 InputShape = Annotated[
     str | None,
     typer.Option(
@@ -117,34 +97,18 @@ MoreSpecFiles = Annotated[
 ]
 
 
+@o.bundle(formats=CHECK_FORMATS, sizes_required=False)
 def check_command(
+    options: o.Options,
     more_spec_files: MoreSpecFiles = None,
-    input_size: InputSizeOpt = None,
-    hidden_size: HiddenSizeOpt = None,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    dropout: o.Dropout = "0.0",
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    unbatched: o.Unbatched = False,
-    lengths: o.Lengths = None,
     input_shape: InputShape = None,
     h0_shape: H0Shape = None,
     c0_shape: C0Shape = None,
     input_dtype: InputDtype = None,
     expect: Expect = None,
     spec_file: SpecFile = None,
-    device: o.Device = "auto",
-    dtype: o.Dtype = "float32",
-    seed: o.Seed = "0",
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    output_format: o.format_option(CHECK_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> int:
     """Feed your own shapes to the real module: torch's error, what it means, the fix.
 
@@ -158,7 +122,7 @@ def check_command(
     from lstm_shapes.api import check
 
     with user_errors():
-        fmt = parse_choice("--format", output_format, CHECK_FORMATS)
+        fmt = parse_choice("--format", options.output_format, CHECK_FORMATS)
         source: str | None = None
         results: list[CheckResult]
         if more_spec_files and spec_file is None:
@@ -168,18 +132,16 @@ def check_command(
             )
         if spec_file is not None:
             per_case = {
-                "--input-size": input_size,
-                "--hidden-size": hidden_size,
-                "--batch": batch,
-                "--seq-len": seq_len,
-                "--lengths": lengths,
                 "--input-shape": input_shape,
                 "--h0-shape": h0_shape,
                 "--c0-shape": c0_shape,
                 "--input-dtype": input_dtype,
                 "--expect": expect,
             }
-            given = [option for option, value in per_case.items() if value is not None]
+            given = [
+                *options.typed(*SPEC_FILE_KEYS),
+                *(k for k, v in per_case.items() if v is not None),
+            ]
             if given:
                 raise SpecError(
                     f"--spec takes every case from the file: leave out {', '.join(given)} "
@@ -191,8 +153,8 @@ def check_command(
             checked = run_spec(*files, max_memory=max_memory, max_time=max_time)
             source, results = checked.source, list(checked.cases)
         else:
-            if input_size is None or hidden_size is None:
-                missing = "--input-size" if input_size is None else "--hidden-size"
+            if options.input_size is None or options.hidden_size is None:
+                missing = "--input-size" if options.input_size is None else "--hidden-size"
                 raise SpecError(f"{missing} is required (or check a spec file with --spec FILE)")
             results = [
                 check(
@@ -201,28 +163,17 @@ def check_command(
                     c0_shape=c0_shape,
                     input_dtype=input_dtype,
                     expect=expect,
-                    input_size=input_size,
-                    hidden_size=hidden_size,
-                    num_layers=num_layers,
-                    bias=bias,
-                    batch_first=batch_first,
-                    dropout=dropout,
-                    bidirectional=bidirectional,
-                    proj_size=proj_size,
-                    kind=kind,
-                    nonlinearity=nonlinearity,
-                    batch=batch,
-                    seq_len=seq_len,
-                    unbatched=unbatched,
-                    lengths=lengths,
-                    device=device,
-                    dtype=dtype,
-                    seed=seed,
                     max_memory=max_memory,
                     max_time=max_time,
+                    **options.spec_values(),
                 )
             ]
-    _render(results, fmt, source)
+    if options.quiet and fmt in ("table", "markdown"):
+        from lstm_shapes.render.check import quiet_text
+
+        emit_text(quiet_text(results, source))
+    else:
+        _render(results, fmt, source)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
 
 

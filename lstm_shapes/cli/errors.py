@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import typer
 
-from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.errors import InconsistencyError, ModelStopped, SpecError
 
 
 def _click_exception() -> type[Exception]:
@@ -41,6 +41,9 @@ def user_errors() -> Iterator[None]:
     except SpecError as error:
         print_error(str(error))
         raise typer.Exit(EXIT_USAGE) from None
+    except ModelStopped as error:
+        print_error(str(error))
+        raise typer.Exit(EXIT_FAILED) from None
     except InconsistencyError as error:
         print(f"lstm-shapes: internal error: {error}", file=sys.stderr)
         raise typer.Exit(EXIT_BUG) from None

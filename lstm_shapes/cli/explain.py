@@ -8,7 +8,7 @@ import typer
 
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
-from lstm_shapes.cli.output import emit_text, print_renderable
+from lstm_shapes.cli.output import emit_failed_facts, emit_text, print_renderable
 from lstm_shapes.spec.core import parse_choice
 
 if TYPE_CHECKING:
@@ -17,25 +17,9 @@ if TYPE_CHECKING:
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
 
+@o.bundle(formats=EXPLAIN_FORMATS)
 def explain_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    dropout: o.Dropout = "0.0",
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    unbatched: o.Unbatched = False,
-    lengths: o.Lengths = None,
-    device: o.Device = "auto",
-    dtype: o.Dtype = "float32",
-    seed: o.Seed = "0",
-    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
     full: o.Full = False,
@@ -51,31 +35,13 @@ def explain_command(
     structure checks theory, and the report says so.
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        fmt = parse_choice("--format", options.output_format, EXPLAIN_FORMATS)
         from lstm_shapes.spec.limits import parse_max_time
         from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
         seconds = parse_max_time(max_time) if max_time is not None else None
-        spec = o.spec_from_options(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            dropout=dropout,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            kind=kind,
-            nonlinearity=nonlinearity,
-            batch=batch,
-            seq_len=seq_len,
-            unbatched=unbatched,
-            lengths=lengths,
-            device=device,
-            dtype=dtype,
-            seed=seed,
-        )
+        spec = options.spec()
         from lstm_shapes.api import explain
 
         wants_cost = cost or time or backward
@@ -88,7 +54,10 @@ def explain_command(
             time=time,
             backward=backward,
         )
-    _print_report(report, fmt)
+    if options.quiet and fmt != "json":
+        emit_failed_facts([report])
+    else:
+        _print_report(report, fmt)
     if not report.ok:  # a verified statement did not hold: the report says which
         raise typer.Exit(EXIT_FAILED)
 
@@ -112,51 +81,29 @@ def _print_report(report: Report, fmt: str) -> None:
         print_cost(report, fmt)
 
 
+@o.bundle(formats=EXPLAIN_FORMATS)
 def variants_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    dropout: o.Dropout = "0.0",
-    proj_size: o.ProjSize = "0",
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    unbatched: o.Unbatched = False,
-    device: o.Device = "auto",
-    dtype: o.Dtype = "float32",
-    seed: o.Seed = "0",
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The same sizes under all four batch_first x bidirectional combinations, side by side.
 
     Each variant is run for real. Example: lstm-shapes variants -i 10 -H 20 -l 2
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
-        spec = o.spec_from_options(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            dropout=dropout,
-            proj_size=proj_size,
-            kind=kind,
-            nonlinearity=nonlinearity,
-            batch=batch,
-            seq_len=seq_len,
-            unbatched=unbatched,
-            device=device,
-            dtype=dtype,
-            seed=seed,
+        fmt = parse_choice("--format", options.output_format, EXPLAIN_FORMATS)
+        options.refuse(
+            ("--batch-first", "--bidirectional"),
+            "variants: it shows all four batch_first x bidirectional combinations",
         )
+        spec = options.spec()
         from lstm_shapes.api import variants
 
         reports = list(variants(spec, max_memory=max_memory, max_time=max_time))
-    if fmt == "json":
+    if options.quiet and fmt != "json":
+        emit_failed_facts(reports)
+    elif fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 
         emit_text(variants_json(reports))

@@ -15,7 +15,9 @@ from lstm_shapes.spec.core import parse_choice
 INSPECT_FORMATS = ("table", "json", "markdown")
 
 
+@o.bundle(formats=INSPECT_FORMATS, groups=("output",))
 def inspect_command(
+    options: o.Options,
     checkpoint: Annotated[
         str,
         typer.Argument(
@@ -37,7 +39,6 @@ def inspect_command(
     ] = False,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    output_format: o.format_option(INSPECT_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Find every nn.LSTM, nn.GRU, nn.RNN and cell in a checkpoint from its weights alone.
 
@@ -46,7 +47,7 @@ def inspect_command(
     Example: lstm-shapes inspect model.pt --run
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, INSPECT_FORMATS)
+        fmt = parse_choice("--format", options.output_format, INSPECT_FORMATS)
         from lstm_shapes.probe.checkpoint import inspect_checkpoint
 
         report = inspect_checkpoint(
@@ -59,6 +60,8 @@ def inspect_command(
         )
     from lstm_shapes.render import checkpoint as render
 
+    if options.quiet and fmt != "json":
+        return  # nothing failed: a checkpoint that cannot be read is an error (exit 2)
     if fmt == "json":
         emit_text(render.checkpoint_json(report))
     elif fmt == "markdown":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,13 @@ def print_renderable(renderable: object) -> None:
         console.print(renderable)
     else:  # piped: plain text without the padding rich adds to fill the width
         emit_text(render_to_text(renderable, width=console.width))
+
+
+def emit_failed_facts(reports: Sequence[Report]) -> None:
+    """``--quiet``: only the verified statements that did not hold (nothing when all did)."""
+    from lstm_shapes.render.check import failed_facts_text
+
+    emit_text(failed_facts_text([c.statement for r in reports for c in r.checks if not c.holds]))
 
 
 def print_cost(report: Report, fmt: str) -> None:

@@ -34,11 +34,38 @@ Lang = Annotated[
 ]
 
 
-def _spec(**options: Any) -> dict[str, Any]:
-    """The page's options, validated before anything runs (the api validates them again
-    into the same Spec: teaching pages run on the CPU in float32)."""
-    o.spec_from_options(device="cpu", dtype="float32", **options)
-    return options
+#: the options every teaching function of the api takes (device and dtype are fixed)
+TEACHING_OPTIONS = (
+    "input_size",
+    "hidden_size",
+    "num_layers",
+    "bias",
+    "batch_first",
+    "bidirectional",
+    "proj_size",
+    "batch",
+    "seq_len",
+    "kind",
+    "nonlinearity",
+    "seed",
+)
+
+
+def _spec(options: o.Options) -> dict[str, Any]:
+    """The options a teaching page can honour, validated; the others are refused."""
+    same = "teaching pages run on the CPU in float32, so that every page shows the same numbers"
+    options.require("device", ("auto", "cpu"), same)
+    options.require("dtype", ("float32",), same)
+    options.refuse(
+        ("--unbatched", "--lengths"),
+        f"{options.command}: the pages show one padded, batched input",
+    )
+    options.refuse(
+        ("--dropout",), f"{options.command}: the pages run in eval mode, where dropout does nothing"
+    )
+    options.spec(device="cpu", dtype="float32")  # every value checked before anything runs
+    values = options.spec_values()
+    return {name: values[name] for name in TEACHING_OPTIONS}
 
 
 def _build(kind: str, options: dict[str, Any], lang: str, **extra: Any) -> Any:
@@ -51,11 +78,19 @@ def _build(kind: str, options: dict[str, Any], lang: str, **extra: Any) -> Any:
 
 
 def _show(
-    kind: str, spec: dict[str, Any], lang: str, fmt: str, extra_picture: str = "", **extra: Any
+    kind: str,
+    spec: dict[str, Any],
+    lang: str,
+    fmt: str,
+    extra_picture: str = "",
+    quiet: bool = False,
+    **extra: Any,
 ) -> None:
     with user_errors():
         built = _build(kind, spec, lang, **extra)
-    if fmt == "json":
+    if quiet and fmt in ("table", "markdown") and built.ok:
+        pass  # --quiet: a page that holds prints nothing
+    elif fmt == "json":
         import json
 
         data = built.as_dict()
@@ -84,7 +119,7 @@ def _show(
         raise typer.Exit(EXIT_BUG)
 
 
-def _common(lang: str, output_format: str) -> tuple[str, str]:
+def _common(lang: str, output_format: str | None) -> tuple[str, str]:
     return (
         parse_choice("--lang", lang, LANGS),
         parse_choice("--format", output_format, PAGE_FORMATS),
@@ -94,21 +129,12 @@ def _common(lang: str, output_format: str) -> tuple[str, str]:
 DIAGRAM_FORMATS = (*PAGE_FORMATS, "svg")
 
 
+@o.bundle(formats=DIAGRAM_FORMATS)
 def diagram_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
     lang: Lang = "en",
-    output_format: o.format_option(DIAGRAM_FORMATS) = "table",  # type: ignore[valid-type]
     picture: Annotated[
         str,
         typer.Option(
@@ -127,81 +153,44 @@ def diagram_command(
     """
     with user_errors():
         lang_ = parse_choice("--lang", lang, LANGS)
-        fmt = parse_choice("--format", output_format, DIAGRAM_FORMATS)
+        fmt = parse_choice("--format", options.output_format, DIAGRAM_FORMATS)
         picture_ = parse_choice("--picture", picture, PICTURES)
-        spec = _spec(
-            kind=kind,
-            nonlinearity=nonlinearity,
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-        )
-    _show("diagram", spec, lang_, fmt, picture_, max_memory=max_memory, max_time=max_time)
+        spec = _spec(options)
+    _show(
+        "diagram",
+        spec,
+        lang_,
+        fmt,
+        picture_,
+        quiet=options.quiet,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def gates_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The LSTM equations with the shape of every term, recomputed from the real weights.
 
     Example: lstm-shapes gates -i 10 -H 20 -l 2 --proj-size 5
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(
-            kind=kind,
-            nonlinearity=nonlinearity,
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
-    _show("gates", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = _spec(options)
+    _show("gates", spec, lang_, fmt, quiet=options.quiet, max_memory=max_memory, max_time=max_time)
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def cell_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """A loop of nn.LSTMCell with the LSTM's weights, proven equal to nn.LSTM.
 
@@ -210,35 +199,14 @@ def cell_command(
     Example: lstm-shapes cell -i 10 -H 20 -l 2 --bidirectional
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(
-            kind=kind,
-            nonlinearity=nonlinearity,
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
-    _show("cell", spec, lang_, fmt, max_memory=max_memory, max_time=max_time)
+        lang_, fmt = _common(lang, options.output_format)
+        spec = _spec(options)
+    _show("cell", spec, lang_, fmt, quiet=options.quiet, max_memory=max_memory, max_time=max_time)
 
 
+@o.bundle(formats=PAGE_FORMATS)
 def heads_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
-    num_layers: o.NumLayers = "1",
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
+    options: o.Options,
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
     head: Annotated[
@@ -261,9 +229,7 @@ def heads_command(
             help="K: the head's outputs.",
         ),
     ] = "1",
-    seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """A Linear head on the last step or on every step, run for real.
 
@@ -272,27 +238,16 @@ def heads_command(
     from lstm_shapes.report.teaching import HEADS
 
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
+        lang_, fmt = _common(lang, options.output_format)
         head_ = parse_choice("--head", head, HEADS)
         k = parse_size("--out-features", out_features)
-        spec = _spec(
-            kind=kind,
-            nonlinearity=nonlinearity,
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
+        spec = _spec(options)
     _show(
         "heads",
         spec,
         lang_,
         fmt,
+        quiet=options.quiet,
         head=head_,
         out_features=k,
         max_memory=max_memory,
@@ -300,10 +255,11 @@ def heads_command(
     )
 
 
+@o.bundle(formats=PAGE_FORMATS, groups=("output",))
 def myths_command(
+    options: o.Options,
     seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: o.format_option(PAGE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Claims often taught about LSTM shapes, each decided by a live torch run.
 
@@ -312,14 +268,14 @@ def myths_command(
     "holds", "evidence", "setup"}]}.
     """
     with user_errors():
-        lang_, fmt = _common(lang, output_format)
-        spec = _spec(input_size="10", hidden_size="20", seed=seed)
-    _show("myths", spec, lang_, fmt)
+        lang_, fmt = _common(lang, options.output_format)
+        o.Options("myths", input_size="10", hidden_size="20", seed=seed).spec()
+    _show("myths", {"seed": seed}, lang_, fmt, quiet=options.quiet)
 
 
+@o.bundle(formats=HANDOUT_FORMATS, default_format=None)
 def handout_command(
-    input_size: o.InputSize,
-    hidden_size: o.HiddenSize,
+    options: o.Options,
     out: Annotated[
         str,
         typer.Option(
@@ -331,30 +287,9 @@ def handout_command(
             "(self-contained, prints on A4) or .svg; - writes to stdout.",
         ),
     ],
-    num_layers: o.NumLayers = "1",
-    bias: o.Bias = True,
-    batch_first: o.BatchFirst = False,
-    bidirectional: o.Bidirectional = False,
-    proj_size: o.ProjSize = "0",
-    batch: o.Batch = None,
-    seq_len: o.SeqLen = None,
-    kind: o.Kind = "lstm",
-    nonlinearity: o.Nonlinearity = "tanh",
     max_memory: o.MaxMemory = None,
     max_time: o.MaxTime = None,
-    seed: o.Seed = "0",
     lang: Lang = "en",
-    output_format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="|".join(HANDOUT_FORMATS),
-            rich_help_panel=o.OUTPUT,
-            help="md, html or svg; by default the --out file's extension (md for -). "
-            "Markdown on stdout embeds its pictures as data: URIs.",
-        ),
-    ] = None,
 ) -> None:
     """A printable handout in one file: .md, .html (A4) or .svg, in English or Chinese.
 
@@ -369,21 +304,8 @@ def handout_command(
     """
     with user_errors():
         lang_ = parse_choice("--lang", lang, LANGS)
-        fmt = handout_format(out, output_format)
-        spec = _spec(
-            kind=kind,
-            nonlinearity=nonlinearity,
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bias=bias,
-            batch_first=batch_first,
-            bidirectional=bidirectional,
-            proj_size=proj_size,
-            batch=batch,
-            seq_len=seq_len,
-            seed=seed,
-        )
+        fmt = handout_format(out, options.output_format)
+        spec = _spec(options)
         built = _build("handout", spec, lang_, max_memory=max_memory, max_time=max_time)
         if out == "-":
             emit_text(handout_text(built.page, built.verdicts, fmt, embed=True))
@@ -391,7 +313,7 @@ def handout_command(
             from lstm_shapes.api import write_handout
 
             write_handout(built, fmt, Path(out))
-    if out != "-":
+    if out != "-" and not options.quiet:
         emit_text(f"wrote {out}\n")
     if not built.ok:
         raise typer.Exit(EXIT_BUG)

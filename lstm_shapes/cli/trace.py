@@ -87,7 +87,9 @@ Init = Annotated[
 ]
 
 
+@o.bundle(formats=TRACE_FORMATS, groups=("output",))
 def trace_command(
+    options: o.Options,
     target: Target,
     input_shape: InputShapes = None,
     input_dtype: InputDtypes = None,
@@ -97,24 +99,26 @@ def trace_command(
     device: o.Device = "auto",
     seed: o.Seed = "0",
     max_memory: o.MaxMemory = None,
-    output_format: o.format_option(TRACE_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Run a model once: the path through it, then every nn.LSTM, nn.GRU, nn.RNN and cell
     inside it, with every dimension named.
 
     This imports your module and runs its code, as pytest does (the current directory is
-    put on sys.path). Exit 1 when the model raises, 2 when it cannot be called with the
-    inputs given.
+    put on sys.path). Exit 1 when the model raises or stops the run (sys.exit, os._exit),
+    2 when it cannot be called with the inputs given.
 
     Example: lstm-shapes trace docs/examples/tagger.py:Tagger -s 32,50 --input-dtype int64
     """
     with user_errors():
-        fmt = parse_choice("--format", output_format, TRACE_FORMATS)
+        fmt = parse_choice("--format", options.output_format, TRACE_FORMATS)
         report = _run(target, list(input_shape or []), list(input_dtype or []), inputs,
                       batch, list(init or []), device, seed, max_memory)  # fmt: skip
     from lstm_shapes.render import trace as render
 
-    if fmt == "json":
+    if options.quiet and fmt != "json":
+        if not report.ok:
+            emit_text(render.trace_failure_text(report))
+    elif fmt == "json":
         emit_text(render.trace_json(report))
     elif fmt == "markdown":
         emit_text(render.trace_markdown(report))

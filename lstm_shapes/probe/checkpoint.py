@@ -13,8 +13,10 @@ weights of each module found into the real module and run it.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import stat
 import warnings
 import zipfile
 import zlib
@@ -39,7 +41,7 @@ from lstm_shapes.report.inspect import (
     expected_tensors,
     source_expr,
 )
-from lstm_shapes.spec.core import InputSpec, Spec, parse_size
+from lstm_shapes.spec.core import InputSpec, Spec, parse_size, show_value
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.weights import InferredModule, infer_modules
 
@@ -58,6 +60,11 @@ __all__ = ["CheckpointReport", "inspect_checkpoint", "source_expr"]
 # --- reading the file -------------------------------------------------------------------
 
 #: safetensors dtype names -> torch dtype names
+#: bytes per element of each safetensors dtype
+SAFETENSORS_ITEMSIZE = {
+    "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+    "BOOL": 1,
+}  # fmt: skip
 SAFETENSORS_DTYPES = {
     "F64": "float64",
     "F32": "float32",
@@ -99,6 +106,11 @@ def _materialize(torch: Any, value: Any) -> Any:
         return value.load(torch)
     except CheckpointFormatError as error:
         raise SpecError(f"{ARGUMENT}: {error}") from None
+    except DAMAGED_ZIP as error:  # the data is read only now: a bad CRC shows here
+        detail = _first_line(str(error)) or type(error).__name__
+        raise SpecError(
+            f"{ARGUMENT} is truncated or corrupt: a tensor's data cannot be read ({detail})"
+        ) from None
 
 
 def _is_tensor(value: Any) -> bool:
@@ -159,8 +171,34 @@ def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
                 f"{ARGUMENT} {shown} is truncated or corrupt: the data of {name!r} ends at "
                 f"byte {end} but the file holds {data_size} bytes of data"
             )
+        itemsize = SAFETENSORS_ITEMSIZE.get(dtype)
+        if itemsize is not None and (
+            any(size < 0 for size in shape) or math.prod(shape) * itemsize != end - start
+        ):
+            raise SpecError(
+                f"{ARGUMENT} {shown} is corrupt: the safetensors entry {show_value(name)} has "
+                f"shape {show_value(list(shape))} of {dtype}, which does not fit its "
+                f"{end - start} bytes of data"
+            )
         entries[name] = SafetensorsEntry(path, dtype, shape, 8 + length + start, 8 + length + end)
     return entries
+
+
+def _not_a_file(path: str) -> str:
+    """What ``path`` is when it is not a regular file (a FIFO would block the read, a
+    device never ends), else ``""``."""
+    mode = os.stat(path).st_mode
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    for test, kind in kinds:
+        if test(mode):
+            return kind
+    return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _load(path: str) -> Loaded:
@@ -169,8 +207,9 @@ def _load(path: str) -> Loaded:
     shown = repr(path)
     if not os.path.exists(path):
         raise SpecError(f"{ARGUMENT} {shown} does not exist")
-    if os.path.isdir(path):
-        raise SpecError(f"{ARGUMENT} {shown} is a directory, not a checkpoint file")
+    kind = _not_a_file(path)
+    if kind:
+        raise SpecError(f"{ARGUMENT} {shown} is {kind}, not a checkpoint file")
     size = os.path.getsize(path)
     if size == 0:
         raise SpecError(f"{ARGUMENT} {shown} is empty (0 bytes), not a checkpoint")
@@ -354,6 +393,19 @@ def state_dicts(obj: Any) -> list[tuple[str, dict[str, Any]]]:
     return contents(obj).state_dicts
 
 
+def _nests_deeper(obj: Any, depth: int) -> bool:
+    """Does ``obj`` hold dicts or lists more than ``depth`` levels down?"""
+    stack = [(obj, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (Mapping, list, tuple)):
+            if level > depth:
+                return True
+            children = node.values() if isinstance(node, Mapping) else node
+            stack.extend((child, level + 1) for child in children)
+    return False
+
+
 def _describe(obj: Any) -> str:
     if isinstance(obj, Mapping):
         keys = ", ".join(repr(k) for k in list(obj)[:5])
@@ -472,7 +524,12 @@ def _modules(
 
 
 def _no_state_dict(path: str, loaded: Loaded, found: Contents) -> str:
-    text = f"{ARGUMENT} {path!r} holds no state dict: it is {_describe(loaded.obj)}"
+    where = (
+        f" in its first {MAX_DEPTH} levels of nesting (lstm-shapes searches no deeper)"
+        if _nests_deeper(loaded.obj, MAX_DEPTH)
+        else ""
+    )
+    text = f"{ARGUMENT} {path!r} holds no state dict{where}: it is {_describe(loaded.obj)}"
     hint = _quantized_hint(found)
     if hint:
         return text + hint

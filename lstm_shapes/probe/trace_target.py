@@ -13,11 +13,12 @@ import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lstm_shapes.errors import SpecError
+from lstm_shapes.errors import ModelStopped, SpecError
 from lstm_shapes.report.trace import TraceInputs
 from lstm_shapes.spec.trace import RandomInput, lengths_for
 from lstm_shapes.spec.trace import random_inputs as parse_random_inputs
@@ -40,7 +41,47 @@ def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
 
 
+class _HardExit(SystemExit):
+    """What ``os._exit`` raises while the user's code runs (see :func:`owned_exits`)."""
+
+
+@contextmanager
+def owned_exits() -> Iterator[None]:
+    """While the user's code runs, ``os._exit`` raises instead of ending the process, so
+    that code that stops the run is reported like code that raises (``sys.exit`` and
+    ``exit()`` already raise SystemExit, which the callers catch)."""
+    real_exit = os._exit
+
+    def hard_exit(code: int) -> None:
+        raise _HardExit(code)
+
+    os._exit = hard_exit  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = real_exit
+
+
+def exit_call(stop: SystemExit) -> str:
+    """``sys.exit(3)`` / ``os._exit(3)``: how the user's code stopped the run."""
+    if isinstance(stop, _HardExit):
+        return f"os._exit({stop.code!r})"
+    return f"sys.exit({stop.code!r})" if stop.code is not None else "sys.exit()"
+
+
 def _import(module_name: str, what: str, target: str) -> Any:
+    try:
+        with owned_exits():
+            return _import_module(module_name, what, target)
+    except SystemExit as stop:
+        sys.modules.pop(Path(module_name).stem, None)
+        raise ModelStopped(
+            f"{what} {target!r}: importing {module_name} stopped the run: it called "
+            f"{exit_call(stop)}"
+        ) from None
+
+
+def _import_module(module_name: str, what: str, target: str) -> Any:
     from lstm_shapes.probe.runtime import import_torch
 
     import_torch()  # first, so torch's import-time warnings (no NumPy) stay quiet
@@ -134,7 +175,13 @@ def _build(target: str, init: dict[str, object] | None) -> Any:
         )
     init = init or {}
     try:
-        model = obj(**init)
+        with owned_exits():
+            model = obj(**init)
+    except SystemExit as stop:
+        raise ModelStopped(
+            f"{TARGET} {target!r}: building the model stopped the run: {attribute}() called "
+            f"{exit_call(stop)}"
+        ) from None
     except TypeError as error:
         hint = (
             "check the --init names"
@@ -174,7 +221,12 @@ def load_inputs(target: str) -> tuple[Any, dict[str, Any] | None]:
             "returns the model's inputs"
         )
     try:
-        value = function()
+        with owned_exits():
+            value = function()
+    except SystemExit as stop:
+        raise ModelStopped(
+            f"{INPUTS} {target!r}: {attribute}() stopped the run: it called {exit_call(stop)}"
+        ) from None
     except Exception as error:
         raise SpecError(
             f"{INPUTS} {target!r}: calling {attribute}() raised {type(error).__name__}: "

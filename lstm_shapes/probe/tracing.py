@@ -20,7 +20,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.probe.trace_target import TARGET, Call, describe, first_line
+from lstm_shapes.probe.trace_target import (
+    TARGET,
+    Call,
+    describe,
+    exit_call,
+    first_line,
+    owned_exits,
+)
 from lstm_shapes.report.trace import (
     Failure,
     PackedStages,
@@ -569,10 +576,15 @@ def run_trace(
                 torch.manual_seed(seed)
             with _watch_packing(torch, recorder):
                 try:
-                    output = model(*args, **kwargs)
+                    with owned_exits():
+                        output = model(*args, **kwargs)
                 except Exception as error:
                     failing = recorder.stack[-1] if recorder.stack else None
                     failure = _failure(recorder, failing, error)
+                except SystemExit as stop:  # sys.exit or os._exit in forward
+                    failing = recorder.stack[-1] if recorder.stack else None
+                    stopped = f"the model stopped the run: it called {exit_call(stop)}"
+                    failure = _failure(recorder, failing, stop, stopped)
     finally:
         for handle in handles:
             handle.remove()
@@ -612,10 +624,15 @@ def _context(record: dict[str, Any] | None) -> LayerContext | None:
     )
 
 
-def _failure(recorder: _Recorder, failing: dict[str, Any] | None, error: Exception) -> Failure:
+def _failure(
+    recorder: _Recorder,
+    failing: dict[str, Any] | None,
+    error: BaseException,
+    message: str | None = None,
+) -> Failure:
     finished = [r for r in recorder.calls if r["finished"]]
     record = failing.get("record") if failing is not None else None
-    message = str(error).strip()
+    message = message if message is not None else str(error).strip()
     diagnosis = diagnose_failure(
         message, _context(record), _context(finished[-1] if finished else None)
     )
@@ -626,7 +643,7 @@ def _failure(recorder: _Recorder, failing: dict[str, Any] | None, error: Excepti
         class_name=type(where["module"]).__name__ if where is not None else None,
         call=where.get("call") if where is not None else None,
         after=recorder.path[-1]["name"] if recorder.path else None,
-        error_type=type(error).__name__,
+        error_type="SystemExit" if isinstance(error, SystemExit) else type(error).__name__,
         message=message,
         diagnosis=diagnosis,
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from lstm_shapes.render.diagnosis import diagnosis_text
 from lstm_shapes.report.check import CheckResult, results_dict
+from lstm_shapes.spec.core import printable
 from lstm_shapes.theory.diagnosis import shape_str
 
 
@@ -61,7 +62,7 @@ def check_text(results: Sequence[CheckResult], source: str | None = None) -> str
     lines = [summary_line(results, source), ""]
     for result in results:
         mark = "✓" if result.passed else "✗"
-        lines.append(f"{mark} {result.name}")
+        lines.append(f"{mark} {printable(result.name)}")
         if result.passed:
             lines += [f"    {line}" for line in passed_lines(result)]
         else:
@@ -87,7 +88,9 @@ def check_json(results: Sequence[CheckResult]) -> str:
 def check_markdown(results: Sequence[CheckResult], source: str | None = None) -> str:
     lines = [f"## lstm-shapes check: {summary_line(results, source)}", ""]
     for result in results:
-        name = html.escape(result.name, quote=False).replace("*", "\\*").replace("_", "\\_")
+        name = (
+            html.escape(printable(result.name), quote=False).replace("*", "\\*").replace("_", "\\_")
+        )
         lines.append(f"### {'✓' if result.passed else '✗'} {name}")
         lines.append("")
         if result.passed:
@@ -98,9 +101,15 @@ def check_markdown(results: Sequence[CheckResult], source: str | None = None) ->
     return "\n".join(lines)
 
 
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: line breaks kept, other control characters escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str:
     """JUnit XML as CI systems read it: one testcase per case, a failure element each."""
     failed = sum(1 for r in results if not r.passed)
+    suite = printable(suite)
     root = ET.Element("testsuites", name="lstm-shapes", tests=str(len(results)))
     root.set("failures", str(failed))
     node = ET.SubElement(
@@ -113,12 +122,32 @@ def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str
         skipped="0",
     )
     for result in results:
-        case = ET.SubElement(node, "testcase", classname=suite, name=result.name)
+        case = ET.SubElement(node, "testcase", classname=suite, name=printable(result.name))
         if result.passed:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(passed_lines(result)) + "\n"
+            out.text = _xml_text("\n".join(passed_lines(result)) + "\n")
         else:
-            failure = ET.SubElement(case, "failure", message=result.headline, type="ShapeMismatch")
-            failure.text = check_message(result)
+            failure = ET.SubElement(
+                case, "failure", message=printable(result.headline), type="ShapeMismatch"
+            )
+            failure.text = _xml_text(check_message(result))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def quiet_text(results: Sequence[CheckResult], source: str | None = None) -> str:
+    """``--quiet``: nothing when every case passed, else each failed case and why."""
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        return ""
+    if source is None and len(results) == 1:
+        return check_message(failed[0]).rstrip("\n") + "\n"
+    lines = [summary_line(results, source)]
+    for result in failed:
+        lines += [f"✗ {printable(result.name)}", _indent(check_message(result))]
+    return "\n".join(lines) + "\n"
+
+
+def failed_facts_text(statements: Sequence[str]) -> str:
+    """``--quiet`` for explain and variants: the verified statements that did not hold."""
+    return "".join(f"check failed on this run: {statement}\n" for statement in statements)

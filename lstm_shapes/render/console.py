@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import IO
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
 DEFAULT_WIDTH = 100
 
@@ -40,6 +40,16 @@ def wants_color(is_tty: bool, env: Mapping[str, str] | None = None) -> bool:
     return is_tty
 
 
+def _terminal_columns(stream: IO[str]) -> int:
+    """The terminal's width, at most 120; a terminal that reports 0 or a tiny width (a
+    pseudo-terminal under ``docker run -t`` or ``script``) gets ``COLUMNS`` or 100."""
+    try:
+        width = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError):
+        width = 0
+    return min(width, 120) if width >= MIN_WIDTH else columns_from_env()
+
+
 def make_console(
     file: IO[str] | None = None, *, width: int | None = None, color: bool | None = None
 ) -> Console:
@@ -48,10 +58,7 @@ def make_console(
     stream = file if file is not None else sys.stdout
     is_tty = bool(getattr(stream, "isatty", lambda: False)())
     if width is None:
-        if is_tty:
-            width = min(os.get_terminal_size(stream.fileno()).columns, 120)
-        else:
-            width = columns_from_env()
+        width = _terminal_columns(stream) if is_tty else columns_from_env()
     if color is None:
         color = wants_color(is_tty)
     return Console(
@@ -82,3 +89,14 @@ def render_to_text(renderable: object, *, width: int = DEFAULT_WIDTH) -> str:
     )
     console.print(renderable)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+class ByWidth:
+    """``wide`` when the screen has ``needs`` columns, else ``narrow``: a picture or a
+    side-by-side table switches to its compact form rather than wrap into garbage."""
+
+    def __init__(self, wide: RenderableType, narrow: RenderableType, needs: int) -> None:
+        self.wide, self.narrow, self.needs = wide, narrow, needs
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.wide if options.max_width >= self.needs else self.narrow

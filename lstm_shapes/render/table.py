@@ -11,6 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from lstm_shapes.render.console import ByWidth
 from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
 from lstm_shapes.render.numbers import format_diff
 from lstm_shapes.report.explain import Report
@@ -173,8 +174,50 @@ def explain_renderable(report: Report) -> RenderableType:
     return Group(*parts)
 
 
+#: the side-by-side table needs this many columns for its headers not to break mid-word;
+#: a narrower screen gets the variants one under another
+VARIANTS_TABLE_WIDTH = 94
+
+
+def _variant_cell(baseline: Report, report: Report, name: str) -> tuple[Text, Text]:
+    """``(7, 3, [40])`` and ``(L, N, [D*H_out])``: what differs from the baseline in [ ]."""
+    from lstm_shapes.report.variants import changed_dims
+
+    tensor = report.tensors[name]
+    changed = changed_dims(baseline, report, name)
+    sizes, symbols = Text("("), Text("(")
+    for k, (dim, differs) in enumerate(zip(tensor.dims, changed, strict=True)):
+        sizes.append(", " if k else "")
+        sizes.append(
+            f"[{dim.size}]" if differs else str(dim.size), style="bold yellow" if differs else ""
+        )
+        symbols.append(", " if k else "")
+        symbols.append(
+            f"[{dim.symbol}]" if differs else dim.symbol,
+            style="bold yellow" if differs else "dim",
+        )
+    return sizes.append(")"), symbols.append(")")
+
+
+def _variants_stacked(reports: Sequence[Report]) -> RenderableType:
+    """The variants one under another, for a screen too narrow for four columns."""
+    baseline = reports[0]
+    parts: list[RenderableType] = []
+    for report in reports:
+        m = report.spec.module
+        parts.append(Text(f"batch_first={m.batch_first}, bidirectional={m.bidirectional}"))
+        grid = Table.grid(padding=(0, 2, 0, 0))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for name in baseline.tensors:
+            grid.add_row(name, *_variant_cell(baseline, report, name))
+        parts += [Padding(grid, (0, 0, 0, 2)), Text("")]
+    return Group(*parts)
+
+
 def variants_renderable(reports: Sequence[Report]) -> RenderableType:
-    from lstm_shapes.report.variants import changed_dims, rules
+    from lstm_shapes.report.variants import rules
 
     baseline = reports[0]
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -187,24 +230,8 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
     for name in baseline.tensors:
         cells: list[RenderableType] = [name]
         for report in reports:
-            tensor = report.tensors[name]
-            changed = changed_dims(baseline, report, name)
-            cell = Text("(")
-            for k, (dim, differs) in enumerate(zip(tensor.dims, changed, strict=True)):
-                cell.append(", " if k else "")
-                cell.append(
-                    f"[{dim.size}]" if differs else str(dim.size),
-                    style="bold yellow" if differs else "",
-                )
-            cell.append(")\n(", style="")
-            for k, (dim, differs) in enumerate(zip(tensor.dims, changed, strict=True)):
-                cell.append(", " if k else "")
-                cell.append(
-                    f"[{dim.symbol}]" if differs else dim.symbol,
-                    style="bold yellow" if differs else "dim",
-                )
-            cell.append(")")
-            cells.append(cell)
+            sizes, symbols = _variant_cell(baseline, report, name)
+            cells.append(sizes.append("\n").append_text(symbols))
         table.add_row(*cells, end_section=True)
     rule_lines = notes_block(rules(baseline.spec))
     m = baseline.spec.module
@@ -219,7 +246,7 @@ def variants_renderable(reports: Sequence[Report]) -> RenderableType:
         run_line(baseline),
         *variants_reduced_text(reports),
         Text(""),
-        table,
+        ByWidth(table, _variants_stacked(reports), VARIANTS_TABLE_WIDTH),
         Text(
             "[ ] differs from the first column (batch_first=False, bidirectional=False)",
             style="dim",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -10,7 +11,9 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from lstm_shapes.teach.doc import Bullets, Equations, Figure, Page, Para, Pre, Table
+from lstm_shapes.render.console import ByWidth
+from lstm_shapes.teach.diagram import shown_layers
+from lstm_shapes.teach.doc import Bullets, Equations, Figure, Page, Para, Pre, Table, cell_len
 
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -25,6 +28,50 @@ def _inline(text: str) -> Text:
         pos = match.end()
     out.append(text[pos:])
     return out
+
+
+def _picture(figure: Figure) -> RenderableType:
+    """A text picture; on a screen too narrow for it, its compact form (the unrolled
+    network as one line per layer) or, for the others, the picture cut at the edge rather
+    than wrapped into garbage."""
+    text = figure.text.rstrip("\n")
+    wide = Padding(Text(text), (0, 0, 0, 2))
+    needs = 2 + max(cell_len(line) for line in text.splitlines())
+    if figure.name == "unrolled":
+        narrow = Text(compact_unrolled(figure.facts))
+    else:
+        narrow = Text(text, no_wrap=True, overflow="crop")
+    return ByWidth(wide, Padding(narrow, (0, 0, 0, 2)), needs)
+
+
+def compact_unrolled(facts: dict[str, Any]) -> str:
+    """The unrolled network for a narrow screen: one line per layer and direction, the
+    time steps as ``t=0 … t=L-1``, top layer first."""
+    last = int(facts["seq_len"]) - 1
+    times = [f"t={t}" for t in range(last + 1)] if last < 2 else ["t=0", "…", f"t={last}"]
+    at = "[:, t]" if facts["batch_first"] else "[t]"
+    span = "t = 0" if last == 0 else f"t = 0 … {last}"
+    d = int(facts["D"])
+
+    def state(name: str, k: int) -> str:
+        return f"{name}[{k}],c{name[1:]}[{k}]" if facts["has_cell"] else f"{name}[{k}]"
+
+    lines = [f"output{at}, {span}", "  ↑"]
+    for layer in reversed(shown_layers(int(facts["num_layers"]))):
+        if layer is None:
+            lines += ["⋮", "  ↑"]
+            continue
+        for direction in (1, 0) if d == 2 else (0,):
+            k = layer * d + direction
+            if direction == 0:
+                flow = " ─▶ ".join([state("h0", k), *times, state("hn", k)])
+                lines.append(f"l{layer} →  {flow}")
+            else:
+                flow = " ◀─ ".join([state("hn", k), *times, state("h0", k)])
+                lines.append(f"l{layer} ←  {flow}")
+        lines.append("  ↑")
+    lines.append(f"x{at}, {span}")
+    return "\n".join(lines)
 
 
 def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> RenderableType:
@@ -49,7 +96,7 @@ def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> Rendera
             elif isinstance(block, Figure):
                 # the terminal keeps its text pictures; the SVG ones are for pages
                 if block.text:
-                    parts.append(Padding(Text(block.text.rstrip("\n")), (0, 0, 0, 2)))
+                    parts.append(_picture(block))
                 else:
                     parts.append(Text(f"{block.title}: {block.desc}", style="dim"))
             elif isinstance(block, Equations):

@@ -401,3 +401,15 @@ def trace_markdown(report: TraceReport) -> str:
 
 def trace_json(report: TraceReport) -> str:
     return json.dumps(report.as_dict(), indent=2) + "\n"
+
+
+def trace_failure_text(report: TraceReport) -> str:
+    """``--quiet``: where the model raised, what, and the diagnosis; nothing when it ran."""
+    failure = report.failure
+    if failure is None:
+        return ""
+    lines = [f"The model raised {failure.error_type} {_where(report)}:"]
+    if failure.message:
+        lines.append("    " + failure.message.splitlines()[0])
+    lines += [f"  - {line}" for line in failure.diagnosis]
+    return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from lstm_shapes.spec.core import (
     parse_choice,
     parse_pattern,
     parse_shape,
+    show_value,
 )
 from lstm_shapes.spec.given import Given
 from lstm_shapes.theory import shapes as theory
@@ -36,9 +37,14 @@ Pattern = tuple[int | None, ...]
 
 def parse_expect(value: object) -> tuple[str, Pattern]:
     """``"output=3,7,40"`` (``_`` for any size) into ``("output", (3, 7, 40))``."""
+    allowed = "--expect must be NAME=SIZES, e.g. output=3,7,40"
     if not isinstance(value, str) or "=" not in value:
-        raise SpecError(f"--expect must be NAME=SIZES, e.g. output=3,7,40 (got {value!r})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     name, _, sizes = value.partition("=")
+    if not name.strip():
+        raise SpecError(f"{allowed}: the NAME before = is missing (got {show_value(value)})")
+    if not sizes.strip():
+        raise SpecError(f"{allowed}: the SIZES after = are missing (got {show_value(value)})")
     return name.strip(), parse_pattern(f"--expect {name.strip()}", sizes)
 
 
@@ -259,9 +265,21 @@ def with_reading(spec: Spec, reading: Reading) -> Spec:
         if reading.batch is None:
             raise SpecError("--lengths needs a batch: the input shape is 2-D (unbatched)")
         if len(lengths) != reading.batch:
+            hint = ""
+            if len(lengths) == reading.seq_len:  # the count fits the other dimension
+                if spec.module.batch_first:
+                    hint = (
+                        "; batch_first=True reads dim 0 as N and dim 1 as L: is your batch "
+                        "dim 1? then leave out --batch-first"
+                    )
+                else:
+                    hint = (
+                        "; batch_first=False reads dim 0 as L and dim 1 as N: is your batch "
+                        "dim 0? then use --batch-first"
+                    )
             raise SpecError(
                 f"--lengths must give one length per sequence: the input has N={reading.batch} "
-                f"(got {len(lengths)} lengths: {','.join(map(str, lengths))})"
+                f"(got {len(lengths)} lengths: {','.join(map(str, lengths))}){hint}"
             )
         if max(lengths) > reading.seq_len:
             raise SpecError(
@@ -290,13 +308,20 @@ def parse_expectations(
     else:
         pairs = [parse_expect(item) for item in expect]
     names = list(theory.tensor_shapes(spec))
-    for name, _ in pairs:
+    unique: dict[str, Pattern] = {}
+    for name, pattern in pairs:
         if name not in names:
             raise SpecError(
                 f"--expect NAME must be one of {', '.join(names)} for this "
-                f"nn.{spec.module.class_name} (got {name!r})"
+                f"nn.{spec.module.class_name} (got {show_value(name)})"
             )
-    return pairs
+        if name in unique and unique[name] != pattern:
+            raise SpecError(
+                f"--expect {name} is given twice with different shapes "
+                f"({pattern_str(unique[name])} and {pattern_str(pattern)}): give it once"
+            )
+        unique[name] = pattern
+    return list(unique.items())
 
 
 def make_given(

@@ -176,7 +176,7 @@ def variants_reduced_line(reports: Sequence[Report]) -> str | None:
     return (
         f"REDUCED RUN for {which}; for the first, {reduced[0].run.reason}. "
         f"Shapes are theory at full size, verified by torch at {reduced[0].run.reduced_sizes} "
-        "(D by column). --full forces full runs."
+        "(D by column). variants has no --full: explain --full runs one variant at full size."
     )
 
 

@@ -244,7 +244,9 @@ def notes_for(spec: Spec, torch_warnings: list[str]) -> list[str]:
     return notes
 
 
-def code_for(spec: Spec, device: str) -> list[str]:
+def code_for(spec: Spec, device: str, states: tuple[str, ...] = ()) -> list[str]:
+    """The PyTorch code of the run; ``states`` names the initial states the user gave
+    (``("h0",)``, ``("h0", "c0")``): they are passed, as zeros of their shapes."""
     m = spec.module
     var = m.kind
     to_args = []
@@ -284,8 +286,28 @@ def code_for(spec: Spec, device: str) -> list[str]:
         lines[2:2] = ["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"]
         lines[-1] = lines[-1] + " padded: steps past each length are ignored"
         lines += code_lines(spec)
+    elif states:
+        lines += _state_lines(spec, states, x_kwargs)
     elif m.has_cell:
         lines.append(f"output, (hn, cn) = {var}(x)  # h0 and c0 default to zeros")
     else:
         lines.append(f"output, hn = {var}(x)  # h0 defaults to zeros")
+    return lines
+
+
+def _state_lines(spec: Spec, states: tuple[str, ...], x_kwargs: str) -> list[str]:
+    """``h0 = torch.zeros(...)`` for each state, then the call that passes them."""
+    shapes = theory.tensor_shapes(spec)
+    names = ("h0", "c0") if spec.module.has_cell else ("h0",)
+    lines = []
+    for name in names:
+        shape = shapes[name]
+        note = "" if name in states else ", not given: zeros, as torch would use"
+        sizes = ", ".join(map(str, shape.shape))
+        lines.append(f"{name} = torch.zeros({sizes}{x_kwargs})  # {shape.symbols}{note}")
+    var = spec.module.kind
+    if spec.module.has_cell:
+        lines.append(f"output, (hn, cn) = {var}(x, (h0, c0))")
+    else:
+        lines.append(f"output, hn = {var}(x, h0)")
     return lines

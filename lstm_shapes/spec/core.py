@@ -33,9 +33,35 @@ KIND_CLASS = {
 }
 
 
-def _show(value: object) -> str:
-    """How a rejected value is quoted back: text in quotes, numbers as they are."""
-    return repr(value) if isinstance(value, str) else str(value)
+#: a rejected value longer than this is cut when quoted back, so the error stays one line
+SHOWN_CHARS = 40
+
+
+def show_value(value: object) -> str:
+    """How a rejected value is quoted back: text in quotes, numbers as they are; a long
+    value is cut, with its length."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**SHOWN_CHARS:
+        return f"a whole number of {len(str(abs(value)))} digits"
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > SHOWN_CHARS:
+        head = repr(text[:SHOWN_CHARS]) if isinstance(value, str) else text[:SHOWN_CHARS]
+        return f"{head}... ({len(text)} characters)"
+    return repr(value) if isinstance(value, str) else text
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and lone surrogates written as escapes (``\\n``,
+    ``\\x00``, ``\\ud800``), so a name from a file can neither break a line, a table or an
+    XML document nor fail to encode."""
+    if text.isprintable() and text.isascii():
+        return text
+    out = []
+    for char in text:
+        if char.isprintable() and not 0xD800 <= ord(char) <= 0xDFFF:
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1] if char != "'" else char)
+    return "".join(out)
 
 
 def parse_size(option: str, value: object, minimum: int = 1) -> int:
@@ -49,12 +75,15 @@ def parse_size(option: str, value: object, minimum: int = 1) -> int:
     elif isinstance(value, str):
         text = value.strip()
         if not re.fullmatch(r"[+-]?[0-9]+", text):  # int() would also take "5_0" and " 5"
-            raise SpecError(f"{allowed} (got {_show(value)})")
+            raise SpecError(f"{allowed} (got {show_value(value)})")
+        digits = len(text.lstrip("+-").lstrip("0"))
+        if digits > SHOWN_CHARS:  # out of range anyway, and int() refuses over 4,300 digits
+            raise SpecError(f"{allowed} (got a whole number of {digits} digits)")
         number = int(text, 10)
     else:
-        raise SpecError(f"{allowed} (got {_show(value)})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     if not minimum <= number <= MAX_SIZE:
-        raise SpecError(f"{allowed} (got {number})")
+        raise SpecError(f"{allowed} (got {show_value(number)})")
     return number
 
 
@@ -64,16 +93,17 @@ def parse_dropout(value: object) -> float:
         raise SpecError(f"{allowed} (got {value})")
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise SpecError(f"{allowed} (got {_show(value)})") from None
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(f"{allowed} (got {show_value(value)})") from None
     if math.isnan(number) or not 0.0 <= number <= 1.0:
-        raise SpecError(f"{allowed} (got {value})")
+        shown = show_value(value) if len(str(value)) > SHOWN_CHARS else str(value)
+        raise SpecError(f"{allowed} (got {shown})")
     return number
 
 
 def parse_choice(option: str, value: object, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value.strip().lower() not in choices:
-        raise SpecError(f"{option} must be one of {', '.join(choices)} (got {_show(value)})")
+        raise SpecError(f"{option} must be one of {', '.join(choices)} (got {show_value(value)})")
     return value.strip().lower()
 
 
@@ -86,28 +116,30 @@ def parse_device(value: object) -> str:
         prefix, _, index = text.partition(":")
         if prefix == "cuda" and index.isdigit():
             return f"cuda:{int(index)}"
-    raise SpecError(f"--device must be one of {DEVICE_HELP} (got {_show(value)})")
+    raise SpecError(f"--device must be one of {DEVICE_HELP} (got {show_value(value)})")
 
 
 def parse_lengths(value: object) -> tuple[int, ...]:
     """``"7,4,2"`` or a sequence of ints: the real length of each sequence in the batch."""
-    allowed = "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2"
+    allowed = (
+        f"--lengths must be whole numbers from 1 to {MAX_SIZE}, separated by commas, e.g. 7,4,2"
+    )
     items: list[object]
     if isinstance(value, str):
         items = [part.strip() for part in value.split(",")] if value.strip() else []
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise SpecError(f"{allowed} (got {_show(value)})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     if not items:
-        raise SpecError(f"{allowed} (got {_show(value)})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     lengths = []
     for item in items:
         try:
             lengths.append(parse_size("--lengths", item))
         except SpecError:
             shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
-            raise SpecError(f"{allowed} (got {_show(shown)})") from None
+            raise SpecError(f"{allowed} (got {show_value(shown)})") from None
     return tuple(lengths)
 
 
@@ -432,9 +464,9 @@ def _shape_items(option: str, value: object, example: str) -> list[object]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise SpecError(f"{allowed} (got {_show(value)})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     if not items:
-        raise SpecError(f"{allowed} (got {_show(value)})")
+        raise SpecError(f"{allowed} (got {show_value(value)})")
     return items
 
 
@@ -449,8 +481,8 @@ def parse_shape(option: str, value: object) -> tuple[int, ...]:
         except SpecError:
             shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
             raise SpecError(
-                f"{option} must be whole numbers from 1 up, separated by commas, "
-                f"e.g. {example} (got {_show(shown)})"
+                f"{option} must be whole numbers from 1 to {MAX_SIZE}, separated by commas, "
+                f"e.g. {example} (got {show_value(shown)})"
             ) from None
     return tuple(shape)
 
@@ -469,7 +501,8 @@ def parse_pattern(option: str, value: object) -> tuple[int | None, ...]:
         except SpecError:
             shown = value if isinstance(value, str) else ",".join(str(i) for i in items)
             raise SpecError(
-                f"{option} must be sizes or _ (any size), separated by commas, "
-                f"e.g. {example} (got {_show(shown)})"
+                f"{option} must be sizes from 1 to {MAX_SIZE} or _ (any size), separated by "
+                "commas, "
+                f"e.g. {example} (got {show_value(shown)})"
             ) from None
     return tuple(pattern)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations
-from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.spec.core import Spec, make_spec, printable, show_value
 from lstm_shapes.spec.given import Given
 
 LSTM_KEYS = (
@@ -92,7 +92,7 @@ class Case:
 def _table(where: str, key: str, value: object, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SpecError(
-            f"{where}: key {key} must be a table of {', '.join(allowed)} (got {value!r})"
+            f"{where}: key {key} must be a table of {', '.join(allowed)} (got {show_value(value)})"
         )
     for name in value:
         if name not in allowed:
@@ -111,11 +111,13 @@ def parse_case(raw: object, index: int, source: str) -> Case:
     """Validate one case (``index`` counts from 1, as the message shows it)."""
     where = f"{source}: case {index}"
     if not isinstance(raw, dict):
-        raise SpecError(f"{where}: must be a table of {', '.join(CASE_KEYS)} (got {raw!r})")
+        raise SpecError(
+            f"{where}: must be a table of {', '.join(CASE_KEYS)} (got {show_value(raw)})"
+        )
     name = raw.get("name", f"case {index}")
     if not isinstance(name, str) or not name.strip():
-        raise SpecError(f"{where}: key name must be text (got {name!r})")
-    where = f"{source}: case {index} ({name})"
+        raise SpecError(f"{where}: key name must be text (got {show_value(name)})")
+    where = f"{source}: case {index} ({printable(name)})"
     for key in raw:
         if key not in CASE_KEYS:
             raise SpecError(f"{where}: unknown key {key} (allowed: {', '.join(CASE_KEYS)})")
@@ -129,7 +131,8 @@ def parse_case(raw: object, index: int, source: str) -> Case:
         for key in BOOL_KEYS:
             if key in table and not isinstance(table[key], bool):
                 raise SpecError(
-                    f"{where}: key {prefix}.{key} must be true or false (got {table[key]!r})"
+                    f"{where}: key {prefix}.{key} must be true or false "
+                    f"(got {show_value(table[key])})"
                 )
     for key in ("input_size", "hidden_size"):
         if key not in lstm:
@@ -180,11 +183,7 @@ def load_cases(path: str | Path) -> list[Case]:
             f"{source}: not valid {file.suffix[1:].upper()}: it must be UTF-8 text "
             f"(byte {error.start} is 0x{error.object[error.start]:02x})"
         ) from None
-    data: Any
-    try:
-        data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        raise SpecError(f"{source}: not valid {file.suffix[1:].upper()}: {error}") from None
+    data = _parse(text.removeprefix("\ufeff"), file.suffix[1:].upper(), source)
     if not isinstance(data, dict) or "case" not in data:
         raise SpecError(f"{source}: no cases: write each one as a [[case]] table")
     unknown = [key for key in data if key != "case"]
@@ -198,10 +197,60 @@ def load_cases(path: str | Path) -> list[Case]:
     for index, case in enumerate(parsed, start=1):
         if case.name in seen:
             raise SpecError(
-                f"{source}: case {index} ({case.name}): key name repeats case {seen[case.name]}"
+                f"{source}: case {index} ({printable(case.name)}): key name repeats case "
+                f"{seen[case.name]}"
             )
         seen[case.name] = index
     return parsed
+
+
+def _parse(text: str, language: str, source: str) -> Any:
+    """The file's data; malformed, too deep or holding what is not text: one line, exit 2."""
+    try:
+        data = tomllib.loads(text) if language == "TOML" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise SpecError(f"{source}: not valid {language}: {error}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid {language}: nested too deeply") from None
+    except ValueError as error:  # int() refuses numbers over 4,300 digits
+        if "digits" not in str(error):
+            raise
+        raise SpecError(
+            f"{source}: not valid {language}: a number has more than 4,300 digits"
+        ) from None
+    _check_text(data, source, language)
+    return data
+
+
+#: deeper than any spec file needs; deeper data is refused before anything walks it
+MAX_NESTING = 32
+
+
+def _check_text(data: Any, source: str, language: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_NESTING` and strings that are not Unicode
+    text (a JSON escape such as \\ud800 gives a lone surrogate, which cannot be printed)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise SpecError(
+                f"{source}: not valid {language}: nested more than {MAX_NESTING} levels deep"
+            )
+        items: list[Any] = []
+        if isinstance(node, dict):
+            items = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            items = node
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError as error:
+                char = node[error.start]
+                raise SpecError(
+                    f"{source}: not valid {language}: a string holds a lone surrogate "
+                    f"(\\u{ord(char):04x}), which is not Unicode text"
+                ) from None
+        stack.extend((item, depth + 1) for item in items)
 
 
 def run_cases(
@@ -236,7 +285,7 @@ def run_cases(
                     )
                 )
             except SpecError as error:
-                where = f"{source}: case {index} ({case.name})"
+                where = f"{source}: case {index} ({printable(case.name)})"
                 raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
     finally:
         torch.set_num_threads(threads)

@@ -238,6 +238,8 @@ def equations_block(t: Messages, run: GatesRun) -> Equations:
     lines = list(EQUATIONS[m.kind])
     if m.kind == "rnn" and m.nonlinearity == "relu":
         lines = [line.replace("tanh", "relu") for line in lines]
+    if not m.bias:  # torch adds no b_* terms: the equations show what ran
+        lines = [re.sub(r" \+ b_\w\w", "", line) for line in lines]
     if m.proj_size:
         lines[-1] = "h_t = (o_t ⊙ tanh(c_t)) W_hrᵀ"
     terms = {term.symbol: term.shape for term in run.layers[0].terms}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.spec.core import Spec
+from lstm_shapes.spec.core import Spec, show_value
 from lstm_shapes.theory import cost as costs
 from lstm_shapes.theory.cost import CostEstimate, format_bytes, format_seconds
 
@@ -49,20 +49,33 @@ MEMORY_HELP = "a size greater than 0, e.g. 512MiB, 2GiB, 1.5GB or 1e9 (bytes)"
 def parse_memory(value: object, option: str = "--max-memory") -> int:
     """``"512MiB"``, ``"2GiB"``, ``"1.5GB"``, ``"1e9"`` or an int: a number of bytes >= 1."""
     allowed = f"{option} must be {MEMORY_HELP}"
-    shown = repr(value) if isinstance(value, str) else str(value)
+    shown = show_value(value)
+    typed_unit = ""
     if isinstance(value, bool):
         raise SpecError(f"{allowed} (got {shown})")
     if isinstance(value, int):
-        number, unit = float(value), ""
+        number, unit = float(min(value, 2**1000)), ""
     elif isinstance(value, float):
         number, unit = value, ""
     elif isinstance(value, str) and (match := _SIZE.match(value)):
         number, unit = float(match.group(1)), match.group(2).lower()
+        typed_unit = match.group(2)
     else:
         raise SpecError(f"{allowed} (got {shown})")
+    if unit.removesuffix("i") in ("k", "m", "g", "t") and unit not in _UNITS:
+        big = unit[0].upper()
+        raise SpecError(
+            f"{option} has no unit {typed_unit!r}: write {big}B (powers of 1000) or "
+            f"{big}iB (powers of 1024), e.g. 2GiB (got {shown})"
+        )
     if unit not in _UNITS or not math.isfinite(number):
         raise SpecError(f"{allowed} (got {shown})")
     size = int(number * _UNITS[unit])
+    if size < 1 and number > 0:
+        raise SpecError(
+            f"{option} must be at least 1 byte: a number without a unit counts bytes, "
+            f"e.g. 512MiB, 2GiB or 1e9 (got {shown})"
+        )
     if size < 1:
         raise SpecError(f"{allowed} (got {shown})")
     return size

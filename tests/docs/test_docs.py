@@ -52,14 +52,28 @@ def command_names() -> list[str]:
     return list(group.commands)  # type: ignore[attr-defined]
 
 
+def exit_codes() -> list[str]:
+    """README's exit-code table, which docs/cli.md repeats: one table, one place to edit."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("| exit | when | stdout | stderr |")
+    end = lines.index("", start)
+    return lines[start:end]
+
+
 def cli_reference(capsys: pytest.CaptureFixture[str]) -> str:
     parts = [
         "# Command-line reference",
         "",
         "<!-- Generated from `--help` by tests/test_docs.py; `make golden` rewrites it. -->",
         "",
-        "Exit codes: `0` ok · `1` a check or expectation failed · `2` bad input · "
-        "`3` a bug in lstm-shapes.",
+        "Exit codes, the same for every command:",
+        "",
+        *exit_codes(),
+        "",
+        "Every command that builds a module (all but `inspect`, `myths` and `trace`) takes the "
+        "same module, input and run options, defined once in `lstm_shapes/cli/options.py`; "
+        "every command takes `--format` and `--quiet`. An option a command cannot honour is "
+        "refused with exit 2, naming it.",
         "",
     ]
     for name in [None, *command_names()]:

@@ -135,16 +135,18 @@ def test_packed_markdown_golden(golden: Callable[[str, str], None]) -> None:
     [
         (
             ["--lengths="],
-            "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2 (got '')",
+            "--lengths must be whole numbers from 1 to 2147483647, separated by commas, "
+            "e.g. 7,4,2 (got '')",
         ),
         (
             ["--lengths", "7,0,2"],
-            "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2 "
+            "--lengths must be whole numbers from 1 to 2147483647, separated by commas, e.g. 7,4,2 "
             "(got '7,0,2')",
         ),
         (
             ["--lengths", "-3"],
-            "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2 (got '-3')",
+            "--lengths must be whole numbers from 1 to 2147483647, separated by commas, "
+            "e.g. 7,4,2 (got '-3')",
         ),
         (["--lengths", "7,4,2", "-L", "5"], "--lengths must be at most --seq-len 5 (got 7,4,2)"),
         (

@@ -244,8 +244,8 @@ def test_import_errors_exit_2(
 def test_bad_options_word_for_word(cli: Callable[..., Any]) -> None:
     tagger = f"{TAGGER}:Tagger"
     cases = {
-        ("-s", "32x50"): "--input-shape must be whole numbers from 1 up, separated by commas, "
-        "e.g. 3,7,12 (got '32x50')",
+        ("-s", "32x50"): "--input-shape must be whole numbers from 1 to 2147483647, separated "
+        "by commas, e.g. 3,7,12 (got '32x50')",
         ("-s", "3,4", "--input-dtype", "int8"): "--input-dtype must be one of float32, "
         "float64, float16, bfloat16, int64, int32 (got 'int8')",
         ("-s", "3,4", "-s", "3", "--input-dtype", "int64", "--input-dtype", "int64",

@@ -236,7 +236,8 @@ def test_float64_on_mps_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (
             dict(input_size=3, hidden_size=3, lengths=[]),
-            "--lengths must be whole numbers from 1 up, separated by commas, e.g. 7,4,2 (got [])",
+            "--lengths must be whole numbers from 1 to 2147483647, separated by commas, "
+            "e.g. 7,4,2 (got [])",
         ),
     ],
 )

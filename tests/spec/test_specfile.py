@@ -148,7 +148,7 @@ MALFORMED = [
         '[[case]]\nname = "a"\nlstm = { input_size = 1, hidden_size = 2 }\n'
         "input = { shape = [3, 0, 1] }",
         "shape.toml: case 1 (a): key input.shape: --input-shape must be whole numbers from 1 "
-        "up, separated by commas, e.g. 3,7,12 (got '3,0,1')",
+        "to 2147483647, separated by commas, e.g. 3,7,12 (got '3,0,1')",
     ),
     (
         "h0.toml",
@@ -259,7 +259,8 @@ def test_expect_pass_and_fail(cli: CLI) -> None:
         ("output", "--expect must be NAME=SIZES, e.g. output=3,7,40 (got 'output')"),
         (
             "output=3,x",
-            "--expect output must be sizes or _ (any size), separated by commas, "
+            "--expect output must be sizes from 1 to 2147483647 or _ (any size), "
+            "separated by commas, "
             "e.g. 3,_,40 (got '3,x')",
         ),
     ],

@@ -169,7 +169,6 @@ def test_parse_memory_accepts(text: object, size: int) -> None:
         ("0", "'0'"),
         ("lots", "'lots'"),
         ("-1GiB", "'-1GiB'"),
-        ("0.1", "'0.1'"),
         ("3 parsecs", "'3 parsecs'"),
         ("1e999", "'1e999'"),
         ("", "''"),
@@ -184,6 +183,27 @@ def test_parse_memory_rejects_word_for_word(value: object, shown: str) -> None:
         "--max-memory must be a size greater than 0, e.g. 512MiB, 2GiB, 1.5GB or 1e9 "
         f"(bytes) (got {shown})"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2G",
+            "--max-memory has no unit 'G': write GB (powers of 1000) or GiB (powers of 1024), "
+            "e.g. 2GiB (got '2G')",
+        ),
+        (
+            "0.5",
+            "--max-memory must be at least 1 byte: a number without a unit counts bytes, "
+            "e.g. 512MiB, 2GiB or 1e9 (got '0.5')",
+        ),
+    ],
+)
+def test_parse_memory_says_which_units_and_forms(value: str, message: str) -> None:
+    with pytest.raises(SpecError) as error:
+        budget.parse_memory(value)
+    assert str(error.value) == message
 
 
 @pytest.mark.parametrize("value", ["0", "lots"])
