@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
 from lstm_shapes.spec.core import Spec, make_spec
+
+if TYPE_CHECKING:
+    from lstm_shapes.report.check import CheckResult
+    from lstm_shapes.spec.specfile import Case
 
 
 def explain(
@@ -42,8 +48,9 @@ def explain(
 
     from lstm_shapes.probe.forward import observe
     from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
-    from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
+    from lstm_shapes.report.cost import CostReport
     from lstm_shapes.report.explain import build_report
+    from lstm_shapes.report.reduced import reduced_report, reduced_spec
     from lstm_shapes.theory import budget as budgets
     from lstm_shapes.theory import cost as costs
 
@@ -76,3 +83,37 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+
+def check_cases(cases: Iterable[Case], source: str = "spec") -> Iterator[CheckResult]:
+    """Check the cases of a spec file one by one, yielding each result as it is done.
+
+    Every case's expected tensor names are checked before the first one runs (a
+    :class:`SpecError` names the file, the case and the key). Torch is imported once,
+    runs on one thread (the modules are tiny: splitting each small matrix across cores
+    costs more than it gains), and builds one module per distinct configuration.
+    """
+    from lstm_shapes.probe.runtime import import_torch, reusing_modules
+    from lstm_shapes.report.check import check_expected_names, run_check
+    from lstm_shapes.spec.specfile import key_for
+
+    listed = list(cases)
+    for index, case in enumerate(listed, start=1):
+        try:
+            check_expected_names(case.spec, case.expect)
+        except SpecError as error:
+            where = f"{source}: case {index} ({case.name})"
+            raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+    torch = import_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with reusing_modules():
+            for index, case in enumerate(listed, start=1):
+                try:
+                    yield run_check(case.spec, case.given, case.expect, name=case.name)
+                except SpecError as error:
+                    where = f"{source}: case {index} ({case.name})"
+                    raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+    finally:
+        torch.set_num_threads(threads)

@@ -14,6 +14,7 @@ from lstm_shapes.spec.core import INPUT_DTYPES, parse_choice
 
 if TYPE_CHECKING:
     from lstm_shapes.report.check import CheckResult
+    from lstm_shapes.spec.specfile import Case
 
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
@@ -169,11 +170,11 @@ def check_command(
                 )
             from pathlib import Path
 
-            from lstm_shapes.spec.specfile import load_cases, run_cases
+            from lstm_shapes.spec.specfile import load_cases
 
             cases = load_cases(spec_file)
             source = Path(spec_file).name
-            results = run_cases(cases, source)
+            results = _run_cases(cases, source, keep_reports=fmt == "json")
         else:
             if input_size is None or hidden_size is None:
                 missing = "--input-size" if input_size is None else "--hidden-size"
@@ -206,6 +207,31 @@ def check_command(
             ]
     _render(results, fmt, source)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _run_cases(cases: list[Case], source: str, *, keep_reports: bool) -> list[CheckResult]:
+    """Run every case, dropping each case's full report once checked unless the output
+    needs it (memory stays flat over many cases); a progress line on a terminal's stderr."""
+    import sys
+    import time
+    from dataclasses import replace
+
+    from lstm_shapes.api import check_cases
+    from lstm_shapes.render.check import progress_line
+
+    show = sys.stderr.isatty()
+    results: list[CheckResult] = []
+    shown_at = time.monotonic()
+    for result in check_cases(cases, source):
+        results.append(result if keep_reports else replace(result, report=None))
+        if show and time.monotonic() - shown_at > 0.2:
+            shown_at = time.monotonic()
+            sys.stderr.write("\r" + progress_line(len(results), len(cases)))
+            sys.stderr.flush()
+    if show:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    return results
 
 
 def _render(results: list[CheckResult], fmt: str, source: str | None) -> None:

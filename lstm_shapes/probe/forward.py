@@ -11,13 +11,12 @@ from typing import Any
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.probe.runtime import (
-    build_module,
     default_state_check,
     import_torch,
     max_abs_diff,
-    placed,
     resolve_device,
     run_forward,
+    seeded_module,
     tolerance,
     without_onednn,
 )
@@ -47,10 +46,7 @@ def observe(spec: Spec) -> Observation:
 
     with warnings.catch_warnings(record=True) as caught, without_onednn(torch):
         warnings.simplefilter("always")
-        # weights are drawn on the CPU before .to(device): seeding the CPU generator is
-        # enough, and skips torch.manual_seed's per-call cost of seeding every backend
-        torch.default_generator.manual_seed(spec.run.seed)
-        module = placed(build_module(torch, spec.module), torch, device, dtype)
+        module = seeded_module(torch, spec, device, dtype)
         generator = torch.Generator().manual_seed(spec.run.seed)
         # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
         x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
@@ -157,8 +153,7 @@ def run_given(
     input_shape = _small_enough(spec, input_shape)
     with warnings.catch_warnings(), without_onednn(torch):
         warnings.simplefilter("ignore")
-        torch.default_generator.manual_seed(spec.run.seed)
-        module = placed(build_module(torch, spec.module), torch, device, dtype)
+        module = seeded_module(torch, spec, device, dtype)
         if input_dtype in ("int64", "int32", "int16", "int8", "uint8"):
             x = torch.randint(0, 10, input_shape, dtype=getattr(torch, input_dtype))
         else:

@@ -15,16 +15,13 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lstm_shapes.probe.runtime import build_module, import_torch, resolve_device
-from lstm_shapes.report.cost import CPU_PEAK_METHOD
+from lstm_shapes.report.cost import CPU_PEAK_METHOD, CUDA_PEAK_METHOD, Measurement
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
-
-CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
 
 
 @contextmanager
@@ -125,34 +122,6 @@ class PeakMeter:
         elif self.method == CPU_PEAK_METHOD:
             high = _status_kib("VmHWM")
             self.peak = None if high is None else max(0, high - self.base)
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """What one real run at full size cost. ``None`` where it was not measured."""
-
-    device: str
-    flop_counter_forward: int
-    flop_counter_training: int | None
-    peak_method: str | None
-    peak_forward: int | None
-    peak_training: int | None
-    runs: int
-    forward_seconds: float | None
-    training_seconds: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "flop_counter_forward": self.flop_counter_forward,
-            "flop_counter_forward_backward": self.flop_counter_training,
-            "peak_method": self.peak_method,
-            "peak_forward": self.peak_forward,
-            "peak_forward_backward": self.peak_training,
-            "runs": self.runs,
-            "forward_seconds_median": self.forward_seconds,
-            "forward_backward_seconds_median": self.training_seconds,
-        }
 
 
 def _median_seconds(run: Callable[[], Any], sync: Callable[[], None], repeats: int) -> float:

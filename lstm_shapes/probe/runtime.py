@@ -101,6 +101,46 @@ def placed(module: Any, torch: Any, device: Any, dtype: Any) -> Any:
     return module.eval()
 
 
+#: Modules kept while :func:`reusing_modules` is active, by configuration, device, dtype
+#: and seed; ``None`` outside it. Only small modules are kept, and only a few.
+_reused: dict[tuple[Any, ...], Any] | None = None
+REUSE_MAX_MODULES = 64
+REUSE_MAX_PARAMETERS = 1_000_000
+
+
+@contextmanager
+def reusing_modules() -> Iterator[None]:
+    """Within this context :func:`seeded_module` builds each distinct configuration once
+    (``check --spec`` runs thousands of cases that share a few modules). The probe only
+    runs modules without autograd, so a reused module is the one a fresh build would give."""
+    global _reused
+    previous, _reused = _reused, {}
+    try:
+        yield
+    finally:
+        _reused = previous
+
+
+def seeded_module(torch: Any, spec: Spec, device: Any, dtype: Any) -> Any:
+    """The module of ``spec`` with weights drawn from its seed, placed on ``device``."""
+    key = (spec.module, spec.run.seed, str(device), str(dtype))
+    if _reused is not None and key in _reused:
+        return _reused[key]
+    # weights are drawn on the CPU before .to(device): seeding the CPU generator is
+    # enough, and skips torch.manual_seed's per-call cost of seeding every backend
+    torch.default_generator.manual_seed(spec.run.seed)
+    module = placed(build_module(torch, spec.module), torch, device, dtype)
+    if _reused is not None and parameter_total(module) <= REUSE_MAX_PARAMETERS:
+        if len(_reused) >= REUSE_MAX_MODULES:
+            _reused.pop(next(iter(_reused)))
+        _reused[key] = module
+    return module
+
+
+def parameter_total(module: Any) -> int:
+    return sum(int(p.numel()) for p in module.parameters())
+
+
 def tolerance(dtype: str) -> float:
     return {"float64": 1e-12, "float32": 1e-6}.get(dtype, 1e-3)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lstm_shapes.report.cost import (
+from lstm_shapes.render.cost_text import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.report.cost import (
+from lstm_shapes.render.cost_text import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,

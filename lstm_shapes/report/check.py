@@ -13,20 +13,11 @@ from typing import Any
 
 from lstm_shapes.errors import InconsistencyError, SpecError
 from lstm_shapes.report.explain import SCHEMA_VERSION, Report
-from lstm_shapes.spec.core import (
-    INPUT_DTYPES,
-    InputSpec,
-    ModuleSpec,
-    Spec,
-    make_spec,
-    parse_choice,
-    parse_pattern,
-    parse_shape,
-)
+from lstm_shapes.spec.core import InputSpec, ModuleSpec, Spec, make_spec, parse_pattern
+from lstm_shapes.spec.given import Given, Pattern, make_given, parse_expect
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.diagnosis import (
     Diagnosis,
-    Given,
     Reading,
     complete,
     diagnose,
@@ -34,16 +25,6 @@ from lstm_shapes.theory.diagnosis import (
     shape_str,
     torch_accepts,
 )
-
-Pattern = tuple[int | None, ...]
-
-
-def parse_expect(value: object) -> tuple[str, Pattern]:
-    """``"output=3,7,40"`` (``_`` for any size) into ``("output", (3, 7, 40))``."""
-    if not isinstance(value, str) or "=" not in value:
-        raise SpecError(f"--expect must be NAME=SIZES, e.g. output=3,7,40 (got {value!r})")
-    name, _, sizes = value.partition("=")
-    return name.strip(), parse_pattern(f"--expect {name.strip()}", sizes)
 
 
 def pattern_str(pattern: Pattern) -> str:
@@ -226,6 +207,12 @@ def parse_expectations(
         pairs = [(str(k), parse_pattern(f"--expect {k}", v)) for k, v in expect.items()]
     else:
         pairs = [parse_expect(item) for item in expect]
+    check_expected_names(spec, pairs)
+    return pairs
+
+
+def check_expected_names(spec: Spec, pairs: Iterable[tuple[str, Pattern]]) -> None:
+    """Every expected tensor is one this module returns (a SpecError names the first not)."""
     names = list(theory.tensor_shapes(spec))
     for name, _ in pairs:
         if name not in names:
@@ -233,45 +220,6 @@ def parse_expectations(
                 f"--expect NAME must be one of {', '.join(names)} for this "
                 f"nn.{spec.module.class_name} (got {name!r})"
             )
-    return pairs
-
-
-def make_given(
-    spec: Spec,
-    *,
-    input_shape: object = None,
-    h0_shape: object = None,
-    c0_shape: object = None,
-    input_dtype: object = None,
-    stated_batch: bool = False,
-    stated_seq_len: bool = False,
-) -> Given | None:
-    """Validate the user's tensor shapes (``None`` when no input shape is given);
-    ``stated_*``: the spec's batch / seq_len are what the user says the data is."""
-    if input_shape is None:
-        for option, value in (
-            ("--h0-shape", h0_shape),
-            ("--c0-shape", c0_shape),
-            ("--input-dtype", input_dtype),
-        ):
-            if value is not None:
-                raise SpecError(f"{option} needs --input-shape (got {option} {value})")
-        return None
-    if c0_shape is not None and not spec.module.has_cell:
-        raise SpecError(
-            f"--c0-shape is only for --kind lstm (got --c0-shape {c0_shape} with --kind "
-            f"{spec.module.kind})"
-        )
-    dtype = spec.run.dtype if input_dtype is None else input_dtype
-    return Given(
-        input=parse_shape("--input-shape", input_shape),
-        h0=parse_shape("--h0-shape", h0_shape) if h0_shape is not None else None,
-        c0=parse_shape("--c0-shape", c0_shape) if c0_shape is not None else None,
-        input_dtype=parse_choice("--input-dtype", dtype, INPUT_DTYPES),
-        batch=spec.input.batch if stated_batch else None,
-        seq_len=spec.input.seq_len if stated_seq_len else None,
-        unbatched=spec.input.unbatched,
-    )
 
 
 def check(

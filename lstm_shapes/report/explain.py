@@ -245,13 +245,26 @@ def code_for(spec: Spec, device: str) -> list[str]:
         f"x = torch.randn({', '.join(map(str, x_shape.shape))}{x_kwargs})  # {x_shape.symbols}",
     ]
     if spec.input.lengths is not None:
-        from lstm_shapes.probe.packed import code_lines
-
         lines[2:2] = ["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"]
         lines[-1] = lines[-1] + " padded: steps past each length are ignored"
-        lines += code_lines(spec)
+        lines += packed_code_lines(spec)
     elif m.has_cell:
         lines.append(f"output, (hn, cn) = {var}(x)  # h0 and c0 default to zeros")
     else:
         lines.append(f"output, hn = {var}(x)  # h0 defaults to zeros")
     return lines
+
+
+def packed_code_lines(spec: Spec) -> list[str]:
+    """The packed calls, as the code block shows them."""
+    lengths = spec.input.lengths
+    assert lengths is not None
+    bf = ", batch_first=True" if spec.module.batch_first else ""
+    var = spec.module.kind
+    state = "(hn, cn)" if spec.module.has_cell else "hn"
+    return [
+        f"lengths = torch.tensor([{', '.join(map(str, lengths))}])  # real length of each sequence",
+        f"packed = pack_padded_sequence(x, lengths{bf}, enforce_sorted=False)",
+        f"packed_output, {state} = {var}(packed)",
+        f"output, _ = pad_packed_sequence(packed_output{bf}, total_length={spec.input.seq_len})",
+    ]

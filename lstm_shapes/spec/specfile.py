@@ -8,7 +8,8 @@ A case (TOML shown; JSON is ``{"case": [{...}, ...]}`` with the same keys)::
     input = { batch = 3, seq_len = 7 }          # or shape = [3, 7, 10], h0 = [...], ...
     expect = { output = [3, 7, 20], hn = [2, 3, "_"] }
 
-A malformed file raises :class:`SpecError` naming the file, the case and the key.
+A malformed file raises :class:`SpecError` naming the file, the case and the key. This
+module only reads and validates; :func:`lstm_shapes.api.check_cases` runs the cases.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations, run_check
-from lstm_shapes.spec.core import Spec, make_spec
-from lstm_shapes.theory.diagnosis import Given
+from lstm_shapes.spec.core import Spec, make_spec, parse_pattern
+from lstm_shapes.spec.given import Given, Pattern, make_given
 
 LSTM_KEYS = (
     "input_size",
@@ -85,7 +85,8 @@ def _table(where: str, key: str, value: object, allowed: tuple[str, ...]) -> dic
     return value
 
 
-def _key_for(message: str) -> str:
+def key_for(message: str) -> str:
+    """The key of a case that a SpecError's option stands for (``?`` if none)."""
     for option, key in sorted(OPTION_KEYS.items(), key=lambda item: -len(item[0])):
         if message.startswith(option):
             return key
@@ -139,9 +140,10 @@ def parse_case(raw: object, index: int, source: str) -> Case:
             stated_batch="batch" in given_table,
             stated_seq_len="seq_len" in given_table,
         )
-        expectations = parse_expectations(spec, expect) if expect else []
+        # which names this module returns is theory's: checked before the cases run
+        expectations = [(str(k), parse_pattern(f"--expect {k}", v)) for k, v in expect.items()]
     except SpecError as error:
-        raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+        raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
     return Case(name, spec, given, tuple(expectations))
 
 
@@ -187,24 +189,3 @@ def load_cases(path: str | Path) -> list[Case]:
             )
         seen[case.name] = index
     return parsed
-
-
-def run_cases(cases: list[Case], source: str = "spec") -> list[CheckResult]:
-    """Check every case in this process (torch is imported once). The modules are tiny:
-    torch runs them on one thread, faster than splitting each small matrix across cores."""
-    from lstm_shapes.probe.runtime import import_torch
-
-    torch = import_torch()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    results = []
-    try:
-        for index, case in enumerate(cases, start=1):
-            try:
-                results.append(run_check(case.spec, case.given, case.expect, name=case.name))
-            except SpecError as error:
-                where = f"{source}: case {index} ({case.name})"
-                raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
-    finally:
-        torch.set_num_threads(threads)
-    return results

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.theory.cost import CostEstimate, format_bytes, format_seconds
+from lstm_shapes.spec.units import format_bytes, format_seconds
+from lstm_shapes.theory.cost import CostEstimate
 
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 #: A full run (the probe makes two forward passes) should finish in about this long.

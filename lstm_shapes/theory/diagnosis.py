@@ -15,24 +15,11 @@ import textwrap
 from dataclasses import dataclass, field, replace
 
 from lstm_shapes.spec.core import INTEGER_DTYPES, ModuleSpec
+from lstm_shapes.spec.given import Given
 
 
 def shape_str(shape: tuple[int, ...]) -> str:
     return str(tuple(shape))
-
-
-@dataclass(frozen=True)
-class Given:
-    """The user's tensors: shapes, the input's dtype, and what they say their data is."""
-
-    input: tuple[int, ...]
-    h0: tuple[int, ...] | None = None
-    c0: tuple[int, ...] | None = None
-    input_dtype: str = "float32"
-    #: ``--batch`` / ``--seq-len`` when the user stated them: torch cannot check these.
-    batch: int | None = None
-    seq_len: int | None = None
-    unbatched: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_shapes import explain, make_spec
-from lstm_shapes.report.cost import REDUCED_MAX_LAYERS, reduced_spec
+from lstm_shapes.report.reduced import REDUCED_MAX_LAYERS, reduced_spec
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
 
@@ -275,7 +275,7 @@ def test_importing_the_cli_imports_neither_torch_nor_the_report() -> None:
 
 
 def test_variants_say_when_they_were_reduced() -> None:
-    from lstm_shapes.report.cost import variants_reduced_line
+    from lstm_shapes.render.cost_text import variants_reduced_line
     from lstm_shapes.report.variants import variant_specs
 
     reports = [

@@ -13,13 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_shapes.errors import SpecError
+from lstm_shapes.spec import units
 from lstm_shapes.spec.core import Spec, make_spec
 from lstm_shapes.theory import budget, cost
 
 torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from lstm_shapes.probe.forward import build_module  # noqa: E402
+from lstm_shapes.probe.runtime import build_module  # noqa: E402
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -236,14 +237,14 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 * 1024**3, "3 GiB")],
 )
 def test_format_bytes(count: int, text: str) -> None:
-    assert cost.format_bytes(count) == text
+    assert units.format_bytes(count) == text
 
 
 @pytest.mark.parametrize(
     ("count", "text"), [(999, "999 FLOP"), (2.5e9, "2.5 GFLOP"), (5.77e17, "577 PFLOP")]
 )
 def test_format_flops(count: float, text: str) -> None:
-    assert cost.format_flops(count) == text
+    assert units.format_flops(count) == text
 
 
 def test_packed_input_costs_only_its_real_steps() -> None:
@@ -266,4 +267,4 @@ def test_packed_input_costs_only_its_real_steps() -> None:
     ],
 )
 def test_format_seconds(seconds: float, text: str) -> None:
-    assert cost.format_seconds(seconds) == text
+    assert units.format_seconds(seconds) == text
