@@ -23,6 +23,7 @@ def explain(
     cost: bool = False,
     time: bool = False,
     backward: bool = False,
+    verify_flops: bool = False,
     **options: Any,
 ) -> Report:
     """Run the real module and return a :class:`Report` of every shape.
@@ -35,7 +36,8 @@ def explain(
     run with the same structure checks theory and the report says ``run.mode ==
     "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
     (FLOPs, memory, measured where the run was full size); ``time`` times it, and
-    ``backward`` adds forward + backward.
+    ``backward`` adds forward + backward; ``verify_flops`` counts the FLOPs with torch's
+    FlopCounterMode too (it loads torch's compiler: seconds).
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -46,6 +48,7 @@ def explain(
     """
     from dataclasses import replace
 
+    from lstm_shapes.probe.calibrate import machine_rates
     from lstm_shapes.probe.forward import observe
     from lstm_shapes.probe.measure import device_free_memory, native_cpu_kernels
     from lstm_shapes.report.cost import CostReport
@@ -59,7 +62,7 @@ def explain(
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
     limit = budgets.parse_memory(max_memory) if max_memory is not None else None
-    measure_backward = backward and (cost or time)
+    measure_backward = backward and (cost or time or verify_flops)
     estimate = costs.estimate(spec)
     free, where = device_free_memory(spec)
     budget = (
@@ -67,22 +70,26 @@ def explain(
         if limit is not None
         else budgets.default_budget(free, where)
     )
-    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward)
+    rates = machine_rates()
+    decision = budgets.decide(estimate, budget, full=full, backward=measure_backward, rates=rates)
     with native_cpu_kernels():
         if decision.mode == "full":
             report = build_report(spec, observe(spec))
         else:
             report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
-    if not (cost or time):
+    if not (cost or time or verify_flops):
         return report
     measurement, not_measured = None, None
     if decision.mode == "full":
         from lstm_shapes.probe.measure import measure
 
-        measurement = measure(spec, timing=time, backward=measure_backward)
+        measurement = measure(
+            spec, timing=time, backward=measure_backward, verify_flops=verify_flops
+        )
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
-    return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates)
+    return replace(report, cost=cost_report)
 
 
 def check_cases(cases: Iterable[Case], source: str = "spec") -> Iterator[CheckResult]:

@@ -36,6 +36,7 @@ def explain_command(
     cost: o.Cost = False,
     time: o.Time = False,
     backward: o.Backward = False,
+    verify_flops: o.VerifyFlops = False,
 ) -> None:
     """Build the real nn.LSTM, run one forward pass and name every dimension.
 
@@ -70,9 +71,15 @@ def explain_command(
         )
         from lstm_shapes.api import explain
 
-        wants_cost = cost or time or backward
+        wants_cost = cost or time or backward or verify_flops
         report = explain(
-            spec, max_memory=limit, full=full, cost=wants_cost, time=time, backward=backward
+            spec,
+            max_memory=limit,
+            full=full,
+            cost=wants_cost,
+            time=time,
+            backward=backward,
+            verify_flops=verify_flops,
         )
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json

@@ -3,7 +3,8 @@ Markdown renderers. No rich, no torch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Callable, Sequence
 
 from lstm_shapes.report.cost import CPU_PEAK_METHOD, CostReport
 from lstm_shapes.report.explain import Report
@@ -44,10 +45,33 @@ def variants_reduced_line(reports: Sequence[Report]) -> str | None:
     )
 
 
-def cost_lines(cost: CostReport) -> list[tuple[str, str]]:
-    """``(label, value)`` pairs shared by the table and Markdown renderers."""
-    est, mem, measured = cost.estimate, cost.estimate.memory, cost.measurement
-    rows = [
+def _spread(values: Sequence[float], show: Callable[[float], str]) -> str:
+    """``median 4.1 ms (3.9 ms to 5.2 ms over 7 runs)``."""
+    ordered = sorted(values)
+    middle = statistics.median(ordered)
+    if len(ordered) == 1:
+        return f"{show(middle)} (1 run)"
+    return (
+        f"median {show(middle)} ({show(ordered[0])} to {show(ordered[-1])} over "
+        f"{len(ordered)} runs)"
+    )
+
+
+def _rates_text(cost: CostReport) -> str:
+    rates = cost.rates
+    speed = (
+        f"{format_flops(rates.flops_per_second)}/s for a matrix product and "
+        f"{format_seconds(rates.seconds_per_step)} per step"
+    )
+    if rates.calibrated:
+        return f"{speed}, calibrated on this machine in {format_seconds(rates.calibration_seconds)}"
+    return f"{speed}, assumed (not calibrated: LSTM_SHAPES_CALIBRATE=0)"
+
+
+def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
+    est, mem, decision = cost.estimate, cost.estimate.memory, cost.decision
+    path = "fused oneDNN kernel" if est.fused else "step-by-step kernels"
+    return [
         (
             "parameters",
             f"{est.parameter_count:,} ({format_bytes(est.parameter_bytes)} in "
@@ -64,57 +88,90 @@ def cost_lines(cost: CostReport) -> list[tuple[str, str]]:
         ),
         ("FlopCounterMode", cost.flop_counter_note),
         (
-            "memory, inference",
-            f"{format_bytes(mem.inference)} = parameters {format_bytes(mem.parameters)} + "
-            f"input {format_bytes(mem.input)} + output {format_bytes(mem.output)} + "
-            f"h/c {format_bytes(mem.states)} + workspace {format_bytes(mem.workspace)}",
+            "this tool's check",
+            f"about {format_bytes(decision.memory)} and {format_seconds(decision.seconds)} "
+            f"at full size (two forward passes on the step-by-step kernels): "
+            f"{'ran at full size' if decision.mode == 'full' else 'reduced run'}",
         ),
         (
-            "memory, training",
+            "your model's forward, memory",
+            f"{format_bytes(mem.inference)} = parameters {format_bytes(mem.parameters)} + "
+            f"input {format_bytes(mem.input)} + output {format_bytes(mem.output)} + "
+            f"h/c {format_bytes(mem.states)} + workspace {format_bytes(mem.workspace)} "
+            f"(torch's default path: {path})",
+        ),
+        (
+            "your model's training step, memory",
             f"{format_bytes(mem.training)} (keeps {format_bytes(mem.saved_for_backward)} "
             f"for backward, gradients {format_bytes(mem.gradients)})",
         ),
+        (
+            "your model's forward, time",
+            f"about {format_seconds(cost.forward_seconds)}, forward + backward about "
+            f"{format_seconds(cost.training_seconds)}, at {_rates_text(cost)}",
+        ),
     ]
-    if measured is not None and measured.peak_forward is not None:
+
+
+def _measured_lines(cost: CostReport) -> list[tuple[str, str]]:
+    est, mem, measured = cost.estimate, cost.estimate.memory, cost.measurement
+    assert measured is not None
+    what = f"your model's {measured.measured}"
+    rows = []
+    if measured.peak_forward is not None:
         small = (
             " Below about 16 MiB, pages, the allocator and oneDNN's one-time setup dominate it."
             if (measured.peak_method == CPU_PEAK_METHOD and mem.inference < 16 * 2**20)
             else ""
         )
+        first = measured.peak_forward_first
         rows.append(
             (
-                "measured peak, forward",
-                f"{format_bytes(measured.peak_forward)} vs estimate "
-                f"{format_bytes(mem.inference)} ({measured.peak_method}).{small}",
+                f"measured peak, {what}",
+                f"{_spread(measured.peak_forward_runs, format_bytes)} after a first call of "
+                f"{format_bytes(first or 0)}, vs estimate {format_bytes(mem.inference)} "
+                f"({measured.peak_method}).{small}",
             )
         )
-    if measured is not None and measured.peak_training is not None:
+    if measured.peak_training is not None:
         rows.append(
             (
-                "measured peak, training",
-                f"{format_bytes(measured.peak_training)} on top of parameters and input, "
-                f"vs estimate {format_bytes(mem.training - mem.parameters - mem.input)}",
+                "measured peak, your model's training step",
+                f"{_spread(measured.peak_training_runs, format_bytes)} on top of parameters "
+                f"and input, vs estimate "
+                f"{format_bytes(mem.training - mem.parameters - mem.input)}",
             )
         )
-    if measured is not None and measured.forward_seconds is not None:
+    if measured.forward_seconds is not None:
         rows.append(
             (
-                "time, forward",
-                f"{format_seconds(measured.forward_seconds)} median of {measured.runs} runs "
-                f"after a warm-up, {format_flops(est.forward / measured.forward_seconds)}/s "
-                f"(estimate {format_seconds(est.forward_seconds())})",
+                f"time, {what}",
+                f"{_spread(measured.forward_times, format_seconds)} after a warm-up, "
+                f"{format_flops(est.forward / measured.forward_seconds)}/s "
+                f"(estimate {format_seconds(cost.forward_seconds)})",
             )
         )
-    if measured is not None and measured.training_seconds is not None:
+    if measured.training_seconds is not None:
         rows.append(
             (
-                "time, forward + backward",
-                f"{format_seconds(measured.training_seconds)} median of {measured.runs} runs, "
-                f"{format_flops(est.training / measured.training_seconds)}/s",
+                "time, your model's training step",
+                f"{_spread(measured.training_times, format_seconds)}, "
+                f"{format_flops(est.training / measured.training_seconds)}/s "
+                f"(estimate {format_seconds(cost.training_seconds)})",
             )
         )
-    if measured is None:
+    return rows
+
+
+def cost_lines(cost: CostReport) -> list[tuple[str, str]]:
+    """``(label, value)`` pairs shared by the table and Markdown renderers: first what
+    this tool's check needs, then what the user's model needs (estimated at full size),
+    then what a full-size run of the user's model measured."""
+    rows = _estimate_lines(cost)
+    if cost.measurement is None:
         rows.append(("measured", f"nothing: {cost.not_measured}"))
+    else:
+        rows += _measured_lines(cost)
     return rows
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.units import format_bytes, format_seconds
-from lstm_shapes.theory.cost import CostEstimate
+from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates
 
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 #: A full run (the probe makes two forward passes) should finish in about this long.
@@ -117,16 +117,36 @@ def probe_memory(estimate: CostEstimate, backward: bool = False) -> int:
     return mem.inference + mem.output + 2 * mem.states
 
 
+def probe_seconds(
+    estimate: CostEstimate, *, backward: bool = False, rates: MachineRates = ASSUMED_RATES
+) -> float:
+    """Seconds of the probe at this size on a machine with ``rates``
+    (:func:`lstm_shapes.probe.calibrate.machine_rates` measures this one's): building the
+    module, its two forward passes on torch's step-by-step CPU kernels (see
+    ``probe.measure.native_cpu_kernels``), and with ``backward`` a training step."""
+    seconds = estimate.build_seconds() + 2 * estimate.forward_seconds(stepwise=True, rates=rates)
+    if backward:
+        seconds += estimate.training_seconds(rates=rates)
+    return seconds
+
+
 def decide(
-    estimate: CostEstimate, budget: Budget, *, full: bool = False, backward: bool = False
+    estimate: CostEstimate,
+    budget: Budget,
+    *,
+    full: bool = False,
+    backward: bool = False,
+    rates: MachineRates = ASSUMED_RATES,
 ) -> Decision:
     """Whether the probe may run at full size. ``full`` (``--full``) skips the budget but
-    still refuses what cannot fit in the free memory at all."""
+    still refuses what cannot fit in the free memory at all. ``rates``: this machine's
+    speed, calibrated (else a slow machine is assumed)."""
     memory = probe_memory(estimate, backward)
-    passes = 2 + (2 if backward else 0)  # the probe's two passes; backward costs ~2x forward
-    # the probe runs torch's native kernels on the CPU (measure.native_cpu_kernels)
-    seconds = estimate.build_seconds() + passes * estimate.forward_seconds(stepwise=True)
-    needs = f"a full run needs about {format_bytes(memory)} and {format_seconds(seconds)}"
+    seconds = probe_seconds(estimate, backward=backward, rates=rates)
+    needs = (
+        f"this tool's check at full size needs about {format_bytes(memory)} and "
+        f"{format_seconds(seconds)}"
+    )
     if full:
         if budget.free_memory is not None and memory > budget.free_memory:
             raise SpecError(

@@ -27,16 +27,42 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 #: (H), tanh (H), h = (1-z)*n + z*h (4H). RNN: sum (H), the nonlinearity (H).
 ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 
-#: Throughput assumed when deciding whether a full run fits the time budget, measured on a
-#: busy 2-core x86 CPU with torch 2.13 (benchmarks/scale.py) and rounded down: the fused
-#: oneDNN LSTM kernel, and the step-by-step path (torch's native kernels, which the shape
-#: probe uses on the CPU; GRU, RNN, proj_size > 0 and float64 always run this way).
-FUSED_FLOPS_PER_SECOND = 20e9
-FUSED_SECONDS_PER_STEP = 20e-6
-STEPWISE_FLOPS_PER_SECOND = 8e9
-STEPWISE_SECONDS_PER_STEP = 40e-6
 #: Building the module: allocating and initializing each layer and direction's weights.
 SECONDS_PER_LAYER_BUILT = 400e-6
+
+
+@dataclass(frozen=True)
+class MachineRates:
+    """How fast this machine multiplies matrices, and what one step of torch's
+    step-by-step kernel costs on top (:mod:`lstm_shapes.probe.calibrate` measures both).
+    ``calibration_seconds`` is 0 for the assumed rates, which hold for no machine."""
+
+    flops_per_second: float
+    seconds_per_step: float
+    calibration_seconds: float = 0.0
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration_seconds > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "flops_per_second": round(self.flops_per_second),
+            "seconds_per_step": self.seconds_per_step,
+            "calibrated": self.calibrated,
+            "calibration_seconds": round(self.calibration_seconds, 4),
+        }
+
+
+#: Used before anything is calibrated (no torch): a slow, busy 2-core CPU.
+ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6)
+#: The fused oneDNN kernel's cost per step relative to the step-by-step kernel's (it
+#: skips Python-level dispatch per step), and its throughput relative to a plain matrix
+#: product; from benchmarks/time_grid.py, rounded towards the slow side.
+FUSED_STEP_RATIO = 0.5
+FUSED_THROUGHPUT_RATIO = 1.0
+#: The step-by-step kernel's throughput relative to a plain matrix product.
+STEPWISE_THROUGHPUT_RATIO = 1.0
 
 
 @dataclass(frozen=True)
@@ -164,14 +190,28 @@ class CostEstimate:
         m = self.spec.module
         return self.spec.input.seq_len * m.num_layers * m.D
 
-    def forward_seconds(self, *, stepwise: bool = False) -> float:
-        """A deliberately pessimistic guess of one forward pass on a small CPU, on the path
-        torch takes by default, or on the step-by-step path (``stepwise``)."""
+    def forward_seconds(
+        self, *, stepwise: bool = False, rates: MachineRates = ASSUMED_RATES
+    ) -> float:
+        """One forward pass at ``rates``, on the path torch takes by default, or on the
+        step-by-step path (``stepwise``): the FLOPs at the machine's throughput, plus a
+        fixed cost per sequential step."""
         if self.fused and not stepwise:
-            rate, per_step = FUSED_FLOPS_PER_SECOND, FUSED_SECONDS_PER_STEP
+            rate = rates.flops_per_second * FUSED_THROUGHPUT_RATIO
+            per_step = rates.seconds_per_step * FUSED_STEP_RATIO
         else:
-            rate, per_step = STEPWISE_FLOPS_PER_SECOND, STEPWISE_SECONDS_PER_STEP
+            rate = rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
+            per_step = rates.seconds_per_step
         return self.forward / rate + self.steps * per_step
+
+    def training_seconds(self, *, rates: MachineRates = ASSUMED_RATES) -> float:
+        """One forward + backward pass: the backward's FLOPs at the step-by-step rate."""
+        backward = (self.training - self.forward) / (
+            rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
+        )
+        return (
+            self.forward_seconds(rates=rates) + backward + 2 * self.steps * rates.seconds_per_step
+        )
 
     def build_seconds(self) -> float:
         """Creating and initializing the module: per layer and direction, plus the

@@ -3,6 +3,8 @@ equal to what torch gives, and a label nobody can miss."""
 
 from __future__ import annotations
 
+import warnings
+
 import json
 import subprocess
 import sys
@@ -86,7 +88,8 @@ def _torch_shapes(spec: Spec) -> tuple[dict[str, tuple[int, ...]], list[tuple[st
 
     module = build_module(torch, spec.module).eval()
     x = torch.randn(theory.tensor_shapes(spec)["input"].shape)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "LSTM with projections is not supported with oneDNN"
         output, state = module(x)
     hn, cn = state if spec.module.has_cell else (state, None)
     shapes = {"input": tuple(x.shape), "output": tuple(output.shape), "hn": tuple(hn.shape)}
@@ -130,8 +133,8 @@ def test_the_100_000_step_configuration_is_answered_reduced() -> None:
     assert report.parameter_count == 5_637_668_864
     run = report.as_dict()["run"]
     assert run["reason"] == (
-        "a full run needs about 22.1 TiB and 4.57 years, over the memory budget of 2 GiB "
-        "(--max-memory)"
+        "this tool's check at full size needs about 22.1 TiB and 4.57 years, over the memory "
+        "budget of 2 GiB (--max-memory)"
     )
     assert run["reduced_sizes"] == "N=3 L=4 H_in=5 D=2 num_layers=4 H_out=7 H_cell=7"
     assert set(run["full_size_estimate"]) == {
@@ -166,24 +169,48 @@ def test_a_small_run_stays_full_and_json_unchanged() -> None:
 def test_full_mode_cost_is_measured_and_matches_flop_counter(cli: Callable[..., Any]) -> None:
     result = cli(
         "explain", "-i", "6", "-H", "8", "--proj-size", "3", "-l", "2",
-        "--cost", "--time", "--backward", "-f", "json",
+        "--time", "--backward", "--verify-flops", "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)["cost"]
     measured = data["measured"]
+    assert measured["measured"] == "forward"
     assert measured["flop_counter_forward"] == data["flops"]["forward_matmul"]
     assert measured["flop_counter_forward_backward"] == data["flops"]["forward_backward_matmul"]
-    assert measured["runs"] == 5
+    assert measured["runs"] == 7
+    assert len(measured["forward_seconds_runs"]) == 7
     assert measured["forward_seconds_median"] > 0
     assert measured["forward_backward_seconds_median"] > 0
     assert data["flop_counter"].startswith("torch counted the step-by-step matmuls")
 
 
 def test_fused_path_says_torch_counted_zero(cli: Callable[..., Any]) -> None:
-    result = cli("explain", "-i", "6", "-H", "8", "--cost", "-f", "json")
+    result = cli("explain", "-i", "6", "-H", "8", "--verify-flops", "-f", "json")
     data = json.loads(result.stdout)["cost"]
     assert data["measured"]["flop_counter_forward"] == 0
-    assert data["flop_counter"].startswith("torch counted 0: the forward ran as one fused kernel")
+    assert data["flop_counter"].startswith(
+        "torch counted 0 on the forward: it ran as one fused kernel"
+    )
+
+
+def test_cost_counts_flops_only_with_verify_flops(cli: Callable[..., Any]) -> None:
+    result = cli("explain", "-i", "6", "-H", "8", "--cost", "-f", "json")
+    data = json.loads(result.stdout)["cost"]
+    assert data["measured"]["flop_counter_forward"] is None
+    assert data["flop_counter"].startswith("not counted in this run (--verify-flops counts them")
+
+
+def test_packed_cost_measures_the_packed_forward(cli: Callable[..., Any]) -> None:
+    result = cli(
+        "explain", "-i", "4", "-H", "8", "-N", "3", "-L", "5", "--lengths", "5,3,2",
+        "--verify-flops", "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["cost"]
+    assert data["measured"]["measured"] == "packed forward"
+    # 10 real steps of 2*(4+8)*32 matmul FLOPs each: torch counts the packed steps
+    assert data["measured"]["flop_counter_forward"] == data["flops"]["forward_matmul"] == 7680
+    assert data["flop_counter"].startswith("torch counted the step-by-step matmuls")
 
 
 REDUCED_ARGS = ("explain", "-i", "10", "-H", "20", "-l", "2", "--bidirectional", "-N", "3")
