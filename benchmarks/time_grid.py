@@ -101,8 +101,7 @@ def main() -> None:
         row = measure_one(config, args.device)
         rows.append(row)
         ratios = [
-            row[f"{k}_estimate"] / row[f"{k}_measured"]
-            for k in ("forward", "stepwise", "training")
+            row[f"{k}_estimate"] / row[f"{k}_measured"] for k in ("forward", "stepwise", "training")
         ]
         print(config, " ".join(f"{r:.2f}" for r in ratios), flush=True)
     import torch

@@ -14,6 +14,7 @@ from lstm_shapes.probe.runtime import (
     default_state_check,
     import_torch,
     max_abs_diff,
+    remembered,
     resolve_device,
     run_forward,
     seeded_module,
@@ -34,6 +35,10 @@ _DROPOUT_WARNING = "dropout option adds dropout after all but last recurrent lay
 
 def observe(spec: Spec) -> Observation:
     """Build the module, run one forward pass, and record shapes and checks."""
+    return remembered(("observe", spec), lambda: _observe(spec))
+
+
+def _observe(spec: Spec) -> Observation:
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     if device.type == "mps" and spec.run.dtype == "float64":
@@ -147,6 +152,17 @@ def run_given(
 ) -> str | None:
     """Feed tensors of exactly these shapes to the real module: ``None`` if torch takes
     them, else torch's own message, verbatim, after the exception's class name."""
+    key = ("run_given", spec, input_shape, input_dtype, h0, c0)
+    return remembered(key, lambda: _run_given(spec, input_shape, input_dtype, h0, c0))
+
+
+def _run_given(
+    spec: Spec,
+    input_shape: tuple[int, ...],
+    input_dtype: str,
+    h0: tuple[int, ...] | None,
+    c0: tuple[int, ...] | None,
+) -> str | None:
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     dtype = getattr(torch, spec.run.dtype)

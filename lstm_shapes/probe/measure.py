@@ -10,6 +10,7 @@ frees, so it is honest to a few MiB, not to the byte.
 
 from __future__ import annotations
 
+import gc
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -45,16 +46,29 @@ def native_cpu_kernels() -> Iterator[None]:
 
 def device_free_memory(spec: Spec) -> tuple[int | None, str]:
     """Free memory where the run will happen: VRAM on CUDA, else ``MemAvailable``."""
-    from lstm_shapes.theory.budget import available_ram
-
     if spec.run.device == "cpu" or spec.run.device == "mps":
-        return available_ram(), "RAM"
+        return _recent_available_ram(), "RAM"
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free), "VRAM"
-    return available_ram(), "RAM"
+    return _recent_available_ram(), "RAM"
+
+
+_ram_read: tuple[float, int | None] | None = None
+#: How long a reading of MemAvailable is reused (``check --spec`` asks for every case).
+RAM_READING_SECONDS = 0.5
+
+
+def _recent_available_ram() -> int | None:
+    from lstm_shapes.theory.budget import available_ram
+
+    global _ram_read
+    now = time.monotonic()
+    if _ram_read is None or now - _ram_read[0] > RAM_READING_SECONDS:
+        _ram_read = (now, available_ram())
+    return _ram_read[1]
 
 
 def _status_kib(field: str) -> int | None:
@@ -101,8 +115,6 @@ class PeakMeter:
         self.peak: int | None = None
 
     def __enter__(self) -> PeakMeter:
-        import gc
-
         gc.collect()
         if self.device.type == "cuda":
             self.torch.cuda.synchronize(self.device)
@@ -192,6 +204,26 @@ def measure(
     ``verify_flops`` FlopCounterMode's count; with ``backward`` the same for a training
     step (forward + backward)."""
     torch = import_torch()
+    # Every object alive now (torch's own, tens of thousands) is left out of the garbage
+    # collections the peak meter makes, so that each takes milliseconds, not a third of a
+    # second; what the run leaves behind is still collected.
+    gc.collect()
+    gc.freeze()
+    try:
+        return _measure(spec, torch, timing, backward, verify_flops, repeats, peak_runs)
+    finally:
+        gc.unfreeze()
+
+
+def _measure(
+    spec: Spec,
+    torch: Any,
+    timing: bool,
+    backward: bool,
+    verify_flops: bool,
+    repeats: int,
+    peak_runs: int,
+) -> Measurement:
     device = resolve_device(torch, spec.run.device)
     dtype = getattr(torch, spec.run.dtype)
 

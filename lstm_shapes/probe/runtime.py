@@ -4,14 +4,16 @@ building the module, running it and comparing tensors."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.spec.core import ModuleSpec, Spec
+
+T = TypeVar("T")
 
 
 def import_torch() -> ModuleType:
@@ -102,38 +104,60 @@ def placed(module: Any, torch: Any, device: Any, dtype: Any) -> Any:
 
 
 #: Modules kept while :func:`reusing_modules` is active, by configuration, device, dtype
-#: and seed; ``None`` outside it. Only small modules are kept, and only a few.
-_reused: dict[tuple[Any, ...], Any] | None = None
-REUSE_MAX_MODULES = 64
-REUSE_MAX_PARAMETERS = 1_000_000
+#: and seed, with their parameter counts; ``None`` outside it. The oldest go first once
+#: they hold more than REUSE_MAX_PARAMETERS in all (16 MiB in float32).
+_reused: dict[tuple[Any, ...], tuple[Any, int]] | None = None
+REUSE_MAX_PARAMETERS = 4_000_000
+
+
+#: Results of runs kept while :func:`reusing_modules` is active (see :func:`remembered`).
+_runs: dict[tuple[Any, ...], Any] | None = None
+REUSE_MAX_RUNS = 4096
 
 
 @contextmanager
 def reusing_modules() -> Iterator[None]:
     """Within this context :func:`seeded_module` builds each distinct configuration once
-    (``check --spec`` runs thousands of cases that share a few modules). The probe only
-    runs modules without autograd, so a reused module is the one a fresh build would give."""
-    global _reused
+    and :func:`remembered` runs each distinct probe once (``check --spec`` runs thousands
+    of cases that share a few configurations). The probe only runs modules without
+    autograd, so a reused module is the one a fresh build would give, and a run with the
+    same module and seeded input gives the same result."""
+    global _reused, _runs
     previous, _reused = _reused, {}
+    previous_runs, _runs = _runs, {}
     try:
         yield
     finally:
-        _reused = previous
+        _reused, _runs = previous, previous_runs
+
+
+def remembered(key: tuple[Any, ...], run: Callable[[], T]) -> T:
+    """``run()``, or within :func:`reusing_modules` its earlier result for ``key`` (which
+    must hold everything the result depends on). Results hold no torch object."""
+    if _runs is None:
+        return run()
+    if key not in _runs:
+        if len(_runs) >= REUSE_MAX_RUNS:
+            _runs.pop(next(iter(_runs)))
+        _runs[key] = run()
+    return cast(T, _runs[key])
 
 
 def seeded_module(torch: Any, spec: Spec, device: Any, dtype: Any) -> Any:
     """The module of ``spec`` with weights drawn from its seed, placed on ``device``."""
     key = (spec.module, spec.run.seed, str(device), str(dtype))
     if _reused is not None and key in _reused:
-        return _reused[key]
+        return _reused[key][0]
     # weights are drawn on the CPU before .to(device): seeding the CPU generator is
     # enough, and skips torch.manual_seed's per-call cost of seeding every backend
     torch.default_generator.manual_seed(spec.run.seed)
     module = placed(build_module(torch, spec.module), torch, device, dtype)
-    if _reused is not None and parameter_total(module) <= REUSE_MAX_PARAMETERS:
-        if len(_reused) >= REUSE_MAX_MODULES:
+    if _reused is not None:
+        size = parameter_total(module)
+        while _reused and size + sum(n for _, n in _reused.values()) > REUSE_MAX_PARAMETERS:
             _reused.pop(next(iter(_reused)))
-        _reused[key] = module
+        if size <= REUSE_MAX_PARAMETERS:
+            _reused[key] = (module, size)
     return module
 
 
