@@ -3,12 +3,11 @@ equal to what torch gives, and a label nobody can miss."""
 
 from __future__ import annotations
 
-import warnings
-
 import json
 import subprocess
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
