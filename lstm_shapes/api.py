@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
-from lstm_shapes.spec.core import Spec, make_spec
+from lstm_shapes.spec.core import Spec, make_spec, parse_choice
 
 if TYPE_CHECKING:
     from lstm_shapes.report.check import CheckResult
@@ -24,6 +24,8 @@ def explain(
     time: bool = False,
     backward: bool = False,
     verify_flops: bool = False,
+    optimizer: str = "adam",
+    amp: bool = False,
     **options: Any,
 ) -> Report:
     """Run the real module and return a :class:`Report` of every shape.
@@ -37,7 +39,8 @@ def explain(
     "reduced"``. ``full=True`` skips the budget. ``cost`` adds :attr:`Report.cost`
     (FLOPs, memory, measured where the run was full size); ``time`` times it, and
     ``backward`` adds forward + backward; ``verify_flops`` counts the FLOPs with torch's
-    FlopCounterMode too (it loads torch's compiler: seconds).
+    FlopCounterMode too (it loads torch's compiler: seconds). ``optimizer`` (``sgd``,
+    ``adam``, ``adamw``) and ``amp`` (bfloat16 autocast) shape the training-memory estimate.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -62,6 +65,7 @@ def explain(
     elif options:
         raise TypeError("explain() takes either a Spec or options, not both")
     limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    optimizer = parse_choice("--optimizer", optimizer, costs.OPTIMIZERS)
     measure_backward = backward and (cost or time or verify_flops)
     estimate = costs.estimate(spec)
     free, where = device_free_memory(spec)
@@ -88,7 +92,8 @@ def explain(
         )
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
-    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates)
+    training = costs.training_memory(spec, optimizer, amp)
+    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates, training)
     return replace(report, cost=cost_report)
 
 

@@ -37,6 +37,8 @@ def explain_command(
     time: o.Time = False,
     backward: o.Backward = False,
     verify_flops: o.VerifyFlops = False,
+    optimizer: o.Optimizer = "adam",
+    amp: o.Amp = False,
 ) -> None:
     """Build the real nn.LSTM, run one forward pass and name every dimension.
 
@@ -80,6 +82,8 @@ def explain_command(
             time=time,
             backward=backward,
             verify_flops=verify_flops,
+            optimizer=optimizer,
+            amp=amp,
         )
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json

@@ -276,3 +276,21 @@ VerifyFlops = Annotated[
         "seconds); implies --cost.",
     ),
 ]
+Optimizer = Annotated[
+    str,
+    typer.Option(
+        "--optimizer",
+        metavar="sgd|adam|adamw",
+        rich_help_panel=SCALE,
+        help="The optimizer whose state the training-memory estimate counts (with --cost).",
+    ),
+]
+Amp = Annotated[
+    bool,
+    typer.Option(
+        "--amp",
+        rich_help_panel=SCALE,
+        help="Mixed precision in the training-memory estimate: bfloat16 autocast on the CPU "
+        "(with --cost).",
+    ),
+]

@@ -105,11 +105,33 @@ def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
             f"{format_bytes(mem.training)} (keeps {format_bytes(mem.saved_for_backward)} "
             f"for backward, gradients {format_bytes(mem.gradients)})",
         ),
+        *_training_lines(cost),
         (
             "your model's forward, time",
             f"about {format_seconds(cost.forward_seconds)}, forward + backward about "
             f"{format_seconds(cost.training_seconds)}, at {_rates_text(cost)}",
         ),
+    ]
+
+
+def _training_lines(cost: CostReport) -> list[tuple[str, str]]:
+    training = cost.training
+    if training is None:
+        return []
+    amp = ", bfloat16 autocast" if training.amp else ""
+    parts = [
+        f"parameters {format_bytes(training.parameters)}",
+        f"gradients {format_bytes(training.gradients)}",
+        f"{training.optimizer} state {format_bytes(training.optimizer_state)}",
+        f"activations {format_bytes(training.activations)}",
+    ]
+    if training.weight_copies:
+        parts.append(f"bfloat16 weight copies {format_bytes(training.weight_copies)}")
+    return [
+        (
+            f"your model's training step with {training.optimizer}{amp}",
+            f"{format_bytes(training.total)} = {' + '.join(parts)}",
+        )
     ]
 
 

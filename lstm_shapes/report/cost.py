@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_shapes.theory.budget import Budget, Decision
-from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates
+from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates, TrainingMemory
 
 #: How lstm_shapes.probe.measure measures the peak, as the reports name it.
 CPU_PEAK_METHOD = (
@@ -96,6 +96,8 @@ class CostReport:
     not_measured: str | None = None
     #: the machine's speed the time estimates are built on
     rates: MachineRates = ASSUMED_RATES
+    #: one training step as people run it (optimizer, mixed precision)
+    training: TrainingMemory | None = None
 
     @property
     def forward_seconds(self) -> float:
@@ -140,6 +142,8 @@ class CostReport:
         data["forward_seconds_estimate"] = round(self.forward_seconds, 6)
         data["forward_backward_seconds_estimate"] = round(self.training_seconds, 6)
         data["time_model"] = self.rates.as_dict()
+        if self.training is not None:
+            data["training_memory"] = self.training.as_dict()
         data["budget"] = self.budget.as_dict()
         data["decision"] = {
             "mode": self.decision.mode,

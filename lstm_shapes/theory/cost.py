@@ -5,10 +5,11 @@ Conventions (the same as ``torch.utils.flop_counter.FlopCounterMode``): a multip
 gate activations, the cell update) is counted as 1 FLOP per element and operation, which
 undercounts ``sigmoid``/``tanh``; it is a small share of the total except for tiny sizes.
 
-The memory model follows how torch runs the layers on the CPU when it does not use a fused
-kernel (``aten/src/ATen/native/RNN.cpp``): each layer first projects the whole sequence
+The memory model follows the kernel torch picks on the CPU. Step by step
+(``aten/src/ATen/native/RNN.cpp``): each layer first projects the whole sequence
 (``N*L*gates*H_cell``), collects one ``h`` per step, stacks them, and concatenates the two
-directions. Fused kernels (oneDNN, cuDNN) need about the same or less.
+directions. The fused oneDNN LSTM copies the weights into its own layout on every call and
+keeps the states of every step. Error bands measured per path: docs/cost.md.
 """
 
 from __future__ import annotations
@@ -299,9 +300,16 @@ def memory(spec: Spec) -> Memory:
     tokens = spec.input.seq_len * batch  # N*L
     output = tokens * m.D * m.H_out
     states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
-    # One direction at a time: its input projections for the whole sequence, its list of
-    # per-step h and their stacked copy; the layer below's output stays alive meanwhile.
-    workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+    params = parameter_count(m)
+    if fused_on_cpu(spec):
+        # oneDNN (torch's mkldnn_rnn_layer, one layer at a time): a fresh copy of the
+        # layer's weights in its own layout on every call, and its states for every step
+        # (L+1 rows of N*H per direction); the layer below's output stays alive meanwhile.
+        workspace = params + (spec.input.seq_len + 1) * batch * m.D * m.H_out
+    else:
+        # One direction at a time: its input projections for the whole sequence, its
+        # list of per-step h and their stacked copy.
+        workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
     if m.num_layers > 1:
         workspace += output
     # Autograd keeps, per layer, direction and step: the gate activations, the cell state
@@ -314,7 +322,6 @@ def memory(spec: Spec) -> Memory:
         per_step += m.hidden_size
     saved = tokens * m.D * m.num_layers * per_step
     saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
-    params = parameter_count(m)
     return Memory(
         parameters=params * size,
         input=tokens * m.input_size * size,
@@ -337,4 +344,71 @@ def estimate(spec: Spec) -> CostEstimate:
         backward_matmul=_backward_matmul(spec, layers),
         backward_elementwise=2 * sum(c.elementwise for c in layers),
         memory=memory(spec),
+    )
+
+
+#: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps
+#: none (SGD with momentum keeps one), Adam and AdamW keep two (exp_avg, exp_avg_sq).
+OPTIMIZER_STATES = {"sgd": 0, "sgd-momentum": 1, "adam": 2, "adamw": 2}
+OPTIMIZERS = ("sgd", "adam", "adamw")
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """One training step as people run it: the weights, their gradients, the optimizer's
+    state, what autograd keeps for backward, and with ``amp`` (bfloat16 autocast on the
+    CPU) the low-precision copy of the weights each forward makes, activations then
+    kept in bfloat16. Bytes."""
+
+    optimizer: str
+    amp: bool
+    parameters: int
+    gradients: int
+    optimizer_state: int
+    activations: int  # input, output, h/c, workspace and what is kept for backward
+    weight_copies: int  # autocast's bfloat16 weights
+
+    @property
+    def total(self) -> int:
+        return (
+            self.parameters
+            + self.gradients
+            + self.optimizer_state
+            + self.activations
+            + self.weight_copies
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "optimizer": self.optimizer,
+            "amp": self.amp,
+            "parameters": self.parameters,
+            "gradients": self.gradients,
+            "optimizer_state": self.optimizer_state,
+            "activations": self.activations,
+            "weight_copies": self.weight_copies,
+            "total": self.total,
+        }
+
+
+def training_memory(spec: Spec, optimizer: str = "adam", amp: bool = False) -> TrainingMemory:
+    """The peak of one training step with ``optimizer`` (states are created at its first
+    step and stay), in ``spec``'s dtype, or with ``amp`` its activations in bfloat16."""
+    mem = memory(spec)
+    size = DTYPE_BYTES[spec.run.dtype]
+    params = parameter_count(spec.module)
+    activations = mem.training - mem.parameters - mem.gradients
+    copies = 0
+    if amp:
+        # autocast runs the products (and oneDNN's LSTM) in bfloat16: 2 bytes an element
+        activations = activations * DTYPE_BYTES["bfloat16"] // size
+        copies = params * DTYPE_BYTES["bfloat16"]
+    return TrainingMemory(
+        optimizer=optimizer,
+        amp=amp,
+        parameters=mem.parameters,
+        gradients=mem.gradients,
+        optimizer_state=OPTIMIZER_STATES[optimizer] * params * size,
+        activations=activations,
+        weight_copies=copies,
     )
