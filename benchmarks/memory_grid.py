@@ -8,7 +8,8 @@ backward (the median peak of 3 calls after a first one, on top of the parameters
 input, which exist before the call), against the estimate of lstm_shapes.theory.cost on
 the same footing (without parameters and input). Writes
 benchmarks/memory-grid-results.json, with the error band per path (fused oneDNN /
-step-by-step) over the configurations whose peak is at least 16 MiB. Memory does not depend on the machine's load, so a busy machine only makes it slow.
+step-by-step) over the configurations whose peak is at least 16 MiB. Memory does not
+depend on the machine's load, so a busy machine only makes it slow.
 """
 
 from __future__ import annotations
