@@ -150,8 +150,9 @@ def _measured_lines(cost: CostReport) -> list[tuple[str, str]]:
         rows.append(
             (
                 f"measured peak, {what}",
-                f"{_spread(measured.peak_forward_runs, format_bytes)} after a first call of "
-                f"{format_bytes(first or 0)}, vs estimate {format_bytes(mem.inference)} "
+                f"{_spread(measured.peak_forward_runs, format_bytes)} on top of parameters "
+                f"and input, after a first call of {format_bytes(first or 0)}; estimate "
+                f"{format_bytes(mem.inference - mem.parameters - mem.input)} "
                 f"({measured.peak_method}).{small}",
             )
         )
@@ -160,7 +161,7 @@ def _measured_lines(cost: CostReport) -> list[tuple[str, str]]:
             (
                 "measured peak, your model's training step",
                 f"{_spread(measured.peak_training_runs, format_bytes)} on top of parameters "
-                f"and input, vs estimate "
+                f"and input; estimate "
                 f"{format_bytes(mem.training - mem.parameters - mem.input)}",
             )
         )

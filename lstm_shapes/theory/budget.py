@@ -110,8 +110,8 @@ class Decision:
 
 def probe_memory(estimate: CostEstimate, backward: bool = False) -> int:
     """Peak bytes of the probe at this size: it keeps the first forward pass's output and
-    states while it runs the second one (with zero h0/c0)."""
-    mem = estimate.memory
+    states while it runs the second one (with zero h0/c0), on the step-by-step kernels."""
+    mem = estimate.stepwise_memory
     if backward:
         return mem.training + mem.output + 2 * mem.states
     return mem.inference + mem.output + 2 * mem.states

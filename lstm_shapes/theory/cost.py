@@ -154,6 +154,9 @@ class CostEstimate:
     backward_matmul: int
     backward_elementwise: int
     memory: Memory
+    #: on the step-by-step path, where the shape probe runs (the same as ``memory``
+    #: unless torch's default path is the fused oneDNN kernel)
+    stepwise_memory: Memory
 
     @property
     def parameter_bytes(self) -> int:
@@ -293,7 +296,9 @@ def _backward_matmul(spec: Spec, layers: tuple[LayerCost, ...]) -> int:
     return total
 
 
-def memory(spec: Spec) -> Memory:
+def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
+    """Bytes of one forward (and training) pass on the path torch takes by default, or on
+    the step-by-step path (``stepwise``: the shape probe runs there)."""
     m = spec.module
     size = DTYPE_BYTES[spec.run.dtype]
     batch = 1 if spec.input.unbatched else spec.input.batch
@@ -301,7 +306,7 @@ def memory(spec: Spec) -> Memory:
     output = tokens * m.D * m.H_out
     states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
     params = parameter_count(m)
-    if fused_on_cpu(spec):
+    if fused_on_cpu(spec) and not stepwise:
         # oneDNN (torch's mkldnn_rnn_layer, one layer at a time): a fresh copy of the
         # layer's weights in its own layout on every call, and its states for every step
         # (L+1 rows of N*H per direction); the layer below's output stays alive meanwhile.
@@ -344,6 +349,7 @@ def estimate(spec: Spec) -> CostEstimate:
         backward_matmul=_backward_matmul(spec, layers),
         backward_elementwise=2 * sum(c.elementwise for c in layers),
         memory=memory(spec),
+        stepwise_memory=memory(spec, stepwise=True),
     )
 
 

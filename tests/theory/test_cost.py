@@ -268,3 +268,21 @@ def test_packed_input_costs_only_its_real_steps() -> None:
 )
 def test_format_seconds(seconds: float, text: str) -> None:
     assert units.format_seconds(seconds) == text
+
+
+@pytest.mark.parametrize(("optimizer", "states"), [("sgd", 0), ("adam", 2), ("adamw", 2)])
+def test_training_memory_counts_the_optimizer_state(optimizer: str, states: int) -> None:
+    spec = make_spec(input_size=10, hidden_size=20, num_layers=2)
+    params = 4 * cost.parameter_count(spec.module)
+    training = cost.training_memory(spec, optimizer)
+    assert training.optimizer_state == states * params
+    assert training.parameters == training.gradients == params
+    assert training.total == 2 * params + states * params + training.activations
+
+
+def test_amp_keeps_activations_in_bfloat16_and_copies_the_weights() -> None:
+    spec = make_spec(input_size=10, hidden_size=20, batch=8, seq_len=30)
+    plain, amp = cost.training_memory(spec), cost.training_memory(spec, amp=True)
+    assert amp.activations == plain.activations // 2
+    assert amp.weight_copies == 2 * cost.parameter_count(spec.module)
+    assert amp.parameters == plain.parameters  # the float32 master weights stay
