@@ -54,10 +54,28 @@ def measure_one(config: dict[str, Any]) -> dict[str, Any]:
     return {"config": config, **json.loads(done.stdout.splitlines()[-1])}
 
 
+def with_estimates(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the current model's estimates (so that a change of the model is
+    judged on the stored measurements without measuring again)."""
+    sys.path.insert(0, str(ROOT))
+    from lstm_shapes.spec.core import make_spec
+    from lstm_shapes.theory import cost
+
+    spec = make_spec(**row["config"])
+    mem = cost.memory(spec)
+    base = mem.parameters + mem.input
+    return {
+        **row,
+        "fused": cost.kernel(spec) != "step-by-step",
+        "forward_estimate": mem.inference - base,
+        "training_estimate": mem.training - base,
+    }
+
+
 def bands(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
     """(estimate / measured - 1) per path and kind, over peaks of at least 16 MiB."""
     out: dict[str, dict[str, list[float]]] = {}
-    for row in rows:
+    for row in map(with_estimates, rows):
         path = "fused" if row["fused"] else "step-by-step"
         for kind in ("forward", "training"):
             measured = row[f"{kind}_measured"]
@@ -70,7 +88,14 @@ def bands(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--summary", action="store_true", help="re-judge the stored results, measure nothing"
+    )
     args = parser.parse_args()
+    if args.summary:
+        stored = json.loads(RESULTS.read_text())
+        write(stored["device"], stored["rows"])
+        return
     rows = []
     for config in json.loads(GRID.read_text())["configurations"]:
         row = measure_one({**config, "device": args.device})
@@ -83,13 +108,18 @@ def main() -> None:
             f"(est {row['training_estimate'] / MiB:.1f})",
             flush=True,
         )
+    write(args.device, rows)
+
+
+def write(device: str, rows: list[dict[str, Any]]) -> None:
     summary = {
         path: {kind: [min(v), max(v)] for kind, v in kinds.items()}
         for path, kinds in bands(rows).items()
     }
     print(json.dumps(summary))
+    rows = [with_estimates(row) for row in rows]
     RESULTS.write_text(
-        json.dumps({"device": args.device, "bands": summary, "rows": rows}, indent=1) + "\n"
+        json.dumps({"device": device, "bands": summary, "rows": rows}, indent=1) + "\n"
     )
 
 

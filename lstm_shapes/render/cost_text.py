@@ -68,9 +68,16 @@ def _rates_text(cost: CostReport) -> str:
     return f"{speed}, assumed (not calibrated: LSTM_SHAPES_CALIBRATE=0)"
 
 
+KERNEL_WORDS = {
+    "onednn": "one fused oneDNN kernel",
+    "step-by-step": "step-by-step kernels",
+    "cudnn": "cuDNN, a model on paper that no GPU has checked yet",
+}
+
+
 def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
     est, mem, decision = cost.estimate, cost.estimate.memory, cost.decision
-    path = "fused oneDNN kernel" if est.fused else "step-by-step kernels"
+    path = KERNEL_WORDS[est.kernel]
     return [
         (
             "parameters",

@@ -112,6 +112,8 @@ class Memory:
     workspace: int
     saved_for_backward: int
     gradients: int  # one gradient per parameter
+    #: what the backward pass allocates for one layer at a time (fused path)
+    backward_workspace: int = 0
 
     @property
     def inference(self) -> int:
@@ -129,6 +131,7 @@ class Memory:
             + 2 * self.states
             + self.workspace
             + self.saved_for_backward
+            + self.backward_workspace
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -140,6 +143,7 @@ class Memory:
             "workspace": self.workspace,
             "saved_for_backward": self.saved_for_backward,
             "gradients": self.gradients,
+            "backward_workspace": self.backward_workspace,
             "inference": self.inference,
             "training": self.training,
         }
@@ -182,6 +186,11 @@ class CostEstimate:
     @property
     def training(self) -> int:
         return self.forward + self.backward_matmul + self.backward_elementwise
+
+    @property
+    def kernel(self) -> str:
+        """``onednn``, ``cudnn`` or ``step-by-step``: see :func:`kernel`."""
+        return kernel(self.spec)
 
     @property
     def fused(self) -> bool:
@@ -237,16 +246,32 @@ class CostEstimate:
                 "per_layer": [c.as_dict() for c in self.layers],
             },
             "memory": self.memory.as_dict(),
+            "kernel": self.kernel,
             "forward_seconds_estimate": round(self.forward_seconds(), 6),
         }
 
 
-def fused_on_cpu(spec: Spec) -> bool:
-    """torch 2.x runs ``nn.LSTM`` on the CPU as one oneDNN kernel for float32/bfloat16
-    without ``proj_size``; GRU, RNN and everything else go step by step through
-    ``aten.addmm``/``aten.mm``, which FlopCounterMode counts."""
+def kernel(spec: Spec) -> str:
+    """The kernel torch 2.x picks: on CUDA (``--device cuda``) cuDNN; on the CPU one oneDNN
+    kernel for ``nn.LSTM`` in float32/bfloat16 without ``proj_size`` or packed input;
+    everything else step by step through ``aten.addmm``/``aten.mm`` (FlopCounterMode
+    counts those). ``--device auto`` is taken as the CPU."""
+    if spec.run.device.startswith("cuda"):
+        return "cudnn"
     m = spec.module
-    return m.kind == "lstm" and m.proj_size == 0 and spec.run.dtype in ("float32", "bfloat16")
+    if (
+        m.kind == "lstm"
+        and m.proj_size == 0
+        and spec.run.dtype in ("float32", "bfloat16")
+        and spec.input.lengths is None
+    ):
+        return "onednn"
+    return "step-by-step"
+
+
+def fused_on_cpu(spec: Spec) -> bool:
+    """Whether torch runs the whole module as one oneDNN kernel on the CPU."""
+    return kernel(spec) == "onednn"
 
 
 def computed_steps(spec: Spec) -> int:
@@ -306,27 +331,50 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     output = tokens * m.D * m.H_out
     states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
     params = parameter_count(m)
-    if fused_on_cpu(spec) and not stepwise:
+    path = "step-by-step" if stepwise else kernel(spec)
+    if path == "cudnn":
+        # On paper, unverified (no GPU here): cuDNN's workspace holds the input
+        # projections of one layer for the whole sequence; nn.LSTM's weights are already
+        # one flat buffer, so nothing is copied.
+        workspace = tokens * m.D * m.gates * m.hidden_size
+    elif path == "onednn":
         # oneDNN (torch's mkldnn_rnn_layer, one layer at a time): a fresh copy of the
         # layer's weights in its own layout on every call, and its states for every step
         # (L+1 rows of N*H per direction); the layer below's output stays alive meanwhile.
         workspace = params + (spec.input.seq_len + 1) * batch * m.D * m.H_out
     else:
         # One direction at a time: its input projections for the whole sequence, its
-        # list of per-step h and their stacked copy.
+        # list of per-step h and their stacked copy. Each step's gates are freed between
+        # two h that stay, so the allocator holds one gates block per step and direction
+        # that larger requests cannot reuse (measured: benchmarks/memory_grid.py).
         workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+        workspace += tokens * m.D * m.gates * m.hidden_size
     if m.num_layers > 1:
         workspace += output
     # Autograd keeps, per layer, direction and step: the gate activations, the cell state
     # and tanh(c) (LSTM), the hidden state (and h before the projection), and each
-    # layer's input sequence.
+    # layer's input sequence. oneDNN keeps its workspace instead: the gates and the h and
+    # c states of every step; cuDNN its reserve space, on paper the same.
+    fused = path in ("onednn", "cudnn")
     per_step = m.gates * m.hidden_size + m.H_out
     if m.has_cell:
-        per_step += 2 * m.hidden_size
+        per_step += m.hidden_size if fused else 2 * m.hidden_size
     if m.proj_size:
         per_step += m.hidden_size
     saved = tokens * m.D * m.num_layers * per_step
     saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
+    backward = 0
+    if not fused:
+        # the same holes, left by every layer's steps while autograd keeps their tensors
+        backward = tokens * m.D * (m.num_layers - 1) * m.gates * m.hidden_size
+    if fused:
+        # oneDNN's backward, one layer at a time: gradients of the gates and states of
+        # every step, of the output and of the layer's input, and its own copy of the
+        # weight gradients in its layout.
+        widest = max(layer_input_size(m, k) for k in range(m.num_layers))
+        backward = tokens * m.D * per_step + output + tokens * widest
+        if path == "onednn":
+            backward += params
     return Memory(
         parameters=params * size,
         input=tokens * m.input_size * size,
@@ -335,6 +383,7 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         workspace=workspace * size,
         saved_for_backward=saved * size,
         gradients=params * size,
+        backward_workspace=backward * size,
     )
 
 
