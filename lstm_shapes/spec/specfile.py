@@ -180,7 +180,17 @@ def load_cases(path: str | Path) -> list[Case]:
     cases = data["case"]
     if not isinstance(cases, list) or not cases:
         raise SpecError(f"{source}: key case must be a list of tables ([[case]])")
-    parsed = [parse_case(raw, index, source) for index, raw in enumerate(cases, start=1)]
+    parsed = []
+    # Cases that describe the same module, input or tensors share one object: a file of
+    # 100,000 cases over a few configurations then holds a few configurations.
+    shared: dict[object, Any] = {}
+    for index, raw in enumerate(cases, start=1):
+        case = parse_case(raw, index, source)
+        spec = shared.setdefault(case.spec, case.spec)
+        given = shared.setdefault(case.given, case.given)
+        expect = shared.setdefault(case.expect, case.expect)
+        parsed.append(Case(case.name, spec, given, expect))
+    del data, cases
     seen: dict[str, int] = {}
     for index, case in enumerate(parsed, start=1):
         if case.name in seen:
