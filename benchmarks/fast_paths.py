@@ -131,6 +131,25 @@ def section(results: dict[str, dict[str, float]], rounds: int, profile: str | No
         "child), which a busy machine disturbs less. With a load average far above the "
         "CPU count, re-measure on a quiet machine.\n"
     )
+    text += (
+        "\nWhere the time went, and what was removed (profiles of each command with "
+        "cProfile, before the changes of issue 14):\n\n"
+        "- `explain --cost`: torch's `FlopCounterMode` imports `torch._dynamo` on its first "
+        "use (about 1 s on a quiet machine, more under load): it now runs only with "
+        "`--verify-flops`, and the test suite keeps checking the FLOP model against it. The "
+        "peak meter's four `gc.collect()` calls each walked torch's tens of thousands of "
+        "objects (about 0.3 s each under load): `gc.freeze()` leaves those out. What remains "
+        "above plain `explain` is the calibration of the time model (20-40 ms) and the "
+        "measured run itself: the first oneDNN call sets up its kernels.\n"
+        "- `myths`: the myth about `torch.zeros(...)` without `device=` ran a forward pass "
+        "on meta tensors, whose `addmm` decomposition imports `torch._dynamo`; the fixed "
+        "call now runs on the CPU (the device check it passes is the same).\n"
+        "- `handout`: the same myth; the rest is the import of torch.\n"
+        "- `check --spec`: each distinct probe runs once and each module is built once "
+        "(bounded caches, `probe/runtime.py`), free RAM is read at most twice a second, "
+        "and the full report of each case is dropped once checked unless JSON needs it; "
+        "cases with equal specs share one object.\n"
+    )
     if profile:
         text += (
             "\nWhere `explain --cost` spends its time (cProfile, cumulative):\n\n"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from lstm_shapes.report.cost import CPU_PEAK_METHOD, CostReport
 from lstm_shapes.report.explain import Report
 from lstm_shapes.spec.units import format_bytes, format_flops, format_seconds
+from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS
 
 
 def reduced_line(report: Report) -> str | None:
@@ -75,6 +76,16 @@ KERNEL_WORDS = {
 }
 
 
+def _band(kernel: str, kind: str) -> str:
+    """The measured error of the memory model on this kernel's path, as text."""
+    path = {"onednn": "fused", "step-by-step": "step-by-step"}.get(kernel)
+    band = MEMORY_ERROR_BANDS.get(path or "", {}).get(kind)
+    if band is None:
+        return "its error is not measured on this path"
+    low, high = band
+    return f"measured error on this path {low:+.0%} to {high:+.0%} above 16 MiB"
+
+
 def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
     est, mem, decision = cost.estimate, cost.estimate.memory, cost.decision
     path = KERNEL_WORDS[est.kernel]
@@ -105,12 +116,13 @@ def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
             f"{format_bytes(mem.inference)} = parameters {format_bytes(mem.parameters)} + "
             f"input {format_bytes(mem.input)} + output {format_bytes(mem.output)} + "
             f"h/c {format_bytes(mem.states)} + workspace {format_bytes(mem.workspace)} "
-            f"(torch's default path: {path})",
+            f"(torch's default path: {path}; {_band(est.kernel, 'forward')})",
         ),
         (
             "your model's training step, memory",
             f"{format_bytes(mem.training)} (keeps {format_bytes(mem.saved_for_backward)} "
-            f"for backward, gradients {format_bytes(mem.gradients)})",
+            f"for backward, gradients {format_bytes(mem.gradients)}; "
+            f"{_band(est.kernel, 'training')})",
         ),
         *_training_lines(cost),
         (
