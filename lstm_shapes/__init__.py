@@ -9,11 +9,13 @@ from lstm_shapes.errors import InconsistencyError, SpecError
 
 if TYPE_CHECKING:
     from lstm_shapes.api import explain
-    from lstm_shapes.probe.checkpoint import CheckpointReport, inspect_checkpoint
+    from lstm_shapes.probe.checkpoint import inspect_checkpoint
     from lstm_shapes.probe.tracing import TraceReport, load_target, trace
-    from lstm_shapes.report.check import CheckResult, assert_lstm_shapes, check
+    from lstm_shapes.report.check import CheckResult, check
     from lstm_shapes.report.explain import Report
+    from lstm_shapes.report.inspect import CheckpointReport
     from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
+    from lstm_shapes.testing import assert_lstm_shapes
     from lstm_shapes.theory.weights import InferredModule, infer_modules
 
 __all__ = [
@@ -44,9 +46,9 @@ __all__ = [
 _LAZY = {
     "explain": "lstm_shapes.api",
     "CheckResult": "lstm_shapes.report.check",
-    "assert_lstm_shapes": "lstm_shapes.report.check",
+    "assert_lstm_shapes": "lstm_shapes.testing",
     "check": "lstm_shapes.report.check",
-    "CheckpointReport": "lstm_shapes.probe.checkpoint",
+    "CheckpointReport": "lstm_shapes.report.inspect",
     "inspect_checkpoint": "lstm_shapes.probe.checkpoint",
     "Report": "lstm_shapes.report.explain",
     "InputSpec": "lstm_shapes.spec.core",

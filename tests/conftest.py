@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -28,11 +29,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def normalize(text: str) -> str:
-    """Make output independent of the torch build: its version string only."""
+#: A measured difference at rounding level (below 1e-5, as render.numbers.format_diff writes
+#: it): its digits depend on the CPU's kernels (ATEN_CPU_CAPABILITY), so golden files and
+#: docs comparisons keep ``<tiny>``, padded to the same width so no column moves.
+TINY = re.compile(r"(?<![\w.])(?:\d\.\de-(?:0[5-9]|[1-9]\d)|0\.0e\+00)(?!\w|\.\d)")
+
+
+def without_torch_version(text: str) -> str:
     import torch
 
     return text.replace(str(torch.__version__), "<torch-version>")
+
+
+def normalize(text: str) -> str:
+    """The one normaliser of golden files and documented output: the torch build's version
+    string and rounding-level differences, nothing else."""
+    text = without_torch_version(text)
+    return TINY.sub(lambda match: "<tiny>".ljust(len(match.group())), text)
+
+
+def same_json(actual: object, expected: object, path: str = "$") -> list[str]:
+    """Where two parsed JSON documents differ; floats compare with a tolerance that absorbs
+    the CPU's last digits (relative 1e-6, or absolute 1e-5 at rounding level)."""
+    if isinstance(expected, float) or isinstance(actual, float):
+        if not isinstance(actual, int | float) or not isinstance(expected, int | float):
+            return [f"{path}: {actual!r} != {expected!r}"]
+        if actual == pytest.approx(expected, rel=1e-6, abs=1e-5):
+            return []
+        return [f"{path}: {actual!r} != {expected!r}"]
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if list(actual) != list(expected):
+            return [f"{path}: keys {list(actual)} != {list(expected)}"]
+        return [d for k in expected for d in same_json(actual[k], expected[k], f"{path}.{k}")]
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(actual) != len(expected):
+            return [f"{path}: {len(actual)} items != {len(expected)}"]
+        return [
+            d
+            for i, (a, e) in enumerate(zip(actual, expected, strict=True))
+            for d in same_json(a, e, f"{path}[{i}]")
+        ]
+    return [] if actual == expected else [f"{path}: {actual!r} != {expected!r}"]
 
 
 @pytest.fixture
@@ -49,6 +86,13 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
             path.write_text(actual, encoding="utf-8")
             return
         expected = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            differences = same_json(json.loads(actual), json.loads(expected))
+            assert not differences, (
+                f"{name} differs from its golden file; `make golden` rewrites it\n"
+                + "\n".join(differences[:20])
+            )
+            return
         assert actual == expected, f"{name} differs from its golden file; `make golden` rewrites it"
 
     return check

@@ -31,3 +31,24 @@ def specs(draw: st.DrawFn, *, kinds: tuple[str, ...] = ("lstm", "gru", "rnn")) -
         dtype=draw(st.sampled_from(("float32", "float64", "bfloat16", "float16"))),
         seed=draw(st.integers(0, 2**16)),
     )
+
+
+@st.composite
+def cell_specs(
+    draw: st.DrawFn, *, kinds: tuple[str, ...] = ("lstmcell", "grucell", "rnncell")
+) -> Spec:
+    """A cell takes only sizes, bias, the RNN cell's nonlinearity and one step's input."""
+    kind = draw(st.sampled_from(kinds))
+    unbatched = draw(st.booleans())
+    return make_spec(
+        kind=kind,
+        nonlinearity=draw(st.sampled_from(("tanh", "relu"))) if kind == "rnncell" else "tanh",
+        input_size=draw(st.integers(1, 12)),
+        hidden_size=draw(st.integers(1, 12)),
+        bias=draw(st.booleans()),
+        batch=None if unbatched else draw(st.integers(1, 5)),
+        unbatched=unbatched,
+        device="cpu",
+        dtype=draw(st.sampled_from(("float32", "float64", "bfloat16", "float16"))),
+        seed=draw(st.integers(0, 2**16)),
+    )

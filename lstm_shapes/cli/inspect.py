@@ -21,7 +21,8 @@ def inspect_command(
         typer.Argument(
             metavar="CHECKPOINT",
             show_default=False,
-            help="A file written by torch.save (a state dict, or a dict holding one) or a "
+            help="A file written by torch.save (a state dict, a dict holding one, a whole "
+            "model), torch.jit.save, or a "
             ".safetensors file.",
         ),
     ],
@@ -36,9 +37,9 @@ def inspect_command(
     ] = False,
     output_format: o.format_option(INSPECT_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
-    """Find every nn.LSTM, nn.GRU and nn.RNN in a checkpoint from its weights alone.
+    """Find every nn.LSTM, nn.GRU, nn.RNN and cell in a checkpoint from its weights alone.
 
-    The file is loaded with torch.load(weights_only=True): no code in it runs.
+    Nothing the file names is imported or called: no code in it runs.
 
     Example: lstm-shapes inspect model.pt --run
     """

@@ -40,7 +40,8 @@ Kind = Annotated[
         metavar="|".join(KINDS),
         rich_help_panel=MODULE,
         autocompletion=_complete(KINDS),
-        help="The module: nn.LSTM, or its siblings nn.GRU / nn.RNN (no c0/cn, no proj_size).",
+        help="The module: nn.LSTM, or its siblings nn.GRU / nn.RNN (no c0/cn, no proj_size), "
+        "or one of their cells nn.LSTMCell / nn.GRUCell / nn.RNNCell (one time step).",
     ),
 ]
 Nonlinearity = Annotated[
@@ -50,7 +51,7 @@ Nonlinearity = Annotated[
         metavar="|".join(NONLINEARITIES),
         rich_help_panel=MODULE,
         autocompletion=_complete(NONLINEARITIES),
-        help="Activation of nn.RNN (--kind rnn only).",
+        help="Activation of nn.RNN and nn.RNNCell (--kind rnn or rnncell only).",
     ),
 ]
 InputSize = Annotated[

@@ -1,10 +1,13 @@
 """``inspect``: read a checkpoint's weights (never its code) and say which recurrent modules
 made them, and what shapes those modules expect.
 
-The file is opened with ``torch.load(weights_only=True, map_location="cpu")``: a pickle
-that would build arbitrary Python objects is refused by torch's restricted unpickler and
-nothing in it runs. A ``.safetensors`` file (recognised by its content) is read from its JSON
-header instead. The inference itself is :mod:`lstm_shapes.theory.weights` (no torch).
+A torch.save or torch.jit.save file is read by :mod:`lstm_shapes.probe.unpickle`, which
+never imports a module or calls a class the file names: unknown objects become inert
+placeholders and only tensors are collected (as records: shapes are known without reading
+any data). A ``.safetensors`` file (recognised by its content) is read from its JSON header.
+The inference itself is :mod:`lstm_shapes.theory.weights` (no torch); the report's data
+classes are :mod:`lstm_shapes.report.inspect`. Only ``--run`` imports torch, to load the
+weights of each module found into the real module and run it.
 """
 
 from __future__ import annotations
@@ -14,147 +17,42 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from lstm_shapes.errors import InconsistencyError, SpecError
+from lstm_shapes.probe import quantized
+from lstm_shapes.probe.unpickle import (
+    CheckpointFormatError,
+    Loaded,
+    Opaque,
+    TensorRecord,
+    read_pickle,
+    read_zip,
+)
+from lstm_shapes.report.inspect import (
+    CheckpointReport,
+    ModuleReport,
+    RunResult,
+    expected_tensors,
+    source_expr,
+)
 from lstm_shapes.spec.core import InputSpec, Spec, parse_size
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.weights import InferredModule, infer_modules
 
-SCHEMA_VERSION = 1
 #: How deep to look for a state dict inside a checkpoint dict
 #: (``{"state_dict": ...}``, ``{"model": {"state_dict": ...}}``, ...).
 MAX_DEPTH = 6
+#: How deep to follow submodules inside a pickled model or a TorchScript archive.
+MAX_MODULE_DEPTH = 64
 DEFAULT_RUN_BATCH = 3
 DEFAULT_RUN_SEQ_LEN = 7
 ARGUMENT = "CHECKPOINT"
 
-
-@dataclass(frozen=True)
-class ExpectedTensor:
-    """A tensor the module expects or returns: ``sizes`` holds ``"N"``/``"L"`` where the
-    batch size or sequence length was not given. ``batch_first`` is ``None`` for the
-    states, whose layout never depends on it."""
-
-    name: str
-    batch_first: bool | None
-    dims: tuple[theory.Dim, ...]
-    sizes: tuple[int | str, ...]
-
-    @property
-    def shape_text(self) -> str:
-        return "(" + ", ".join(str(s) for s in self.sizes) + ")"
-
-    @property
-    def symbols(self) -> str:
-        return "(" + ", ".join(d.symbol for d in self.dims) + ")"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "batch_first": self.batch_first,
-            "shape": list(self.sizes),
-            "symbols": [d.symbol for d in self.dims],
-        }
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What ``--run`` did: the weights loaded with ``strict=True`` and one forward pass
-    produced these shapes (time-major input, ``batch_first=False``)."""
-
-    torch_version: str
-    batch: int
-    seq_len: int
-    shapes: dict[str, tuple[int, ...]]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "torch_version": self.torch_version,
-            "load_state_dict": "strict",
-            "batch": self.batch,
-            "seq_len": self.seq_len,
-            "shapes": {name: list(shape) for name, shape in self.shapes.items()},
-        }
-
-
-@dataclass(frozen=True)
-class ModuleReport:
-    found: InferredModule
-    #: where the state dict sits in the file: ``""`` top level, ``"state_dict"``, ``"model.net"``
-    source: str
-    tensors: list[ExpectedTensor]
-    parameter_count: int
-    run: RunResult | None = None
-
-    @property
-    def name(self) -> str:
-        return self.found.name
-
-    @property
-    def sizes(self) -> str:
-        """The bound sizes as ``name=value`` pairs: ``H_in=8 D=2 num_layers=2 H_out=16``."""
-        m = self.found.module
-        line = f"H_in={m.input_size} D={m.D} num_layers={m.num_layers} H_out={m.H_out}"
-        return line + (f" H_cell={m.H_cell}" if m.has_cell else "")
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = dict(self.found.as_dict())
-        data.update(
-            {
-                "state_dict_key": self.source,
-                "constructor": self.found.module.constructor(),
-                "not_in_weights": list(self.found.unknown),
-                "parameter_count": self.parameter_count,
-                "tensors": [t.as_dict() for t in self.tensors],
-                "run": self.run.as_dict() if self.run is not None else None,
-            }
-        )
-        return data
-
-
-@dataclass(frozen=True)
-class CheckpointReport:
-    path: str
-    tensor_count: int
-    modules: list[ModuleReport]
-    batch: int | None = None
-    seq_len: int | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "path": self.path,
-            "tensor_count": self.tensor_count,
-            "batch": self.batch,
-            "seq_len": self.seq_len,
-            "modules": [m.as_dict() for m in self.modules],
-            "notes": list(self.notes),
-        }
-
-
-def expected_tensors(
-    found: InferredModule, batch: int | None = None, seq_len: int | None = None
-) -> list[ExpectedTensor]:
-    """``input`` and ``output`` under both ``batch_first`` values (the weights cannot tell
-    which one the model uses), then ``h0``/``c0``/``hn``/``cn``."""
-    tensors: list[ExpectedTensor] = []
-    symbolic = {"N": batch is None, "L": seq_len is None}
-    for batch_first in (False, True):
-        spec = Spec(
-            module=replace(found.module, batch_first=batch_first),
-            input=InputSpec(batch=batch or 1, seq_len=seq_len or 1),
-        )
-        for name, shape in theory.tensor_shapes(spec).items():
-            if name in ("input", "output") or not batch_first:
-                sizes = tuple(d.symbol if symbolic.get(d.symbol) else d.size for d in shape.dims)
-                layout = batch_first if name in ("input", "output") else None
-                tensors.append(ExpectedTensor(name, layout, shape.dims, sizes))
-    order = theory.tensor_names(found.module)
-    return sorted(tensors, key=lambda t: (order.index(t.name), bool(t.batch_first)))
+__all__ = ["CheckpointReport", "inspect_checkpoint", "source_expr"]
 
 
 # --- reading the file -------------------------------------------------------------------
@@ -196,7 +94,15 @@ class SafetensorsEntry:
 
 
 def _materialize(torch: Any, value: Any) -> Any:
-    return value.load(torch) if isinstance(value, SafetensorsEntry) else value
+    """A tensor of the file, read now (``--run`` only)."""
+    try:
+        return value.load(torch)
+    except CheckpointFormatError as error:
+        raise SpecError(f"{ARGUMENT}: {error}") from None
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, (TensorRecord, SafetensorsEntry))
 
 
 def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
@@ -257,13 +163,9 @@ def read_safetensors(path: str) -> dict[str, SafetensorsEntry] | None:
     return entries
 
 
-_GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
-
-
-def _load(path: str) -> Any:
-    """``torch.load`` with only weights allowed, every failure turned into one line."""
-    from lstm_shapes.probe.runtime import import_torch
-
+def _load(path: str) -> Loaded:
+    """The file's contents, read without importing or running anything it names; every
+    failure turned into one line."""
     shown = repr(path)
     if not os.path.exists(path):
         raise SpecError(f"{ARGUMENT} {shown} does not exist")
@@ -274,72 +176,51 @@ def _load(path: str) -> Any:
         raise SpecError(f"{ARGUMENT} {shown} is empty (0 bytes), not a checkpoint")
     with open(path, "rb") as handle:
         magic = handle.read(4)
-    if magic.startswith(b"PK") and not zipfile.is_zipfile(path):
-        raise SpecError(
-            f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
-            f"archive but its end is missing ({size} bytes)"
-        )
     if magic.startswith(b"PK"):
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-        if not any(name.endswith("data.pkl") for name in names):
+        if not zipfile.is_zipfile(path):
             raise SpecError(
-                f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint "
-                f"(no data.pkl among its {len(names)} file{'' if len(names) == 1 else 's'})"
+                f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a torch.save zip "
+                f"archive but its end is missing ({size} bytes)"
             )
-    torch = import_torch()
-    import argparse
-    import contextlib
-    import pickle
+        return _read(path, read_zip, "zip")
+    if magic[:1] == b"\x80":  # a pickle protocol header: the legacy torch.save format
+        return _read(path, read_pickle, "pickle")
+    raise SpecError(
+        f"{ARGUMENT} {shown} is not a PyTorch checkpoint: it is neither a torch.save zip "
+        "archive nor a pickle"
+    )
 
-    # Training scripts often save their argparse options next to the weights (fairseq's
-    # "args"); a Namespace is rebuilt by setting attributes, which runs no code of the file's.
-    safe_globals = getattr(torch.serialization, "safe_globals", None)
-    allowed = safe_globals([argparse.Namespace]) if safe_globals else contextlib.nullcontext()
+
+#: What zipfile raises on a damaged archive (a bad directory, a bad compressed stream, an
+#: unknown compression method, offsets past the end).
+DAMAGED_ZIP = (
+    OSError,
+    EOFError,
+    ValueError,
+    OverflowError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
+def _read(path: str, reader: Callable[[str], Loaded], container: str) -> Loaded:
+    shown = repr(path)
     try:
-        with allowed:
-            return torch.load(path, weights_only=True, map_location="cpu")
-    except pickle.UnpicklingError as error:
+        return reader(path)
+    except CheckpointFormatError as error:
         text = str(error)
-        if "Unsupported operand" in text:  # not a pickle at all: text, an image, ...
+        if text.startswith("no data.pkl"):
             raise SpecError(
-                f"{ARGUMENT} {shown} is not a PyTorch checkpoint: it is neither a torch.save "
-                "zip archive nor a pickle"
+                f"{ARGUMENT} {shown} is a zip archive but not a PyTorch checkpoint ({text})"
             ) from None
-        if "Weights only load failed" in text:
-            found = _GLOBAL.search(text)
-            what = f" ({found.group(1)})" if found else ""
-            raise SpecError(
-                f"{ARGUMENT} {shown} holds pickled Python objects{what}, not only weights "
-                "(a whole model saved with torch.save(model, path) looks like this); "
-                "lstm-shapes loads with weights_only=True and never runs code from a file: "
-                "save the state dict alone: torch.save(model.state_dict(), path)"
-            ) from None
+        what = "a torch.save zip archive" if container == "zip" else "a legacy torch.save file"
         raise SpecError(
-            f"{ARGUMENT} {shown} is not a PyTorch checkpoint (torch.load: {_first_line(text)})"
+            f"{ARGUMENT} {shown} is truncated or corrupt: it starts like {what} but {text}"
         ) from None
-    except Exception as error:  # torch reports damaged files with many exception types
+    except DAMAGED_ZIP as error:
         detail = _first_line(str(error)) or type(error).__name__
-        if magic.startswith(b"PK"):
-            raise SpecError(
-                f"{ARGUMENT} {shown} is truncated or corrupt (torch.load: {detail})"
-            ) from None
-        if magic[:1] == b"\x80":  # a pickle protocol header: the legacy torch.save format
-            raise SpecError(
-                f"{ARGUMENT} {shown} is truncated or corrupt: it starts like a legacy "
-                f"torch.save file but cannot be read (torch.load: {type(error).__name__}"
-                f"{': ' + detail if detail != type(error).__name__ else ''})"
-            ) from None
-        raise SpecError(
-            f"{ARGUMENT} {shown} is not a PyTorch checkpoint: torch.load cannot read it"
-        ) from None
-
-
-def source_expr(source: str) -> str:
-    """Where a state dict sits, as Python: ``"model.net"`` -> ``checkpoint['model']['net']``
-    (list positions, stored as digits, are shown as numbers)."""
-    parts = (f"[{p}]" if p.isdigit() else f"[{p!r}]" for p in source.split(".")) if source else ()
-    return "checkpoint" + "".join(parts)
+        raise SpecError(f"{ARGUMENT} {shown} is truncated or corrupt ({detail})") from None
 
 
 def _first_line(text: str) -> str:
@@ -347,28 +228,130 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
-def state_dicts(obj: Any, is_tensor: Any) -> list[tuple[str, dict[str, Any]]]:
-    """Every mapping in ``obj`` (a dict, nested dicts and lists) that holds tensors under
-    string keys, with where it sits (``""``, ``"state_dict"``, ``"model.net"``, ``"0"``)."""
-    found: list[tuple[str, dict[str, Any]]] = []
+def module_tensors(node: Opaque) -> dict[str, Any]:
+    """The tensors of a pickled ``nn.Module`` or TorchScript module and of its submodules,
+    named as its ``state_dict()`` would name them (``encoder.lstm.weight_ih_l0``)."""
+    found: dict[str, Any] = {}
+    seen: set[int] = set()
+
+    def walk(obj: Opaque, prefix: str, depth: int) -> None:
+        if id(obj) in seen or depth > MAX_MODULE_DEPTH:
+            return
+        seen.add(id(obj))
+        attributes = obj.attributes()
+        if "_parameters" in attributes or "_modules" in attributes:  # a pickled nn.Module
+            own: dict[str, Any] = {}
+            for table in ("_parameters", "_buffers"):
+                if isinstance(attributes.get(table), Mapping):
+                    own.update(attributes[table])
+            submodules = attributes.get("_modules")
+            children = dict(submodules) if isinstance(submodules, Mapping) else {}
+        else:  # TorchScript: parameters, buffers and submodules are plain attributes
+            own = attributes
+            children = {k: v for k, v in attributes.items() if isinstance(v, Opaque)}
+        for name, value in own.items():
+            if isinstance(name, str) and _is_tensor(value):
+                found[prefix + name] = value
+        for name, child in children.items():
+            if isinstance(name, str) and isinstance(child, Opaque):
+                walk(child, f"{prefix}{name}.", depth + 1)
+
+    walk(node, "", 0)
+    return found
+
+
+def is_pickled_module(node: Any) -> bool:
+    """A whole ``nn.Module`` saved with ``torch.save(model)``."""
+    return isinstance(node, Opaque) and "_modules" in node.attributes()
+
+
+@dataclass
+class Contents:
+    """Every mapping of tensors in the file, with where it sits, and what else was met."""
+
+    state_dicts: list[tuple[str, dict[str, Any]]]
+    #: whole modules pickled with torch.save(model), with where they sit: the file itself
+    #: (``""``), or a place in it that held weights (``"model"``)
+    pickled_modules: list[tuple[str, str]]
+    #: keys of dynamic-quantized modules' packed weights that could not be read
+    quantized: list[str]
+    #: dynamic-quantized modules whose packed weights were read
+    quantized_modules: list[str] = field(default_factory=list)
+
+
+def contents(obj: Any) -> Contents:
+    """Every mapping in ``obj`` (dicts, nested dicts and lists, pickled modules, objects
+    read as placeholders) that holds tensors under string keys, with where it sits
+    (``""``, ``"state_dict"``, ``"model.net"``, ``"0"``)."""
+    found = Contents([], [], [])
+    # A pickle stores an object once however often it is referenced: each object is
+    # searched once, and a state dict met again is listed again (``{"model": sd, "ema": sd}``).
+    # The node is kept with its entry so that its id is not reused by another object.
+    seen: dict[int, tuple[Any, dict[str, Any] | None]] = {}
 
     def walk(node: Any, where: tuple[str, ...]) -> None:
         if len(where) > MAX_DEPTH:
             return
+        if id(node) in seen:
+            again = seen[id(node)][1]
+            if again:
+                found.state_dicts.append((".".join(where), again))
+            return
+        seen[id(node)] = (node, None)
+        if isinstance(node, Opaque):
+            if "_modules" in node.attributes() or node.opaque_global.startswith("__torch__."):
+                tensors = module_tensors(node)
+                if is_pickled_module(node) and (tensors or not where):
+                    found.pickled_modules.append((".".join(where), node.opaque_global))
+                if tensors:
+                    found.state_dicts.append((".".join(where), tensors))
+                    seen[id(node)] = (node, tensors)
+                return
+            # a dict or list subclass, or an object of a user's class: look inside
+            for value in (node.opaque_items, node.attributes(), node.opaque_list):
+                walk(value, where)
+            return
         if isinstance(node, Mapping):
-            tensors = {k: v for k, v in node.items() if isinstance(k, str) and is_tensor(v)}
+            tensors = {k: v for k, v in node.items() if isinstance(k, str) and _is_tensor(v)}
+            tensors.update(_unpack_quantized(node, found))
             if tensors:
-                found.append((".".join(where), tensors))
+                found.state_dicts.append((".".join(where), tensors))
+                seen[id(node)] = (node, tensors)
             for key, value in node.items():
-                if isinstance(value, (Mapping, list, tuple)):
+                if isinstance(key, str) and quantized.is_packed(key):
+                    continue
+                if isinstance(value, (Mapping, list, tuple, Opaque)):
                     walk(value, (*where, str(key)))
         elif isinstance(node, (list, tuple)):
             for index, value in enumerate(node):
-                if isinstance(value, (Mapping, list, tuple)):
+                if isinstance(value, (Mapping, list, tuple, Opaque)):
                     walk(value, (*where, str(index)))
 
     walk(obj, ())
     return found
+
+
+def _unpack_quantized(node: Mapping[Any, Any], found: Contents) -> dict[str, Any]:
+    """The weights inside a dynamic-quantized module's packed objects, by their plain names;
+    the packed keys that cannot be read are kept for the error message."""
+    packed = {k: v for k, v in node.items() if isinstance(k, str) and quantized.is_packed(k)}
+    if not packed:
+        return {}
+    tensors = quantized.unpack(packed)
+    for key in packed:
+        prefix = quantized.packed_prefix(key)
+        dot = f"{prefix}." if prefix else ""
+        if f"{dot}weight_ih" in tensors or f"{dot}weight_ih_l0" in tensors:
+            if prefix not in found.quantized_modules:
+                found.quantized_modules.append(prefix)
+        else:
+            found.quantized.append(key)
+    return tensors
+
+
+def state_dicts(obj: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every mapping of tensors in ``obj``, with where it sits (see :func:`contents`)."""
+    return contents(obj).state_dicts
 
 
 def _describe(obj: Any) -> str:
@@ -376,6 +359,10 @@ def _describe(obj: Any) -> str:
         keys = ", ".join(repr(k) for k in list(obj)[:5])
         more = ", ..." if len(obj) > 5 else ""
         return f"a dict with keys {keys}{more}" if obj else "an empty dict"
+    if isinstance(obj, TensorRecord):
+        return "a Tensor"
+    if isinstance(obj, Opaque):
+        return f"an object of {obj.opaque_global} (read as a placeholder, never imported)"
     return f"a {type(obj).__name__}"
 
 
@@ -386,55 +373,37 @@ def inspect_checkpoint(
     seq_len: object | None = None,
     run: bool = False,
 ) -> CheckpointReport:
-    """Find every nn.LSTM / nn.GRU / nn.RNN in a checkpoint from its weights alone.
+    """Find every nn.LSTM / nn.GRU / nn.RNN and every LSTMCell / GRUCell / RNNCell in a
+    checkpoint from its weights alone.
 
     ``batch`` and ``seq_len`` make the expected shapes concrete (else ``N`` and ``L``);
     ``run`` loads the weights into a real module (``strict=True``) and runs a forward pass.
-    Raises :class:`SpecError` for a file that cannot be read, holds no recurrent weights
-    or holds inconsistent ones."""
+    Nothing the file names is imported or called. Raises :class:`SpecError` for a file
+    that cannot be read, holds no recurrent weights or holds inconsistent ones."""
     path_text = os.fspath(path)
     batch_ = parse_size("--batch", batch) if batch is not None else None
     seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else None
-    from lstm_shapes.probe.runtime import import_torch
-
     safetensors = read_safetensors(path_text)
     if safetensors is not None:
-        candidates: list[tuple[str, dict[str, Any]]] = [("", dict(safetensors))]
-        torch = import_torch() if run else None
+        found = Contents([("", dict(safetensors))], [], [])
+        loaded = Loaded(safetensors, "safetensors", [])
     else:
-        torch_obj = _load(path_text)
-        torch = import_torch()
-        candidates = state_dicts(torch_obj, lambda v: isinstance(v, torch.Tensor))
-        if not candidates:
-            raise SpecError(
-                f"{ARGUMENT} {path_text!r} holds no state dict: it is {_describe(torch_obj)}"
-            )
-    tensor_count = sum(len(tensors) for _, tensors in candidates)
-    modules: list[ModuleReport] = []
-    for source, tensors in candidates:
-        shapes = {key: tuple(value.shape) for key, value in tensors.items()}
+        loaded = _load(path_text)
         try:
-            found_modules = infer_modules(shapes)
+            found = contents(loaded.obj)
         except SpecError as error:
-            where = f" (in {source_expr(source)})" if source else ""
-            raise SpecError(f"{ARGUMENT} {path_text!r}{where}: {error}") from None
-        for found in found_modules:
-            result = _run(torch, found, tensors, batch_, seq_len_) if run else None
-            modules.append(
-                ModuleReport(
-                    found=found,
-                    source=source,
-                    tensors=expected_tensors(found, batch_, seq_len_),
-                    parameter_count=theory.parameter_count(found.module),
-                    run=result,
-                )
-            )
+            raise SpecError(f"{ARGUMENT} {path_text!r}: {error}") from None
+        if not found.state_dicts:
+            raise SpecError(_no_state_dict(path_text, loaded, found))
+    modules = _modules(path_text, found.state_dicts, batch_, seq_len_, run)
+    tensor_count = sum(len(tensors) for _, tensors in found.state_dicts)
     if not modules:
-        keys = [key for _, tensors in candidates for key in tensors]
+        keys = [key for _, tensors in found.state_dicts for key in tensors]
         sample = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
         raise SpecError(
             f"{ARGUMENT} {path_text!r} has no recurrent weights: none of its "
-            f"{tensor_count} tensors is named like <module>.weight_ih_l0 (it has {sample})"
+            f"{tensor_count} tensors is named like <module>.weight_ih_l0 or <cell>.weight_ih "
+            f"(it has {sample}){_quantized_hint(found)}"
         )
     return CheckpointReport(
         path=path_text,
@@ -442,15 +411,109 @@ def inspect_checkpoint(
         modules=modules,
         batch=batch_,
         seq_len=seq_len_,
-        notes=_notes(modules, run=run),
+        notes=checkpoint_notes(modules, run=run, loaded=loaded, found=found),
+        format=loaded.format,
+        placeholders=loaded.placeholders,
     )
 
 
-def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
-    notes = [
-        "batch_first and dropout are not stored in the weights: input and output are shown "
-        "for both batch_first values; h0/c0/hn/cn do not depend on it."
-    ]
+def _modules(
+    path: str,
+    candidates: list[tuple[str, dict[str, Any]]],
+    batch: int | None,
+    seq_len: int | None,
+    run: bool,
+) -> list[ModuleReport]:
+    torch = None
+    if run:
+        from lstm_shapes.probe.runtime import import_torch
+
+        torch = import_torch()
+    modules: list[ModuleReport] = []
+    for source, tensors in candidates:
+        shapes = {key: tuple(value.shape) for key, value in tensors.items()}
+        try:
+            found_modules = infer_modules(shapes)
+        except SpecError as error:
+            where = f" (in {source_expr(source)})" if source else ""
+            raise SpecError(f"{ARGUMENT} {path!r}{where}: {error}") from None
+        for found in found_modules:
+            packed = any(
+                getattr(tensors.get(found.key(n)), "quantized", False)
+                for n in found.parameter_names
+            )
+            result = _run(torch, found, tensors, batch, seq_len) if run and not packed else None
+            count = theory.parameter_count(found.module)
+            modules.append(
+                ModuleReport(
+                    found=found,
+                    source=source,
+                    tensors=expected_tensors(found, batch, seq_len),
+                    parameter_count=count,
+                    run=result,
+                )
+            )
+    return modules
+
+
+def _no_state_dict(path: str, loaded: Loaded, found: Contents) -> str:
+    text = f"{ARGUMENT} {path!r} holds no state dict: it is {_describe(loaded.obj)}"
+    hint = _quantized_hint(found)
+    if hint:
+        return text + hint
+    if found.pickled_modules:
+        return (
+            text + f"; it is a whole model pickled with torch.save(model) "
+            f"({found.pickled_modules[0][1]}) but holds no tensors"
+        )
+    dangerous = [name for name in loaded.placeholders if _runs_code(name)]
+    if dangerous:
+        return text + (
+            f"; it names {', '.join(dangerous)}, which torch.load(weights_only=False) would "
+            "call: lstm-shapes never did"
+        )
+    return text
+
+
+def _quantized_hint(found: Contents) -> str:
+    if not found.quantized:
+        return ""
+    prefixes = [quantized.packed_prefix(key) for key in found.quantized]
+    names = ", ".join(repr(p) for p in dict.fromkeys(prefixes))
+    return (
+        f"; {names} {'is a' if len(set(prefixes)) == 1 else 'are'} dynamic-quantized "
+        f"module{'' if len(set(prefixes)) == 1 else 's'} (torch.ao.quantization.quantize_dynamic), "
+        "whose weights are packed objects, not tensors: inspect the float model's state "
+        "dict, saved before quantizing"
+    )
+
+
+#: Names whose call runs code or a program: a checkpoint naming them is hostile.
+RUNS_CODE = re.compile(
+    r"^(builtins\.(exec|eval|compile|__import__|getattr|open)|os\..*|posix\..*|nt\..*|"
+    r"subprocess\..*|importlib\..*|runpy\..*|pty\..*|shutil\..*|webbrowser\..*)$"
+)
+
+
+def _runs_code(name: str) -> bool:
+    return RUNS_CODE.match(name) is not None
+
+
+def checkpoint_notes(
+    modules: list[ModuleReport], *, run: bool, loaded: Loaded, found: Contents
+) -> list[str]:
+    """What the weights cannot tell, and what the file turned out to be."""
+    notes: list[str] = []
+    if any(not m.found.is_cell for m in modules):
+        notes.append(
+            "batch_first and dropout are not stored in the weights: input and output are "
+            "shown for both batch_first values; h0/c0/hn/cn do not depend on it."
+        )
+    if any(m.found.is_cell for m in modules):
+        notes.append(
+            "A cell takes one time step: input (N, H_in) or unbatched (H_in), h0/c0 in and "
+            "h1/c1 out, all (N, H); a loop over the sequence calls it once per step."
+        )
     if not run:
         notes.append(
             "Without --run these shapes are theory's prediction from the weights' shapes; "
@@ -461,16 +524,17 @@ def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
             "nn.RNN's nonlinearity (tanh or relu) is not stored in the weights either: "
             "the line above shows the default, tanh."
         )
-    if any(m.name == "module" or m.name.startswith("module.") for m in modules):
+    if any(m.found.kind == "rnncell" for m in modules):
         notes.append(
-            "Keys start with 'module.': the model was saved wrapped in nn.DataParallel or "
-            "DistributedDataParallel; strip that prefix to load it into the bare model."
+            "nn.RNNCell's nonlinearity (tanh or relu) is not stored in the weights: the "
+            "constructor shown takes the default, tanh."
         )
-    if any(m.name == "" for m in modules):
-        notes.append(
-            "A module named '' is a whole state dict: that of a bare recurrent module "
-            "(torch.save(lstm.state_dict(), ...)).",
-        )
+    notes += _format_notes(loaded, found)
+    notes += _prefix_notes(modules)
+    for module in modules:
+        for variant in module.found.variants:
+            where = f"'{module.name}'" if module.name else "The top-level module"
+            notes.append(f"{where}: {variant.describe()}.")
     sources = {m.source for m in modules}
     if len(sources) > 1:
         notes.append(
@@ -479,6 +543,114 @@ def _notes(modules: list[ModuleReport], *, run: bool) -> list[str]:
             + "."
         )
     return notes
+
+
+def _format_notes(loaded: Loaded, found: Contents) -> list[str]:
+    notes: list[str] = []
+    if loaded.format == "torchscript":
+        notes.append(
+            "This is a TorchScript archive (torch.jit.save): its parameters were read from "
+            "data.pkl; its code/ was not run. Names are the scripted module's attributes."
+        )
+    for where, name in found.pickled_modules:
+        what = "This file holds" if not where else f"{source_expr(where)} is"
+        notes.append(
+            f"{what} a whole model pickled with torch.save(model) ({name}): its classes were "
+            "not imported and nothing in it ran; the weights were read from the pickled "
+            "parameters. torch.load(weights_only=True) refuses such a file: save "
+            "model.state_dict() to share it."
+        )
+    # torch's own names (devices, dtypes, quantization schemes) are no news
+    others = [
+        name
+        for name in loaded.placeholders
+        if not name.startswith(("__torch__.", "torch."))
+        and name not in {cls for _, cls in found.pickled_modules}
+        and not _runs_code(name)
+    ]
+    if others:
+        shown = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+        notes.append(
+            f"Objects of {shown} were read as inert placeholders: never imported, never "
+            "called; only tensors were taken from the file."
+        )
+    dangerous = [name for name in loaded.placeholders if _runs_code(name)]
+    if dangerous:
+        notes.append(
+            f"Warning: the file names {', '.join(dangerous)}, which "
+            "torch.load(weights_only=False) would call: do not load it with torch.load."
+        )
+    if found.quantized_modules:
+        names = ", ".join(repr(p) for p in found.quantized_modules)
+        notes.append(
+            f"{names}: dynamic-quantized (torch.ao.quantization.quantize_dynamic); the qint8 "
+            "weights were read from the packed parameters, and the module shown is the float "
+            "one they were quantized from. --run skips it: its weights are not float."
+        )
+    if found.quantized:
+        hint = _quantized_hint(found).removeprefix("; ")
+        notes.append(f"Also: {hint}.")
+    return notes
+
+
+def _prefix_notes(modules: list[ModuleReport]) -> list[str]:
+    notes: list[str] = []
+    names = [m.name for m in modules]
+    if any(n == "module" or n.startswith("module.") for n in names):
+        notes.append(
+            "Keys start with 'module.': the model was saved wrapped in nn.DataParallel or "
+            "DistributedDataParallel; strip that prefix to load it into the bare model."
+        )
+    if any(n == "_orig_mod" or n.startswith("_orig_mod.") or "._orig_mod." in n for n in names):
+        notes.append(
+            "Keys contain '_orig_mod.': the model was saved from the wrapper that "
+            "torch.compile(model) returns; strip that prefix (or save model._orig_mod's "
+            "state dict) to load it into the bare model."
+        )
+    if any(n == "" for n in names):
+        notes.append(
+            "A module named '' is a whole state dict: that of a bare recurrent module "
+            "(torch.save(lstm.state_dict(), ...)).",
+        )
+    return notes
+
+
+def _not_loadable(value: Any) -> str:
+    """Why a tensor of the file cannot be copied into a recurrent module's parameter, or
+    ``""``."""
+    if isinstance(value, TensorRecord) and value.meta:
+        return "it is a meta-device tensor, which has a shape but no data"
+    dtype = (
+        SAFETENSORS_DTYPES.get(value.dtype, value.dtype)
+        if isinstance(value, SafetensorsEntry)
+        else value.dtype
+    )
+    if dtype.startswith("complex"):
+        return f"it is complex ({dtype}); recurrent modules' parameters are real"
+    return ""
+
+
+def module_state(torch: Any, found: InferredModule, tensors: Mapping[str, Any]) -> dict[str, Any]:
+    """The module's parameters under their own names, computed from weight norm's g and v
+    where the file stores those."""
+    variants = {v.key: v for v in found.variants}
+    state: dict[str, Any] = {}
+    for name in found.parameter_names:
+        key = found.key(name)
+        for stored in variants[key].stored if key in variants else (key,):
+            problem = _not_loadable(tensors[stored])
+            if problem:
+                raise SpecError(f"--run cannot load the weight {stored!r}: {problem}")
+        variant = variants.get(key)
+        if variant is None:
+            state[name] = _materialize(torch, tensors[key])
+        elif variant.kind == "weight_norm":
+            g, v = (_materialize(torch, tensors[k]).float() for k in variant.stored)
+            norm = v.flatten(1).norm(dim=1).reshape(g.shape)
+            state[name] = (v * (g / norm).reshape(-1, *([1] * (v.dim() - 1)))).to(v.dtype)
+        else:
+            state[name] = _materialize(torch, tensors[variant.stored[0]])
+    return state
 
 
 def _run(
@@ -493,28 +665,43 @@ def _run(
 
     n = batch or DEFAULT_RUN_BATCH
     length = seq_len or DEFAULT_RUN_SEQ_LEN
-    module = build_module(torch, found.module).eval()
-    state = {name: _materialize(torch, tensors[found.key(name)]) for name in found.parameter_names}
+    m = found.module
+    module = build_module(torch, m).eval()
+    state = module_state(torch, found, tensors)
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as error:
         raise InconsistencyError(
             f"the weights of {found.name!r} do not load into the inferred "
-            f"{found.module.constructor()}: {_first_line(str(error))}"
+            f"{m.constructor()}: {_first_line(str(error))}"
         ) from None
-    spec = Spec(module=found.module, input=InputSpec(batch=n, seq_len=length))
-    predicted = theory.tensor_shapes(spec)
-    x = torch.randn(predicted["input"].shape, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. "projections not supported with oneDNN"
-        output, state_out = module(x)
-    hn, cn = state_out if found.module.has_cell else (state_out, None)
-    actual = {"input": x, "output": output, "hn": hn, "cn": cn}
-    shapes = {name: tuple(actual[name].shape) for name in predicted if name in actual}
+    generator = torch.Generator().manual_seed(0)
+    if m.is_cell:
+        spec = Spec(module=m, input=InputSpec(batch=n, seq_len=1))
+        predicted = {
+            k: v.shape for k, v in theory.tensor_shapes(spec).items() if k in ("input", "h1", "c1")
+        }
+        x = torch.randn(predicted["input"], generator=generator)
+        with torch.no_grad():
+            out = module(x)
+        h1, c1 = out if m.has_cell else (out, None)
+        actual = {"input": x, "h1": h1, "c1": c1}
+        run_length: int | None = None
+    else:
+        spec = Spec(module=m, input=InputSpec(batch=n, seq_len=length))
+        predicted = {k: v.shape for k, v in theory.tensor_shapes(spec).items()}
+        x = torch.randn(predicted["input"], generator=generator)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "projections not supported with oneDNN"
+            output, state_out = module(x)
+        hn, cn = state_out if m.has_cell else (state_out, None)
+        actual = {"input": x, "output": output, "hn": hn, "cn": cn}
+        run_length = length
+    shapes = {name: tuple(actual[name].shape) for name in predicted if actual.get(name) is not None}
     for name, shape in shapes.items():
-        if shape != predicted[name].shape:
+        if shape != predicted[name]:
             raise InconsistencyError(
-                f"{found.module.constructor()} with the weights of {found.name!r} gave "
-                f"{name} {shape}, but theory predicted {predicted[name].shape}"
+                f"{m.constructor()} with the weights of {found.name!r} gave "
+                f"{name} {shape}, but theory predicted {predicted[name]}"
             )
-    return RunResult(str(torch.__version__), n, length, shapes)
+    return RunResult(str(torch.__version__), n, run_length, shapes)

@@ -254,7 +254,9 @@ def _measure(
             module.train()
 
             def train_step() -> None:
-                output, _state = module(model_input)
+                result = module(model_input)
+                # output (a PackedSequence with lengths), or a cell's h1 (LSTMCell: h1, c1)
+                output = result[0] if isinstance(result, tuple) else result
                 data = output.data if spec.input.lengths is not None else output
                 data.sum().backward()
                 module.zero_grad(set_to_none=True)

@@ -81,6 +81,14 @@ def resolve_device(torch: ModuleType, requested: str) -> Any:
 
 
 def build_module(torch: ModuleType, m: ModuleSpec) -> Any:
+    if m.is_cell:
+        if m.kind == "lstmcell":
+            return torch.nn.LSTMCell(m.input_size, m.hidden_size, bias=m.bias)
+        if m.kind == "grucell":
+            return torch.nn.GRUCell(m.input_size, m.hidden_size, bias=m.bias)
+        return torch.nn.RNNCell(
+            m.input_size, m.hidden_size, bias=m.bias, nonlinearity=m.nonlinearity
+        )
     common: dict[str, Any] = {
         "num_layers": m.num_layers,
         "bias": m.bias,
@@ -106,7 +114,7 @@ def placed(module: Any, torch: Any, device: Any, dtype: Any) -> Any:
 #: Modules kept while :func:`reusing_modules` is active, by configuration, device, dtype
 #: and seed, with their parameter counts; ``None`` outside it. The oldest go first once
 #: they hold more than REUSE_MAX_PARAMETERS in all (16 MiB in float32).
-_reused: dict[tuple[Any, ...], tuple[Any, int]] | None = None
+_reused: dict[tuple[Any, ...], tuple[Any, int, tuple[Any, ...]]] | None = None
 REUSE_MAX_PARAMETERS = 4_000_000
 
 
@@ -144,20 +152,28 @@ def remembered(key: tuple[Any, ...], run: Callable[[], T]) -> T:
 
 
 def seeded_module(torch: Any, spec: Spec, device: Any, dtype: Any) -> Any:
-    """The module of ``spec`` with weights drawn from its seed, placed on ``device``."""
+    """The module of ``spec`` with weights drawn from its seed, placed on ``device``.
+    A reused module repeats the warnings its construction gave (e.g. about dropout)."""
     key = (spec.module, spec.run.seed, str(device), str(dtype))
     if _reused is not None and key in _reused:
-        return _reused[key][0]
-    # weights are drawn on the CPU before .to(device): seeding the CPU generator is
-    # enough, and skips torch.manual_seed's per-call cost of seeding every backend
-    torch.default_generator.manual_seed(spec.run.seed)
-    module = placed(build_module(torch, spec.module), torch, device, dtype)
+        module, _size, given = _reused[key]
+        for warning in given:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+        return module
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # weights are drawn on the CPU before .to(device): seeding the CPU generator is
+        # enough, and skips torch.manual_seed's per-call cost of seeding every backend
+        torch.default_generator.manual_seed(spec.run.seed)
+        module = placed(build_module(torch, spec.module), torch, device, dtype)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     if _reused is not None:
         size = parameter_total(module)
-        while _reused and size + sum(n for _, n in _reused.values()) > REUSE_MAX_PARAMETERS:
+        while _reused and size + sum(n for _, n, _ in _reused.values()) > REUSE_MAX_PARAMETERS:
             _reused.pop(next(iter(_reused)))
         if size <= REUSE_MAX_PARAMETERS:
-            _reused[key] = (module, size)
+            _reused[key] = (module, size, tuple(caught))
     return module
 
 
@@ -190,9 +206,10 @@ def default_state_check(spec: Spec, output: Any, output_zeros: Any) -> VerifiedF
     """Fact 5: leaving out the initial state is the same as passing zeros."""
     diff = max_abs_diff(output, output_zeros)
     state = "(h0, c0)" if spec.module.has_cell else "h0"
+    result = "h1" if spec.module.is_cell else "output"
     return VerifiedFact(
         "default-state-zeros",
-        f"omitting {state} gives the same output as passing zeros",
+        f"omitting {state} gives the same {result} as passing zeros",
         diff <= tolerance(spec.run.dtype),
         diff,
     )

@@ -4,8 +4,9 @@ it was given and returned, with every dimension named.
 Forward pre-hooks and hooks (``with_kwargs=True``, to see ``hx`` passed by keyword) record
 shapes only; the model runs in eval mode under ``torch.no_grad()``. An exception inside the
 model is reported with the recurrent layer it happened in and, for the common shape
-mistakes, a diagnosis (:mod:`lstm_shapes.theory.trace_diagnosis`). Importing a user's module
-runs their code, exactly as ``pytest`` or ``python -c "import mymodule"`` would.
+mistakes, the diagnosis ``check`` uses too (:mod:`lstm_shapes.theory.diagnosis`). Importing
+a user's module runs their code, exactly as ``pytest`` or ``python -c "import mymodule"``
+would.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from lstm_shapes.spec.core import (
     parse_shape,
 )
 from lstm_shapes.theory import shapes as theory
-from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
+from lstm_shapes.theory.diagnosis import LayerContext, Problem, diagnose_failure
 
 SCHEMA_VERSION = 1
 INPUT_DTYPES = TRACE_INPUT_DTYPES
@@ -103,7 +104,7 @@ class Failure:
     after: str | None
     error_type: str
     message: str
-    diagnosis: list[str]
+    diagnosis: tuple[Problem, ...]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +112,7 @@ class Failure:
             "after": self.after,
             "error_type": self.error_type,
             "message": self.message,
-            "diagnosis": list(self.diagnosis),
+            "diagnosis": [problem.as_dict() for problem in self.diagnosis],
         }
 
 
@@ -529,6 +530,7 @@ def _context(record: dict[str, Any]) -> LayerContext:
         h0_shape=record["h0"],
         c0_shape=record["c0"],
         output_shape=record.get("output"),
+        batch_sizes=tuple(record["batch_sizes"]) if record["batch_sizes"] else None,
     )
 
 
@@ -537,7 +539,7 @@ def _failure(recorder: _Recorder, error: Exception) -> Failure:
     finished = [r for r in recorder.calls if r["finished"]]
     last = finished[-1] if finished else None
     message = str(error).strip()
-    diagnosis = diagnose(
+    diagnosis = diagnose_failure(
         message,
         _context(failing) if failing is not None else None,
         _context(last) if last is not None else None,

@@ -7,8 +7,24 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from lstm_shapes.render.diagnosis import diagnosis_text
 from lstm_shapes.report.check import CheckResult, results_dict
 from lstm_shapes.theory.diagnosis import shape_str
+
+
+def failure_messages(result: CheckResult) -> list[str]:
+    """Why the case failed, one message each: the diagnosis of the shapes first."""
+    messages = list(result.failures)
+    if result.rejected and result.diagnosis is not None:
+        text = diagnosis_text(result.diagnosis, result.torch_error, result.not_run)
+        messages.insert(0, text)
+    return messages
+
+
+def check_message(result: CheckResult) -> str:
+    """What the CLI prints for a failed case and ``assert_lstm_shapes`` raises (empty when
+    it passed)."""
+    return "\n".join(failure_messages(result))
 
 
 def summary_line(results: Sequence[CheckResult], source: str | None = None) -> str:
@@ -55,20 +71,23 @@ def check_text(results: Sequence[CheckResult], source: str | None = None) -> str
         if result.passed:
             lines += [f"    {line}" for line in passed_lines(result)]
         else:
-            lines += [_indent(result.message()), ""]
+            lines += [_indent(check_message(result)), ""]
     return "\n".join(lines) + "\n"
 
 
 def single_text(result: CheckResult) -> str:
     """One case checked from the command line: what passed, or the whole diagnosis."""
     if not result.passed:
-        return result.message()
+        return check_message(result)
     lines = passed_lines(result) or [f"ran {result.spec.module.constructor()}"]
     return "check passed:\n" + "".join(f"  ✓ {line}\n" for line in lines)
 
 
 def check_json(results: Sequence[CheckResult]) -> str:
-    return json.dumps(results_dict(results), indent=2) + "\n"
+    data = results_dict(results)
+    for case, result in zip(data["cases"], results, strict=True):
+        case["failures"] = failure_messages(result)  # the texts, as the other formats show
+    return json.dumps(data, indent=2) + "\n"
 
 
 def check_markdown(results: Sequence[CheckResult], source: str | None = None) -> str:
@@ -80,7 +99,7 @@ def check_markdown(results: Sequence[CheckResult], source: str | None = None) ->
         if result.passed:
             lines += [f"- {line}" for line in passed_lines(result)]
         else:
-            lines += ["```text", result.message().rstrip("\n"), "```"]
+            lines += ["```text", check_message(result).rstrip("\n"), "```"]
         lines.append("")
     return "\n".join(lines)
 
@@ -106,6 +125,6 @@ def junit_xml(results: Sequence[CheckResult], suite: str = "lstm-shapes") -> str
             out.text = "\n".join(passed_lines(result)) + "\n"
         else:
             failure = ET.SubElement(case, "failure", message=result.headline, type="ShapeMismatch")
-            failure.text = result.message()
+            failure.text = check_message(result)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

@@ -9,8 +9,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.probe.checkpoint import CheckpointReport, ExpectedTensor, ModuleReport, source_expr
 from lstm_shapes.render.table import heading, notes_block
+from lstm_shapes.report.inspect import (
+    FORMATS,
+    CheckpointReport,
+    ExpectedTensor,
+    ModuleReport,
+    source_expr,
+)
 
 
 def _layout(tensor: ExpectedTensor) -> str:
@@ -20,7 +26,15 @@ def _layout(tensor: ExpectedTensor) -> str:
 def _title(report: CheckpointReport) -> str:
     count = len(report.modules)
     modules = "1 recurrent module" if count == 1 else f"{count} recurrent modules"
-    return f"{report.path}: {report.tensor_count} tensors, {modules}"
+    line = f"{report.path}: {report.tensor_count} tensors, {modules}"
+    if report.format != "torch.save":
+        line += f" in {FORMATS.get(report.format, report.format)}"
+    return line
+
+
+def _unknown(module: ModuleReport) -> str:
+    unknown = module.found.unknown
+    return ", ".join(unknown) if unknown else "nothing (a cell's constructor has no other sizes)"
 
 
 def _sizes(report: CheckpointReport) -> str:
@@ -47,6 +61,11 @@ def run_line(module: ModuleReport) -> str | None:
     if run is None:
         return None
     shapes = ", ".join(f"{name} {tuple(shape)}" for name, shape in run.shapes.items())
+    if run.seq_len is None:  # a cell: one time step
+        return (
+            f"--run: load_state_dict(strict=True) accepted the weights; one step with "
+            f"N={run.batch} gave {shapes}, as predicted"
+        )
     return (
         f"--run: load_state_dict(strict=True) accepted the weights; one forward pass with "
         f"N={run.batch} L={run.seq_len} (batch_first=False) gave {shapes}, as predicted"
@@ -55,20 +74,23 @@ def run_line(module: ModuleReport) -> str | None:
 
 def _module_table(module: ModuleReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    cell = module.found.is_cell  # one time step: no batch_first, no layout to show
     table.add_column("tensor", style="bold", no_wrap=True)
-    table.add_column("batch_first", no_wrap=True)
+    if not cell:
+        table.add_column("batch_first", no_wrap=True)
     table.add_column("shape", no_wrap=True)
     table.add_column("dimensions")
     names = [t.name for t in module.tensors]
     for k, tensor in enumerate(module.tensors):
         first = k == 0 or names[k - 1] != tensor.name
         last = k == len(names) - 1 or names[k + 1] != tensor.name
+        layout = [] if cell else [_layout(tensor)]
         table.add_row(
             tensor.name if first else "",
-            _layout(tensor),
+            *layout,
             tensor.shape_text,
             tensor.symbols,
-            end_section=last and k < len(names) - 1,
+            end_section=last and k < len(names) - 1 and not cell,
         )
     return table
 
@@ -87,7 +109,7 @@ def checkpoint_renderable(report: CheckpointReport) -> RenderableType:
             Text("    sizes: ", style="dim").append(module.sizes, style="bold"),
             Text(
                 f"    {module.parameter_count:,} parameters · not in the weights: "
-                f"{', '.join(found.unknown)}",
+                f"{_unknown(module)}",
                 style="dim",
             ),
             _module_table(module),
@@ -114,15 +136,19 @@ def checkpoint_markdown(report: CheckpointReport) -> str:
             "",
             f"Sizes: `{module.sizes}`; {module.parameter_count:,} parameters; "
             "not in the weights: "
-            f"{', '.join(f'`{u}`' for u in found.unknown)}.",
+            f"{', '.join(f'`{u}`' for u in found.unknown) or _unknown(module)}.",
             "",
-            "| tensor | batch_first | shape | dimensions |",
-            "| --- | --- | --- | --- |",
         ]
+        cell = found.is_cell
+        lines += (
+            ["| tensor | shape | dimensions |", "| --- | --- | --- |"]
+            if cell
+            else ["| tensor | batch_first | shape | dimensions |", "| --- | --- | --- | --- |"]
+        )
         for tensor in module.tensors:
+            layout = "" if cell else f" {_layout(tensor)} |"
             lines.append(
-                f"| `{tensor.name}` | {_layout(tensor)} | `{tensor.shape_text}` "
-                f"| `{tensor.symbols}` |"
+                f"| `{tensor.name}` |{layout} `{tensor.shape_text}` | `{tensor.symbols}` |"
             )
         line = run_line(module)
         if line is not None:

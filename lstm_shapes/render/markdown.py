@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lstm_shapes.render.cost_markdown import reduced_markdown, variants_reduced_markdown
+from lstm_shapes.render.numbers import format_diff
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.variants import changed_dims, rules, variant_label
 
@@ -92,7 +93,7 @@ def explain_markdown(report: Report) -> str:
         [
             "✓" if c.holds else "✗",
             _statement(c.statement),
-            "" if c.max_abs_diff is None else f"{c.max_abs_diff:.3g}",
+            "" if c.max_abs_diff is None else format_diff(c.max_abs_diff),
         ]
         for c in report.checks
     ]

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.render.cost_table import reduced_text, variants_reduced_text
+from lstm_shapes.render.numbers import format_diff
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.theory.shapes import ParamShape
@@ -106,11 +107,11 @@ def gate_legend(report: Report) -> Text:
     m = report.spec.module
     gates = ", ".join(
         f"{name} ({symbol})"
-        for name, symbol in zip(GATE_NAMES[m.kind], GATE_SYMBOLS[m.kind], strict=True)
+        for name, symbol in zip(GATE_NAMES[m.family], GATE_SYMBOLS[m.family], strict=True)
     )
     if m.gates == 1:
         return Text("rows: one block of hidden_size rows (no gates in a plain RNN)", style="dim")
-    width = "H_cell" if m.has_cell else "hidden_size"
+    width = "H" if m.is_cell else "H_cell" if m.has_cell else "hidden_size"
     return Text(
         f"rows: {m.gates} gate blocks of {width} rows each, in this order: {gates}", style="dim"
     )
@@ -123,7 +124,7 @@ def check_mark(check: VerifiedFact) -> Text:
 def diff_text(check: VerifiedFact) -> str:
     if check.max_abs_diff is None:
         return ""
-    return f"{check.max_abs_diff:.3g}"
+    return format_diff(check.max_abs_diff)
 
 
 def checks_table(checks: Sequence[VerifiedFact]) -> Table:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_shapes.probe.tracing import LayerCall, TracedTensor, TraceReport
+from lstm_shapes.render.diagnosis import problem_sentences
 from lstm_shapes.render.table import heading, notes_block
 
 ZEROS = "zeros by default"
@@ -102,7 +103,8 @@ def trace_renderable(report: TraceReport) -> RenderableType:
             Text("    " + failure.message.splitlines()[0] if failure.message else ""),
         ]
         if failure.diagnosis:
-            parts += [Text(""), heading("Diagnosis"), notes_block(failure.diagnosis)]
+            sentences = problem_sentences(failure.diagnosis)
+            parts += [Text(""), heading("Diagnosis"), notes_block(sentences)]
     if report.notes:
         parts += [Text(""), heading("Notes"), notes_block(report.notes)]
     return Group(*parts)
@@ -145,7 +147,8 @@ def trace_markdown(report: TraceReport) -> str:
             "```",
         ]
         if failure.diagnosis:
-            lines += ["", *(f"- {_escape(line)}" for line in failure.diagnosis)]
+            sentences = problem_sentences(failure.diagnosis)
+            lines += ["", *(f"- {_escape(line)}" for line in sentences)]
     if report.notes:
         lines += ["", "### Notes", "", *(f"- {_escape(note)}" for note in report.notes)]
     return "\n".join(lines) + "\n"

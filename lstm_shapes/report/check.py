@@ -1,8 +1,8 @@
 """``check``: run the user's own shapes through torch, diagnose, compare with expectations.
 
 Nothing here prints or imports torch at module level: :func:`check` returns a
-:class:`CheckResult` whose :meth:`~CheckResult.message` is the text the CLI prints and
-:func:`assert_lstm_shapes` raises.
+:class:`CheckResult`; :func:`lstm_shapes.render.check.check_message` is the text the CLI
+prints and :func:`lstm_shapes.api.assert_lstm_shapes` raises.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from lstm_shapes.theory.diagnosis import (
     Reading,
     complete,
     diagnose,
-    diagnosis_text,
     shape_str,
     torch_accepts,
+    unchecked_by_torch,
 )
 
 
@@ -80,20 +80,29 @@ def compare(name: str, expected: Pattern, report: Report) -> ExpectationResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One checked case. ``failures`` are the messages; ``passed`` when there are none."""
+    """One checked case: ``rejected`` when the shapes were diagnosed wrong (the
+    ``diagnosis`` says why), ``failures`` for expectations and verified facts that did not
+    hold; ``passed`` when neither."""
 
     name: str
     spec: Spec
     given: Given | None = None
     diagnosis: Diagnosis | None = None
     torch_error: str | None = None
+    #: why torch was not given these shapes (see theory.diagnosis.unchecked_by_torch)
+    not_run: str | None = None
     report: Report | None = None
     expectations: tuple[ExpectationResult, ...] = ()
     failures: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def rejected(self) -> bool:
+        """The given shapes are wrong: torch rejected them, or took them as not meant."""
+        return self.report is None and self.diagnosis is not None and bool(self.diagnosis.problems)
+
+    @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.rejected
 
     @property
     def headline(self) -> str:
@@ -107,10 +116,6 @@ class CheckResult:
             return failed[0].message().splitlines()[0]
         return self.failures[0].splitlines()[0]
 
-    def message(self) -> str:
-        """What the CLI prints for a failed case (empty when it passed)."""
-        return "\n".join(self.failures)
-
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name,
@@ -118,6 +123,7 @@ class CheckResult:
             "headline": self.headline,
             "failures": list(self.failures),
             "torch_error": self.torch_error,
+            "not_run": self.not_run,
             "diagnosis": ([p.as_dict() for p in self.diagnosis.problems] if self.diagnosis else []),
             "sizes": self.diagnosis.sizes_line() if self.diagnosis else self.spec.sizes_line(),
             "expectations": [e.as_dict() for e in self.expectations],
@@ -144,16 +150,40 @@ def results_dict(results: Iterable[CheckResult]) -> dict[str, Any]:
     }
 
 
+#: torch's cell classes (by name, so that no torch import is needed to recognise them)
+CELL_CLASSES = {"LSTMCell": "lstmcell", "GRUCell": "grucell", "RNNCell": "rnncell"}
+
+
+def _cell_kind(module: Any) -> str | None:
+    for cls in type(module).__mro__:
+        if cls.__name__ in CELL_CLASSES and cls.__module__.startswith("torch.nn"):
+            return CELL_CLASSES[cls.__name__]
+    return None
+
+
 def spec_from_module(module: Any) -> Spec:
-    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (read from its attributes)."""
+    """A Spec from a real ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` or one of their cells (read
+    from its attributes)."""
     mode = getattr(module, "mode", None)
     kinds = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn", "RNN_RELU": "rnn"}
-    if mode not in kinds:
+    cell = _cell_kind(module)
+    if mode not in kinds and cell is None:
         raise SpecError(
-            f"expected an nn.LSTM, nn.GRU or nn.RNN module or a Spec (got {type(module).__name__})"
+            "expected an nn.LSTM, nn.GRU, nn.RNN, nn.LSTMCell, nn.GRUCell or nn.RNNCell module "
+            f"or a Spec (got {type(module).__name__})"
         )
     first = next(iter(module.parameters()))
     dtype = str(first.dtype).removeprefix("torch.")
+    if cell is not None:
+        return make_spec(
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            bias=module.bias,
+            kind=cell,
+            nonlinearity=getattr(module, "nonlinearity", "tanh"),
+            device=str(first.device.type),
+            dtype=dtype,
+        )
     return make_spec(
         input_size=module.input_size,
         hidden_size=module.hidden_size,
@@ -163,7 +193,7 @@ def spec_from_module(module: Any) -> Spec:
         dropout=module.dropout,
         bidirectional=module.bidirectional,
         proj_size=getattr(module, "proj_size", 0),
-        kind=kinds[mode],
+        kind=kinds[str(mode)],
         nonlinearity="relu" if mode == "RNN_RELU" else "tanh",
         device=str(first.device.type),
         dtype=dtype,
@@ -236,7 +266,8 @@ def check(
 ) -> CheckResult:
     """Check shapes against the real module.
 
-    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN``, or ``None`` with the
+    ``spec`` is a :class:`Spec`, a real ``nn.LSTM``/``GRU``/``RNN`` or one of their cells
+    (``nn.LSTMCell``/``GRUCell``/``RNNCell``), or ``None`` with the
     options by name as on the command line (``input_size=10, hidden_size=20, ...``).
     With ``input_shape`` (and optionally ``h0_shape``, ``c0_shape``, ``input_dtype``),
     tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
@@ -309,6 +340,11 @@ def run_check(
             failures=_failures(report, results),
         )
     full = complete(spec.module, given)
+    not_run = unchecked_by_torch(spec.module, full)
+    if not_run is not None:
+        if not diagnosis.problems:
+            raise InconsistencyError(f"no diagnosis for {context}")
+        return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
     torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
     if predicted != (torch_error is None):
         verdict = "accepts" if predicted else "rejects"
@@ -326,7 +362,6 @@ def run_check(
         given=given,
         diagnosis=diagnosis,
         torch_error=torch_error,
-        failures=(diagnosis_text(diagnosis, torch_error),),
     )
 
 
@@ -343,36 +378,3 @@ def _failures(report: Report, results: Iterable[ExpectationResult]) -> tuple[str
         if not c.holds:
             failures.append(f"check failed on this run: {c.statement}\n")
     return tuple(failures)
-
-
-def assert_lstm_shapes(
-    module_or_spec: Any,
-    /,
-    *,
-    input: object = None,
-    h0: object = None,
-    c0: object = None,
-    input_dtype: object = None,
-    **expect: object,
-) -> CheckResult:
-    """Raise ``AssertionError`` with the CLI's message unless the shapes check out.
-
-    ``module_or_spec`` is a real ``nn.LSTM``/``GRU``/``RNN`` or a :class:`Spec`;
-    ``input``/``h0``/``c0`` are shapes to feed; every other keyword is an expected shape
-    (``output=(3, 7, 40)``, ``None`` for any size in a dimension).
-
-    >>> from lstm_shapes import make_spec
-    >>> spec = make_spec(input_size=10, hidden_size=20, batch_first=True)
-    >>> _ = assert_lstm_shapes(spec, input=(3, 7, 10), output=(3, 7, 20), hn=(1, 3, 20))
-    """
-    result = check(
-        module_or_spec,
-        input_shape=input,
-        h0_shape=h0,
-        c0_shape=c0,
-        input_dtype=input_dtype,
-        expect=expect,
-    )
-    if not result.passed:
-        raise AssertionError(result.message())
-    return result

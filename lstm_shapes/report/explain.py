@@ -32,10 +32,12 @@ class TensorReport:
         return "(" + ", ".join(d.symbol for d in self.dims) + ")"
 
     bidirectional: bool = False
+    cell: bool = False  # a tensor of nn.LSTMCell / GRUCell / RNNCell
 
     @property
     def description(self) -> str:
-        text = theory.DESCRIPTIONS[self.name]
+        text = theory.CELL_DESCRIPTIONS.get(self.name, "") if self.cell else ""
+        text = text or theory.DESCRIPTIONS[self.name]
         if self.name == "output" and self.bidirectional:
             text += " (both directions side by side)"
         return text
@@ -97,7 +99,7 @@ class Report:
         return {
             "schema_version": SCHEMA_VERSION,
             "lstm": self.spec.module.as_dict(),
-            "input": self.spec.input.as_dict(),
+            "input": self.spec.input.as_dict(cell=self.spec.module.is_cell),
             "run": self.run.as_dict(),
             "tensors": {name: t.as_dict() for name, t in self.tensors.items()},
             "parameters": [{"name": p.name, "shape": list(p.shape)} for p in self.parameters],
@@ -132,7 +134,9 @@ def build_report(spec: Spec, observation: Observation) -> Report:
             f"({spec.sizes_line()}):\n  " + "\n  ".join(mismatches)
         )
     tensors = {
-        name: TensorReport(name, theory.DOCS_NAMES[name], t.dims, spec.module.bidirectional)
+        name: TensorReport(
+            name, theory.DOCS_NAMES[name], t.dims, spec.module.bidirectional, spec.module.is_cell
+        )
         for name, t in predicted.items()
     }
     return Report(
@@ -149,8 +153,28 @@ def build_report(spec: Spec, observation: Observation) -> Report:
     )
 
 
+def cell_notes(spec: Spec) -> list[str]:
+    m = spec.module
+    state_vars = "(h0, c0)" if m.has_cell else "h0"
+    returns = "the tuple (h_1, c_1)" if m.has_cell else "h_1 alone, which is also the step's output"
+    notes = [
+        f"nn.{m.class_name} takes one time step: input (N, H_in), states (N, H). Loop over "
+        f"the time steps yourself, feeding each step's result back as the next {state_vars}.",
+        f"The states are (N, H), with no D*num_layers dimension: not (1, N, H) as for "
+        f"nn.{m.family.upper()}. The cell returns {returns}.",
+    ]
+    if spec.input.unbatched:
+        notes.append(
+            "Unbatched: a 1-D input (H_in) is one step of one sequence; the states lose "
+            "their N dimension too, (H)."
+        )
+    return notes
+
+
 def notes_for(spec: Spec, torch_warnings: list[str]) -> list[str]:
     m = spec.module
+    if m.is_cell:
+        return [*cell_notes(spec), *(f"torch warned: {w}" for w in torch_warnings)]
     state = "h0/c0/hn/cn" if m.has_cell else "h0/hn"
     notes = []
     if spec.input.unbatched:
@@ -244,7 +268,12 @@ def code_for(spec: Spec, device: str) -> list[str]:
         *build.split("\n"),
         f"x = torch.randn({', '.join(map(str, x_shape.shape))}{x_kwargs})  # {x_shape.symbols}",
     ]
-    if spec.input.lengths is not None:
+    if m.is_cell:
+        if m.has_cell:
+            lines.append(f"h1, c1 = {var}(x)  # h_0 and c_0 default to zeros")
+        else:
+            lines.append(f"h1 = {var}(x)  # h_0 defaults to zeros")
+    elif spec.input.lengths is not None:
         lines[2:2] = ["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"]
         lines[-1] = lines[-1] + " padded: steps past each length are ignored"
         lines += packed_code_lines(spec)

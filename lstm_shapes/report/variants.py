@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import Report
 from lstm_shapes.spec.core import Spec
 
@@ -37,6 +38,13 @@ def variant_label(spec: Spec) -> str:
 
 
 def variant_specs(spec: Spec) -> list[Spec]:
+    m = spec.module
+    if m.is_cell:
+        raise SpecError(
+            f"--kind {m.kind} has no variants: batch_first and bidirectional do not apply to "
+            f"nn.{m.class_name}, which takes one time step (see: lstm-shapes explain --kind "
+            f"{m.kind})"
+        )
     return [
         replace(spec, module=replace(spec.module, batch_first=bf, bidirectional=bi))
         for bf, bi in COMBINATIONS

@@ -15,13 +15,22 @@ from lstm_shapes.errors import SpecError
 
 #: torch stores sizes as 64-bit integers but its kernels index with 32-bit ones.
 MAX_SIZE = 2**31 - 1
-KINDS = ("lstm", "gru", "rnn")
+#: the sequence modules, then the cells (one time step: no layers, directions or L)
+KINDS = ("lstm", "gru", "rnn", "lstmcell", "grucell", "rnncell")
+CELL_KINDS = ("lstmcell", "grucell", "rnncell")
 NONLINEARITIES = ("tanh", "relu")
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DEVICE_HELP = "auto, cpu, cuda, cuda:K or mps"
 DEFAULT_BATCH = 3
 DEFAULT_SEQ_LEN = 7
-KIND_CLASS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
+KIND_CLASS = {
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "rnn": "RNN",
+    "lstmcell": "LSTMCell",
+    "grucell": "GRUCell",
+    "rnncell": "RNNCell",
+}
 
 
 def _show(value: object) -> str:
@@ -104,7 +113,9 @@ def parse_lengths(value: object) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class ModuleSpec:
-    """The constructor arguments of ``nn.LSTM`` (or ``nn.GRU`` / ``nn.RNN``)."""
+    """The constructor arguments of ``nn.LSTM`` (or ``nn.GRU`` / ``nn.RNN``, or one of the
+    cells ``nn.LSTMCell`` / ``nn.GRUCell`` / ``nn.RNNCell``, which keep the defaults of
+    ``num_layers``, ``batch_first``, ``dropout``, ``bidirectional`` and ``proj_size``)."""
 
     input_size: int
     hidden_size: int
@@ -130,13 +141,24 @@ class ModuleSpec:
         return self.hidden_size
 
     @property
+    def is_cell(self) -> bool:
+        """One time step: ``nn.LSTMCell``, ``nn.GRUCell`` or ``nn.RNNCell``."""
+        return self.kind in CELL_KINDS
+
+    @property
+    def family(self) -> str:
+        """``lstm``, ``gru`` or ``rnn``: the recurrence, whether a cell or a sequence module."""
+        return self.kind.removesuffix("cell")
+
+    @property
     def gates(self) -> int:
         """Row blocks in each weight matrix: LSTM 4 (i, f, g, o), GRU 3 (r, z, n), RNN 1."""
-        return {"lstm": 4, "gru": 3, "rnn": 1}[self.kind]
+        return {"lstm": 4, "gru": 3, "rnn": 1}[self.family]
 
     @property
     def has_cell(self) -> bool:
-        return self.kind == "lstm"
+        """Whether there is a cell state ``c`` (LSTM and LSTMCell)."""
+        return self.family == "lstm"
 
     @property
     def class_name(self) -> str:
@@ -147,7 +169,7 @@ class ModuleSpec:
         args = [f"input_size={self.input_size}", f"hidden_size={self.hidden_size}"]
         if self.num_layers != 1:
             args.append(f"num_layers={self.num_layers}")
-        if self.kind == "rnn" and self.nonlinearity != "tanh":
+        if self.family == "rnn" and self.nonlinearity != "tanh":
             args.append(f"nonlinearity={self.nonlinearity!r}")
         if not self.bias:
             args.append("bias=False")
@@ -162,19 +184,23 @@ class ModuleSpec:
         return f"nn.{self.class_name}({', '.join(args)})"
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract's ``lstm`` object, plus ``kind`` (and ``nonlinearity`` for RNN)."""
-        data: dict[str, Any] = {
-            "input_size": self.input_size,
-            "hidden_size": self.hidden_size,
-            "num_layers": self.num_layers,
-            "bias": self.bias,
-            "batch_first": self.batch_first,
-            "dropout": self.dropout,
-            "bidirectional": self.bidirectional,
-            "proj_size": self.proj_size,
-        }
+        """The JSON contract's ``lstm`` object, plus ``kind`` (and ``nonlinearity`` for RNN).
+
+        A cell has only ``input_size``, ``hidden_size`` and ``bias``: the keys that do not
+        apply to one time step are left out, not shown with a default."""
+        data: dict[str, Any] = {"input_size": self.input_size, "hidden_size": self.hidden_size}
+        if not self.is_cell:
+            data["num_layers"] = self.num_layers
+        data["bias"] = self.bias
+        if not self.is_cell:
+            data.update(
+                batch_first=self.batch_first,
+                dropout=self.dropout,
+                bidirectional=self.bidirectional,
+                proj_size=self.proj_size,
+            )
         data["kind"] = self.kind
-        if self.kind == "rnn":
+        if self.family == "rnn":
             data["nonlinearity"] = self.nonlinearity
         return data
 
@@ -190,7 +216,10 @@ class InputSpec:
     unbatched: bool = False
     lengths: tuple[int, ...] | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, cell: bool = False) -> dict[str, Any]:
+        """``cell``: one time step, so no ``seq_len`` and no ``lengths``."""
+        if cell:
+            return {"batch": None if self.unbatched else self.batch, "unbatched": self.unbatched}
         return {
             "batch": None if self.unbatched else self.batch,
             "seq_len": self.seq_len,
@@ -221,6 +250,8 @@ class Spec:
         parts = []
         if not self.input.unbatched:
             parts.append(f"N={self.input.batch}")
+        if m.is_cell:
+            return " ".join([*parts, f"H_in={m.input_size}", f"H={m.hidden_size}"])
         parts += [
             f"L={self.input.seq_len}",
             f"H_in={m.input_size}",
@@ -231,6 +262,52 @@ class Spec:
         if m.has_cell:
             parts.append(f"H_cell={m.H_cell}")
         return " ".join(parts)
+
+
+def _listed(value: object) -> str:
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+#: Why each option of the sequence modules does not apply to a cell.
+_NOT_FOR_CELLS = {
+    "--num-layers": "a cell is one layer (stack cells in your own loop)",
+    "--batch-first": "a cell's input (N, H_in) has no time dimension to move",
+    "--bidirectional": "a cell runs one step in one direction",
+    "--proj-size": "only nn.LSTM projects h",
+    "--dropout": "torch drops out between stacked layers, and a cell is one layer",
+    "--seq-len": "a cell takes one time step, input (N, H_in) with no L",
+    "--lengths": "a cell takes one time step, so there are no sequences to pack",
+}
+
+
+def _refuse_for_cell(
+    kind: str,
+    *,
+    num_layers: int,
+    batch_first: bool,
+    dropout: float,
+    bidirectional: bool,
+    proj_size: int,
+    seq_len: object | None,
+    lengths: object | None,
+) -> None:
+    """A cell has none of the sequence module's layers, directions or time steps: an option
+    about them is refused, never ignored (their defaults are what a cell is anyway)."""
+    given = {
+        "--num-layers": f" {num_layers}" if num_layers != 1 else None,
+        "--batch-first": "" if batch_first else None,
+        "--bidirectional": "" if bidirectional else None,
+        "--proj-size": f" {proj_size}" if proj_size else None,
+        "--dropout": f" {dropout}" if dropout else None,
+        "--seq-len": f" {seq_len}" if seq_len is not None else None,
+        "--lengths": None if lengths is None else f" {_listed(lengths)}",
+    }
+    for option, shown in given.items():
+        if shown is not None:
+            raise SpecError(
+                f"{option} does not apply to --kind {kind}: {_NOT_FOR_CELLS[option]} "
+                f"(got {option}{shown})"
+            )
 
 
 def make_spec(
@@ -260,6 +337,18 @@ def make_spec(
     num_layers_ = parse_size("--num-layers", num_layers)
     dropout_ = parse_dropout(dropout)
     proj_size_ = parse_size("--proj-size", proj_size, minimum=0) if proj_size else 0
+    if kind_ in CELL_KINDS:
+        _refuse_for_cell(
+            kind_,
+            num_layers=num_layers_,
+            batch_first=batch_first,
+            dropout=dropout_,
+            bidirectional=bidirectional,
+            proj_size=proj_size_,
+            seq_len=seq_len,
+            lengths=lengths,
+        )
+        seq_len = 1  # one time step: theory and cost count it as L = 1
     if proj_size_ and kind_ != "lstm":
         raise SpecError(
             f"--proj-size is only for --kind lstm "
@@ -270,10 +359,10 @@ def make_spec(
             f"--proj-size must be smaller than --hidden-size (got {proj_size_} >= {hidden_size_})"
         )
     nonlinearity_ = parse_choice("--nonlinearity", nonlinearity, NONLINEARITIES)
-    if nonlinearity_ != "tanh" and kind_ != "rnn":
+    if nonlinearity_ != "tanh" and kind_ not in ("rnn", "rnncell"):
         raise SpecError(
-            f"--nonlinearity is only for --kind rnn (got --nonlinearity {nonlinearity_} "
-            f"with --kind {kind_})"
+            f"--nonlinearity is only for --kind rnn or rnncell (got --nonlinearity "
+            f"{nonlinearity_} with --kind {kind_})"
         )
 
     lengths_ = parse_lengths(lengths) if lengths is not None else None
@@ -294,9 +383,10 @@ def make_spec(
             )
     else:
         if unbatched and batch is not None:
+            one = "step (H_in)" if kind_ in CELL_KINDS else "sequence (L, H_in)"
             raise SpecError(
                 f"--batch cannot be used with --unbatched: an unbatched input is one "
-                f"sequence (L, H_in) with no N (got --batch {batch})"
+                f"{one} with no N (got --batch {batch})"
             )
         batch_ = parse_size("--batch", batch) if batch is not None else DEFAULT_BATCH
         seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else DEFAULT_SEQ_LEN

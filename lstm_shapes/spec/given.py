@@ -1,8 +1,8 @@
-"""The user's own tensors and expected shapes, validated. No torch.
+"""The user's own tensors, as ``check`` and ``trace`` see them, and expected shapes: no torch.
 
-``check`` and spec files share these: the shapes a user feeds (:class:`Given`), and
-``--expect NAME=SIZES`` patterns. Which tensor names a module has is theory's to say
-(:func:`lstm_shapes.report.check.parse_expectations` checks them).
+Validated by ``check`` (``--input-shape``, ``--h0-shape``, ...) and spec files, or recorded
+by ``trace``; :mod:`lstm_shapes.theory.diagnosis` says what is wrong with them. Which tensor
+names a module has is theory's to say (:func:`lstm_shapes.report.check.parse_expectations`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class Given:
     batch: int | None = None
     seq_len: int | None = None
     unbatched: bool = False
+    #: the state was passed as one tensor where an LSTM takes the tuple ``(h0, c0)``
+    #: (``check`` cannot say this; ``trace`` sees the call)
+    h0_alone: bool = False
 
 
 def parse_expect(value: object) -> tuple[str, Pattern]:

@@ -46,6 +46,8 @@ OPTION_KEYS = {
     "--input-size": "lstm.input_size",
     "--hidden-size": "lstm.hidden_size",
     "--num-layers": "lstm.num_layers",
+    "--batch-first": "lstm.batch_first",
+    "--bidirectional": "lstm.bidirectional",
     "--dropout": "lstm.dropout",
     "--proj-size": "lstm.proj_size",
     "--kind": "lstm.kind",

@@ -35,7 +35,8 @@ def shape_list(text: str) -> list[int]:
 
 
 def fmt_diff(value: float) -> str:
-    return "0" if value == 0 else f"{value:.2g}"
+    """As :func:`lstm_shapes.render.numbers.format_diff`: 7 characters, whatever the CPU."""
+    return f"{value:.1e}"
 
 
 def max_abs_diff(a: Any, b: Any) -> float:

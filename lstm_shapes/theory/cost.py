@@ -1,5 +1,7 @@
 """What a configuration costs: parameters, FLOPs, memory and a time estimate. No torch.
 
+A cell (``nn.LSTMCell`` and siblings) is costed as one time step of one layer: ``L = 1``.
+
 Conventions (the same as ``torch.utils.flop_counter.FlopCounterMode``): a multiply-add is
 2 FLOPs, so an ``(m, k) @ (k, n)`` product costs ``2*m*k*n``. Element-wise work (bias adds,
 gate activations, the cell update) is counted as 1 FLOP per element and operation, which
@@ -256,9 +258,11 @@ def kernel(spec: Spec) -> str:
     kernel for ``nn.LSTM`` in float32/bfloat16 without ``proj_size`` or packed input;
     everything else step by step through ``aten.addmm``/``aten.mm`` (FlopCounterMode
     counts those). ``--device auto`` is taken as the CPU."""
+    m = spec.module
+    if m.is_cell:
+        return "step-by-step"  # one step, through aten's cell functions on every device
     if spec.run.device.startswith("cuda"):
         return "cudnn"
-    m = spec.module
     if (
         m.kind == "lstm"
         and m.proj_size == 0
@@ -286,7 +290,7 @@ def layer_costs(spec: Spec) -> tuple[LayerCost, ...]:
     m = spec.module
     rows = m.gates * m.hidden_size  # gates*H_cell
     tokens = computed_steps(spec)
-    per_unit = ELEMENTWISE_PER_UNIT[m.kind] + (2 * m.gates if m.bias else 0)
+    per_unit = ELEMENTWISE_PER_UNIT[m.family] + (2 * m.gates if m.bias else 0)
     costs = []
     for layer in range(m.num_layers):
         in_features = layer_input_size(m, layer)
@@ -349,6 +353,11 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         # STEP_HOLES gates blocks per step and direction, fitted on benchmarks/memory_grid.py.
         workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
         workspace += int(STEP_HOLES * tokens * m.D * m.gates * m.hidden_size)
+    if m.is_cell:
+        # one step: h1 (and c1) are the states and there is no separate output; the
+        # workspace is the two gate projections, W_ih @ x and W_hh @ h0
+        output = 0
+        workspace = 2 * batch * m.gates * m.hidden_size
     if m.num_layers > 1:
         workspace += output
     # Autograd keeps, per layer, direction and step: the gate activations, the cell state

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lstm_shapes.spec.core import ModuleSpec, Spec
 
+#: keyed by ``ModuleSpec.family``: a cell has the gates of its sequence module
 GATE_NAMES = {
     "lstm": ("input", "forget", "cell", "output"),
     "gru": ("reset", "update", "new"),
@@ -73,6 +74,8 @@ class ParamShape:
 
 
 TENSOR_NAMES = ("input", "h0", "c0", "output", "hn", "cn")
+#: a cell's tensors: one step from h_0 (and c_0) to h_1 (and c_1), no separate output
+CELL_TENSOR_NAMES = ("input", "h0", "c0", "h1", "c1")
 DOCS_NAMES = {
     "input": "input",
     "h0": "h_0",
@@ -80,6 +83,8 @@ DOCS_NAMES = {
     "output": "output",
     "hn": "h_n",
     "cn": "c_n",
+    "h1": "h_1",
+    "c1": "c_1",
     "packed_input_data": "packed.data",
     "packed_input_batch_sizes": "packed.batch_sizes",
     "packed_output_data": "packed_output.data",
@@ -95,6 +100,8 @@ DESCRIPTIONS = {
     "output": "the top layer's hidden state at every time step",
     "hn": "hidden state after the last step, for every layer and direction",
     "cn": "cell state after the last step, for every layer and direction",
+    "h1": "hidden state after this step (the cell's output)",
+    "c1": "cell state after this step",
     "packed_input_data": "pack_padded_sequence(x, lengths, enforce_sorted=False).data: "
     "the real steps only",
     "packed_input_batch_sizes": "packed.batch_sizes: sequences still running at each step",
@@ -102,8 +109,33 @@ DESCRIPTIONS = {
 }
 
 
+#: what ``h0``/``c0`` hold for a cell, where the sequence modules' words do not fit
+CELL_DESCRIPTIONS = {
+    "input": "one time step of the input",
+    "h0": "hidden state before this step (zeros when omitted)",
+    "c0": "cell state before this step (zeros when omitted)",
+}
+
+
 def tensor_names(module: ModuleSpec) -> tuple[str, ...]:
+    if module.is_cell:
+        return CELL_TENSOR_NAMES if module.has_cell else ("input", "h0", "h1")
     return TENSOR_NAMES if module.has_cell else ("input", "h0", "output", "hn")
+
+
+def cell_shapes(spec: Spec) -> dict[str, TensorShape]:
+    """A cell's ``input`` ``(N, H_in)`` and states ``(N, H)``; unbatched, ``N`` is gone."""
+    m = spec.module
+    batch = () if spec.input.unbatched else (_n(spec),)
+    hidden = Dim("H", m.hidden_size, "hidden features (= hidden_size)")
+    dims = {
+        "input": (*batch, Dim("H_in", m.input_size, "input features (= input_size)")),
+        "h0": (*batch, hidden),
+        "c0": (*batch, hidden),
+        "h1": (*batch, hidden),
+        "c1": (*batch, hidden),
+    }
+    return {name: TensorShape(name, dims[name]) for name in tensor_names(m)}
 
 
 def _n(spec: Spec) -> Dim:
@@ -152,6 +184,8 @@ def _state(spec: Spec, features: Dim) -> tuple[Dim, ...]:
 def tensor_shapes(spec: Spec) -> dict[str, TensorShape]:
     """Predicted ``input``, ``h0``, ``c0``, ``output``, ``hn``, ``cn`` (no ``c`` for GRU/RNN)."""
     m = spec.module
+    if m.is_cell:
+        return cell_shapes(spec)
     h_in = Dim("H_in", m.input_size, "input features (= input_size)")
     out_features = Dim(
         "D*H_out",
@@ -246,6 +280,8 @@ def layer_input_size(m: ModuleSpec, layer: int) -> int:
 
 def parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
     """Exactly what ``named_parameters()`` yields, in the same order."""
+    if m.is_cell:
+        return cell_parameter_shapes(m)
     width = "H_cell" if m.kind == "lstm" else "hidden_size"
     if m.gates > 1:
         block = f"{m.gates}*{width} = {m.gates}*{m.hidden_size}"
@@ -290,6 +326,23 @@ def parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
                         f"H_cell = {m.H_cell}",
                     )
                 )
+    return params
+
+
+def cell_parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
+    """A cell's ``weight_ih`` ``(k*H, H_in)``, ``weight_hh`` ``(k*H, H)`` and biases, with
+    k gate blocks and no ``_l0`` suffix."""
+    rows = m.gates * m.hidden_size
+    block = f"{m.gates}*H = {m.gates}*{m.hidden_size}" if m.gates > 1 else f"H = {m.hidden_size}"
+    params = [
+        ParamShape(
+            "weight_ih", (rows, m.input_size), 0, "forward", block, f"H_in = {m.input_size}"
+        ),
+        ParamShape("weight_hh", (rows, m.hidden_size), 0, "forward", block, f"H = {m.hidden_size}"),
+    ]
+    if m.bias:
+        params.append(ParamShape("bias_ih", (rows,), 0, "forward", block, None))
+        params.append(ParamShape("bias_hh", (rows,), 0, "forward", block, None))
     return params
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lstm_shapes import SpecError, inspect_checkpoint
+from lstm_shapes import inspect_checkpoint
 from lstm_shapes.probe.runtime import build_module
 from lstm_shapes.spec.core import ModuleSpec
 from tests.theory.test_weights import module_specs
@@ -202,47 +202,58 @@ class Payload:
         return (exec, (code,))
 
 
-@pytest.mark.parametrize("container", ["zip", "legacy", "raw-pickle"])
-def test_malicious_pickle_is_refused_and_never_runs(
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_malicious_pickle_never_runs_and_is_named(
     tmp_path: Path, cli: Callable[..., Any], container: str
 ) -> None:
     marker = tmp_path / "pwned.txt"
     path = tmp_path / "evil.pt"
-    payload = {"state_dict": {"lstm.weight_ih_l0": torch.zeros(4, 1)}, "x": Payload(marker)}
-    if container == "zip":
-        torch.save(payload, path)
-    elif container == "legacy":
-        torch.save(payload, path, _use_new_zipfile_serialization=False)
-    else:
-        path.write_bytes(pickle.dumps({"x": Payload(marker)}, protocol=2))
+    payload = {"state_dict": nn.GRU(3, 4).state_dict(), "x": Payload(marker)}
+    torch.save(payload, path, _use_new_zipfile_serialization=container == "zip")
+    result = cli("inspect", str(path))
+    assert result.exit_code == 0, result.stderr
+    report = inspect_checkpoint(path)
+    assert [(m.source, m.name) for m in report.modules] == [("state_dict", "")]
+    assert report.placeholders == ["builtins.exec"]
+    assert (
+        "Warning: the file names builtins.exec, which torch.load(weights_only=False) would "
+        "call: do not load it with torch.load." in report.notes
+    )
+    assert not marker.exists()
+
+
+def test_a_plain_pickle_naming_exec(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    marker = tmp_path / "pwned.txt"
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps({"x": Payload(marker)}, protocol=2))
     result = cli("inspect", str(path))
     assert result.exit_code == 2
     assert result.stderr == (
-        f"lstm-shapes: error: CHECKPOINT {str(path)!r} holds pickled Python objects "
-        "(exec), not only weights (a whole model saved with torch.save(model, path) looks like "
-        "this); lstm-shapes loads with weights_only=True and never "
-        "runs code from a file: save the state dict alone: torch.save(model.state_dict(), path)\n"
+        f"lstm-shapes: error: CHECKPOINT {str(path)!r} holds no state dict: it is a dict with "
+        "keys 'x'; it names builtins.exec, which torch.load(weights_only=False) would call: "
+        "lstm-shapes never did\n"
     )
     assert not marker.exists()
 
 
 def test_the_payload_is_real(tmp_path: Path) -> None:
-    """The test above would catch a loader that runs code: this payload does write its file."""
+    """The tests above would catch a loader that runs code: this payload does write its file."""
     marker = tmp_path / "pwned.txt"
     pickle.loads(pickle.dumps(Payload(marker)))
     assert marker.read_text() == "pwned"
 
 
-def test_whole_model_pickle_is_refused(save: Callable[..., Path]) -> None:
+def test_whole_model_pickle_is_read_not_run(save: Callable[..., Path]) -> None:
     path = save(nn.LSTM(3, 4))
-    with pytest.raises(SpecError) as error:
-        inspect_checkpoint(path)
-    assert str(error.value) == (
-        f"CHECKPOINT {str(path)!r} holds pickled Python objects "
-        "(torch.nn.modules.rnn.LSTM), not only weights (a whole model saved with "
-        "torch.save(model, path) looks like this); lstm-shapes loads with "
-        "weights_only=True and never runs code from a file: save the state dict alone: "
-        "torch.save(model.state_dict(), path)"
+    report = inspect_checkpoint(path)
+    assert [(m.name, m.found.module) for m in report.modules] == [
+        ("", ModuleSpec(input_size=3, hidden_size=4))
+    ]
+    assert report.notes[2] == (
+        "This file holds a whole model pickled with torch.save(model) "
+        "(torch.nn.modules.rnn.LSTM): its classes were not imported and nothing in it ran; "
+        "the weights were read from the pickled parameters. torch.load(weights_only=True) "
+        "refuses such a file: save model.state_dict() to share it."
     )
 
 
@@ -284,14 +295,14 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
     cases = {
         tmp_path / "missing.pt": "does not exist",
         tmp_path: "is a directory, not a checkpoint file",
-        text: "is not a PyTorch checkpoint: torch.load cannot read it",
+        text: "is not a PyTorch checkpoint: it is neither a torch.save zip archive nor a pickle",
         markdown: "is not a PyTorch checkpoint: it is neither a torch.save zip archive nor a "
         "pickle",
         empty: "is empty (0 bytes), not a checkpoint",
         cut: "is truncated or corrupt: it starts like a torch.save zip archive but its end is "
         f"missing ({size} bytes)",
         no_rnn: "has no recurrent weights: none of its 4 tensors is named like "
-        "<module>.weight_ih_l0 (it has 0.weight, 0.bias, 2.weight, 2.bias)",
+        "<module>.weight_ih_l0 or <cell>.weight_ih (it has 0.weight, 0.bias, 2.weight, 2.bias)",
         no_tensors: "holds no state dict: it is a dict with keys 'epoch', 'lr'",
         bare_tensor: "holds no state dict: it is a Tensor",
         bad: "(in checkpoint['model']): inconsistent shapes in the top-level module: "
@@ -306,7 +317,7 @@ def test_error_messages_word_for_word(tmp_path: Path, cli: Callable[..., Any]) -
     assert result.exit_code == 2
     assert result.stderr.startswith(  # then torch's own words, which vary with the damage
         f"lstm-shapes: error: CHECKPOINT {str(legacy_cut)!r} is truncated or corrupt: it "
-        "starts like a legacy torch.save file but cannot be read (torch.load: "
+        "starts like a legacy torch.save file but "
     )
     result = cli("inspect", str(zip_other))
     assert result.exit_code == 2

@@ -26,13 +26,18 @@ from lstm_shapes.probe.runtime import build_module
         ),
         (
             ["--nonlinearity", "relu"],
-            "--nonlinearity is only for --kind rnn (got --nonlinearity relu with --kind lstm)",
+            "--nonlinearity is only for --kind rnn or rnncell (got --nonlinearity relu with "
+            "--kind lstm)",
         ),
         (
             ["--kind", "gru", "--nonlinearity", "relu"],
-            "--nonlinearity is only for --kind rnn (got --nonlinearity relu with --kind gru)",
+            "--nonlinearity is only for --kind rnn or rnncell (got --nonlinearity relu with "
+            "--kind gru)",
         ),
-        (["--kind", "transformer"], "--kind must be one of lstm, gru, rnn (got 'transformer')"),
+        (
+            ["--kind", "transformer"],
+            "--kind must be one of lstm, gru, rnn, lstmcell, grucell, rnncell (got 'transformer')",
+        ),
         (
             ["--kind", "rnn", "--nonlinearity", "sigmoid"],
             "--nonlinearity must be one of tanh, relu (got 'sigmoid')",

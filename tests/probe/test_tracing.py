@@ -15,8 +15,7 @@ import torch
 from torch import nn
 
 from lstm_shapes import SpecError, load_target, trace
-from lstm_shapes.spec.core import ModuleSpec
-from lstm_shapes.theory.trace_diagnosis import LayerContext, diagnose
+from lstm_shapes.render.diagnosis import problem_sentences
 from tests.conftest import ROOT
 
 TAGGER = "docs/examples/tagger.py"
@@ -92,10 +91,16 @@ def test_head_built_for_one_direction(cli: Callable[..., Any]) -> None:
         "error_type": "RuntimeError",
         "message": "mat1 and mat2 shapes cannot be multiplied (32x256 and 128x5)",
         "diagnosis": [
-            "A layer after lstm expects 128 input features but receives 256 (32x256).",
-            "lstm is bidirectional: its output has D*H_out = 2*128 = 256 features. Build the "
-            "next layer with in_features = 2 * hidden_size, or use one direction (e.g. hn[-2] "
-            "or hn[-1], each H_out wide).",
+            {
+                "id": "head-in-features",
+                "tensor": "output",
+                "what": "A layer after lstm expects 128 input features but receives 256 (32x256)",
+                "why": "lstm is bidirectional: its output has D*H_out = 2*128 = 256 features. "
+                "Build the next layer with in_features = 2 * hidden_size, or use one direction "
+                "(e.g. hn[-2] or hn[-1], each H_out wide).",
+                "fix": [],
+                "silent": False,
+            }
         ],
     }
 
@@ -108,12 +113,14 @@ def test_batch_first_h0_is_placed_and_diagnosed(cli: Callable[..., Any]) -> None
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["error"]["layer"] == "lstm"
-    assert data["error"]["diagnosis"] == [
-        "h0 of lstm must be (D*num_layers, N, H_out) = (4, 32, 128), but it is (32, 4, 128).",
-        "h0 is batch-first, (N, D*num_layers, H_out): h0 and c0 never follow "
-        "batch_first=True. Build it as torch.zeros(D * num_layers, N, H_out) or pass "
-        "h0.transpose(0, 1).contiguous().",
-    ]
+    # the diagnosis check gives for the same shapes (tests/theory/test_diagnosis.py)
+    problem, c0_problem = data["error"]["diagnosis"]
+    assert [problem["id"], c0_problem["id"]] == ["h0-batch-first", "c0-batch-first"]
+    assert problem["what"] == (
+        "h0 (32, 4, 128) is laid out batch-first (N, D*num_layers, H_out); it must be "
+        "(D*num_layers, N, H_out) = (4, 32, 128)"
+    )
+    assert problem["fix"] == ["h0 = h0.transpose(0, 1).contiguous()"]
     (lstm,) = data["layers"]
     assert lstm["finished"] is False
     assert lstm["tensors"]["h0"] == {"shape": [32, 4, 128], "given": True, "dims": None}
@@ -320,95 +327,6 @@ def test_library_errors() -> None:
     assert str(error.value) == "trace() needs a torch.nn.Module (got str)"
 
 
-# --- the diagnosis (pure) -----------------------------------------------------------------
-
-
-BI = ModuleSpec(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
-
-
-def layer(m: ModuleSpec = BI, **shapes: tuple[int, ...]) -> LayerContext:
-    return LayerContext("enc", m, **shapes)
-
-
-def test_wrong_last_input_dimension() -> None:
-    message = "input.size(-1) must be equal to input_size. Expected 10, got 12"
-    assert diagnose(message, layer(input_shape=(7, 3, 12))) == [
-        "enc was built with input_size=10, but the last dimension of its input has 12 "
-        "features (input (7, 3, 12)): the last dimension must be H_in = 10.",
-        "Either build the layer with input_size=12, or make the layer before it produce 10 "
-        "features.",
-    ]
-    message = "input.size(-1) must be equal to input_size. Expected 10, got 7"
-    assert diagnose(message, layer(input_shape=(3, 10, 7)))[1] == (
-        "Dimension 1 of the input is 10: the input looks transposed. With batch_first=False "
-        "a batched input is (L, N, H_in); move the feature dimension last (e.g. x.permute / "
-        "x.transpose), not with .view or .reshape."
-    )
-
-
-def test_h0_with_num_layers_rows_for_a_bidirectional_layer() -> None:
-    message = "Expected hidden[0] size (4, 3, 20), got [2, 3, 20]"
-    assert diagnose(message, layer(h0_shape=(2, 3, 20)))[1] == (
-        "h0 has num_layers = 2 rows, but a bidirectional layer needs D*num_layers = 2*2 = 4: "
-        "create it with 2 * num_layers rows (bidirectional=True doubles them)."
-    )
-
-
-def test_h0_for_a_fixed_batch_size() -> None:
-    message = "Expected hidden size (1, 17, 20), got [1, 32, 20]"
-    gru = ModuleSpec(input_size=10, hidden_size=20, kind="gru", batch_first=True)
-    assert diagnose(message, layer(gru)) == [
-        "h0 of enc must be (D*num_layers, N, H_out) = (1, 17, 20), but it is (1, 32, 20).",
-        "h0 was made for N = 32 sequences but this batch has N = 17: take N from the input "
-        "(x.size(0)) instead of a fixed number; a smaller last batch is the usual cause.",
-    ]
-
-
-def test_c0_with_a_projection() -> None:
-    message = "Expected hidden[1] size (1, 3, 20), got [1, 3, 5]"
-    m = ModuleSpec(input_size=10, hidden_size=20, proj_size=5)
-    assert diagnose(message, layer(m))[1] == (
-        "c0 keeps H_cell = hidden_size = 20 features even with proj_size=5; only h0 uses "
-        "H_out = proj_size."
-    )
-
-
-def test_rank_errors_and_unknown_messages() -> None:
-    message = "LSTM: Expected input to be 2D or 3D, got 4D instead"
-    assert diagnose(message, layer(input_shape=(2, 3, 4, 10))) == [
-        "enc takes a 3-D input (L, N, H_in) (batch_first=False) or a 2-D unbatched one "
-        "(L, H_in); it got 4-D (2, 3, 4, 10). Merge or remove the extra dimensions first."
-    ]
-    message = "For batched 3-D input, hx and cx should also be 3-D but got (2-D, 2-D) tensors"
-    assert diagnose(message, layer(h0_shape=(4, 20), c0_shape=(4, 20))) == [
-        "With a batched 3-D input, h0 (and c0) of enc must be 3-D (D*num_layers, N, H); got "
-        "h0 (4, 20), c0 (4, 20)."
-    ]
-    assert diagnose("CUDA out of memory", layer()) == []
-    assert diagnose("mat1 and mat2 shapes cannot be multiplied (3x4 and 5x6)", None) == []
-
-
-def test_help_of_inspect_and_trace_does_not_import_torch() -> None:
-    import subprocess
-
-    code = (
-        "import sys\n"
-        "from lstm_shapes.cli import run\n"
-        "run(['inspect', '--help']); run(['trace', '--help'])\n"
-        "print('torch' in sys.modules)\n"
-    )
-    env_code = code.replace(
-        "print(", "import lstm_shapes.probe.forward as p; p.import_torch(); print("
-    )
-    outputs = [
-        subprocess.run(
-            [sys.executable, "-c", source], capture_output=True, text=True, cwd=ROOT, timeout=120
-        ).stdout.splitlines()[-1]
-        for source in (code, env_code)
-    ]
-    assert outputs == ["False", "True"]  # the second run shows the check can fail
-
-
 class WrongStates(nn.Module):
     def __init__(self, kind: str) -> None:
         super().__init__()
@@ -426,15 +344,17 @@ class WrongStates(nn.Module):
 def test_state_tuple_mix_ups() -> None:
     failure = trace(WrongStates("gru"), (5, 2, 3)).failure
     assert failure is not None and failure.layer == "gru"
-    assert failure.diagnosis == [
-        "gru is an nn.GRU: its state is one tensor h0, not a tuple (h0, c0); only nn.LSTM "
-        "has a cell state. Call it as gru(x, h0) with h0 of shape (D*num_layers, N, H_out)."
+    assert problem_sentences(failure.diagnosis) == [
+        "An nn.GRU takes its state as one tensor h0, but a tuple (h0, c0) was passed.",
+        "only nn.LSTM and nn.LSTMCell have a cell state c; nn.GRU's state is h alone. "
+        "Fix: output, hn = gru(x, h0)",
     ]
     report = trace(WrongStates("lstm"), (5, 2, 3))
     assert list(report.layers[0].tensors) == ["input", "h0"]  # no invented c0
     failure = report.failure
     assert failure is not None and failure.layer == "lstm"
-    assert failure.diagnosis == [
-        "lstm is an nn.LSTM: its state is a tuple (h0, c0), not one tensor. Call it as "
-        "lstm(x, (h0, c0)), or pass neither to start from zeros."
+    assert problem_sentences(failure.diagnosis) == [
+        "An nn.LSTM takes its state as a tuple (h0, c0), but h0 was passed alone.",
+        "the hidden state h and the cell state c go in together; pass neither to start both "
+        "from zeros. Fix: output, (hn, cn) = lstm(x, (h0, c0))",
     ]

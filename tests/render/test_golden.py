@@ -34,6 +34,12 @@ REFERENCE = {
     ),
     # one unbatched sequence through a GRU
     "gru_unbatched": dict(input_size=4, hidden_size=6, kind="gru", unbatched=True, seq_len=5),
+    # the cells: one time step, no layers, no directions, no L
+    "lstmcell": dict(input_size=10, hidden_size=20, kind="lstmcell", batch=3),
+    "grucell_unbatched": dict(input_size=4, hidden_size=6, kind="grucell", unbatched=True),
+    "rnncell_relu_no_bias": dict(
+        input_size=5, hidden_size=7, kind="rnncell", nonlinearity="relu", bias=False, batch=2
+    ),
 }
 
 

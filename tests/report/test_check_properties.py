@@ -67,13 +67,55 @@ def cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return module, given
 
 
+@st.composite
+def cell_cases(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A cell's shapes, right and wrong: sequences, nn.LSTM-style states, other batches."""
+    kind = draw(st.sampled_from(["lstmcell", "grucell", "rnncell"]))
+    module: dict[str, Any] = {
+        "kind": kind,
+        "input_size": draw(st.integers(1, 5)),
+        "hidden_size": draw(st.integers(2, 6)),
+    }
+    m = make_spec(**module).module
+    n, seq = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sizes = st.sampled_from(sorted({n, seq, m.input_size, m.hidden_size, 1, 2}))
+    input_shape = draw(
+        st.one_of(
+            st.just((n, m.input_size)),
+            st.just((m.input_size,)),
+            st.just((seq, n, m.input_size)),
+            st.lists(sizes, min_size=1, max_size=4).map(tuple),
+        )
+    )
+    given: dict[str, Any] = {"input_shape": input_shape}
+    state = st.one_of(
+        st.tuples(st.just(n), st.just(m.hidden_size)),
+        st.tuples(st.just(1), st.just(n), st.just(m.hidden_size)),
+        st.tuples(sizes, sizes),
+        st.tuples(sizes),
+    )
+    if draw(st.booleans()):
+        given["h0_shape"] = draw(state)
+    if m.has_cell and draw(st.booleans()):
+        given["c0_shape"] = draw(state)
+    if draw(st.integers(0, 4)) == 0:
+        given["input_dtype"] = "int64"
+    stated = draw(st.sampled_from(["nothing", "batch", "unbatched"]))
+    if stated == "batch":
+        module["batch"] = n
+    elif stated == "unbatched":
+        module["unbatched"] = True
+    return module, given
+
+
 def _state_for(module: Any, x: Any, ns: dict[str, Any], names: set[str]) -> Any:
     if not names:
         return None
-    if isinstance(module, nn.LSTM):
+    if isinstance(module, (nn.LSTM, nn.LSTMCell)):
         h0, c0 = ns.get("h0"), ns.get("c0")
         if h0 is None:
-            h0 = torch.zeros((*c0.shape[:-1], module.proj_size or module.hidden_size))
+            h_out = getattr(module, "proj_size", 0) or module.hidden_size
+            h0 = torch.zeros((*c0.shape[:-1], h_out))
         if c0 is None:
             c0 = torch.zeros((*h0.shape[:-1], module.hidden_size))
         return (h0, c0)
@@ -87,12 +129,25 @@ def _state_for(module: Any, x: Any, ns: dict[str, Any], names: set[str]) -> Any:
 def test_check_predicts_torch_and_its_fixes_work(
     case: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    module_args, given_args = case
+    _check_and_fix(*case)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(cell_cases())
+def test_check_of_a_cell_predicts_torch_and_its_fixes_work(
+    case: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    _check_and_fix(*case)
+
+
+def _check_and_fix(module_args: dict[str, Any], given_args: dict[str, Any]) -> None:
     result = check(**given_args, **module_args)  # InconsistencyError if we mispredict torch
     if result.passed:
         return
     assert result.diagnosis is not None and result.diagnosis.problems
-    if result.torch_error is None:
+    if result.torch_error is None and result.not_run is None:
         assert any(p.silent for p in result.diagnosis.problems)
     fix = [line for p in result.diagnosis.problems for line in p.fix]
     if not fix:

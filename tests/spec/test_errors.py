@@ -46,18 +46,66 @@ CASES = [
         "--device must be one of auto, cpu, cuda, cuda:K or mps (got 'cuda:x')",
     ),
     (["--format", "yaml"], "--format must be one of table, json, markdown (got 'yaml')"),
-    (["--kind", "lstm2"], "--kind must be one of lstm, gru, rnn (got 'lstm2')"),
+    (
+        ["--kind", "lstm2"],
+        "--kind must be one of lstm, gru, rnn, lstmcell, grucell, rnncell (got 'lstm2')",
+    ),
     (
         ["--kind", "gru", "--proj-size", "5"],
         "--proj-size is only for --kind lstm (got --proj-size 5 with --kind gru)",
     ),
     (
         ["--nonlinearity", "relu"],
-        "--nonlinearity is only for --kind rnn (got --nonlinearity relu with --kind lstm)",
+        "--nonlinearity is only for --kind rnn or rnncell (got --nonlinearity relu with "
+        "--kind lstm)",
     ),
     (
         ["--kind", "rnn", "--nonlinearity", "gelu"],
         "--nonlinearity must be one of tanh, relu (got 'gelu')",
+    ),
+]
+
+#: Options of the sequence modules refused for a cell, each named.
+CELL_CASES = [
+    (
+        ["--kind", "lstmcell", "--num-layers", "2"],
+        "--num-layers does not apply to --kind lstmcell: a cell is one layer (stack cells in "
+        "your own loop) (got --num-layers 2)",
+    ),
+    (
+        ["--kind", "grucell", "--batch-first"],
+        "--batch-first does not apply to --kind grucell: a cell's input (N, H_in) has no time "
+        "dimension to move (got --batch-first)",
+    ),
+    (
+        ["--kind", "rnncell", "--bidirectional"],
+        "--bidirectional does not apply to --kind rnncell: a cell runs one step in one "
+        "direction (got --bidirectional)",
+    ),
+    (
+        ["--kind", "lstmcell", "--proj-size", "5"],
+        "--proj-size does not apply to --kind lstmcell: only nn.LSTM projects h "
+        "(got --proj-size 5)",
+    ),
+    (
+        ["--kind", "lstmcell", "--dropout", "0.5"],
+        "--dropout does not apply to --kind lstmcell: torch drops out between stacked layers, "
+        "and a cell is one layer (got --dropout 0.5)",
+    ),
+    (
+        ["--kind", "grucell", "-L", "7"],
+        "--seq-len does not apply to --kind grucell: a cell takes one time step, input "
+        "(N, H_in) with no L (got --seq-len 7)",
+    ),
+    (
+        ["--kind", "rnncell", "--lengths", "3,2"],
+        "--lengths does not apply to --kind rnncell: a cell takes one time step, so there are "
+        "no sequences to pack (got --lengths 3,2)",
+    ),
+    (
+        ["--kind", "lstmcell", "--unbatched", "-N", "3"],
+        "--batch cannot be used with --unbatched: an unbatched input is one step (H_in) with "
+        "no N (got --batch 3)",
     ),
 ]
 
@@ -72,6 +120,23 @@ def assert_one_line_error(result: Result, message: str) -> None:
 @pytest.mark.parametrize(("args", "message"), CASES)
 def test_bad_input_explain(cli: Callable[..., Result], args: list[str], message: str) -> None:
     assert_one_line_error(cli(*BASE, *args), message)
+
+
+@pytest.mark.parametrize(("args", "message"), CELL_CASES)
+def test_options_a_cell_does_not_have(
+    cli: Callable[..., Result], args: list[str], message: str
+) -> None:
+    assert_one_line_error(cli(*BASE, *args), message)
+    check = ["check", "-i", "10", "-H", "20", "--input-shape", "3,10", *args]
+    assert_one_line_error(cli(*check), message)
+
+
+def test_variants_refuses_a_cell(cli: Callable[..., Result]) -> None:
+    assert_one_line_error(
+        cli("variants", "-i", "10", "-H", "20", "--kind", "grucell"),
+        "--kind grucell has no variants: batch_first and bidirectional do not apply to "
+        "nn.GRUCell, which takes one time step (see: lstm-shapes explain --kind grucell)",
+    )
 
 
 @pytest.mark.parametrize(("args", "message"), CASES[:6] + CASES[8:10] + CASES[15:19])

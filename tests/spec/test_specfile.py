@@ -285,25 +285,6 @@ def test_check_exit_codes_in_a_subprocess() -> None:
     assert "Traceback" not in usage.stderr
 
 
-def test_check_help_does_not_import_torch() -> None:
-    code = (
-        "import sys\n"
-        "from lstm_shapes.cli import run\n"
-        "try:\n"
-        "    run(['check', '--help'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print('torch' in sys.modules)\n"
-    )
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=DATA.parent.parent
-    )
-    assert out.stdout.strip().splitlines()[-1] == "False"
-
-
 def test_single_check_passing_table(cli: CLI, golden: Callable[[str, str], None]) -> None:
     """Accepted shapes: the explain tables for them, then what passed."""
     result = cli(

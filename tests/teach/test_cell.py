@@ -9,8 +9,7 @@ import pytest
 
 from lstm_shapes.spec.core import make_spec
 from lstm_shapes.teach.cell import run_cell
-from tests.conftest import Result
-from tests.teach_helpers import stable
+from tests.conftest import Result, normalize
 
 CONFIGS = [
     {},
@@ -61,7 +60,7 @@ def test_json(cli: Callable[..., Result]) -> None:
 def test_golden(cli: Callable[..., Result], golden: Callable[[str, str], None]) -> None:
     result = cli("cell", "-i", "10", "-H", "20", "-l", "2", "--batch-first", "--bidirectional")
     assert result.exit_code == 0, result.stderr
-    golden("teach/cell.txt", stable(result.stdout))
+    golden("teach/cell.txt", normalize(result.stdout))
 
 
 def test_disagreement_is_our_bug(

@@ -9,8 +9,7 @@ import pytest
 from lstm_shapes.spec.core import make_spec
 from lstm_shapes.teach.gates import run_gates
 from lstm_shapes.teach.heads import run_heads
-from tests.conftest import Result
-from tests.teach_helpers import stable
+from tests.conftest import Result, normalize
 
 
 @pytest.mark.parametrize(
@@ -76,9 +75,9 @@ def test_golden(cli: Callable[..., Result], golden: Callable[[str, str], None]) 
     args = ("-i", "10", "-H", "20", "-l", "2", "--bidirectional")
     result = cli("gates", *args, "--proj-size", "5")
     assert result.exit_code == 0, result.stderr
-    golden("teach/gates.txt", stable(result.stdout))
+    golden("teach/gates.txt", normalize(result.stdout))
     result = cli("heads", *args, "--batch-first", "-K", "4")
     assert result.exit_code == 0, result.stderr
-    golden("teach/heads.txt", stable(result.stdout))
+    golden("teach/heads.txt", normalize(result.stdout))
     result = cli("heads", *args, "--lang", "zh", "-f", "markdown")
-    golden("teach/heads.zh.md", stable(result.stdout))
+    golden("teach/heads.zh.md", normalize(result.stdout))

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Result
-from tests.teach_helpers import stable
+from tests.conftest import ROOT, Result, normalize
 
 HANDOUTS = ROOT / "docs" / "handouts"
 EXAMPLE = ("-i", "10", "-H", "20", "-l", "2", "--batch-first", "--bidirectional", "-N", "3")
@@ -40,7 +39,7 @@ def test_docs_handouts_are_current(
         path.write_text(actual, encoding="utf-8")
         return
     assert path.exists(), f"{path} is missing: run `make golden`"
-    assert stable(path.read_text(encoding="utf-8")) == stable(actual), (
+    assert normalize(path.read_text(encoding="utf-8")) == normalize(actual), (
         f"{path} is stale: run `make golden` and review the diff"
     )
 

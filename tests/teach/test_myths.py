@@ -8,8 +8,7 @@ from collections.abc import Callable
 from lstm_shapes.teach.catalogue import messages
 from lstm_shapes.teach.myths import run_myths
 from lstm_shapes.teach.pages import myth_texts
-from tests.conftest import Result
-from tests.teach_helpers import stable
+from tests.conftest import Result, normalize
 
 #: what torch says about each claim
 VERDICTS = {
@@ -110,9 +109,9 @@ def test_json_shape(cli: Callable[..., Result]) -> None:
 def test_table_golden(cli: Callable[..., Result], golden: Callable[[str, str], None]) -> None:
     result = cli("myths")
     assert result.exit_code == 0
-    golden("teach/myths.txt", stable(result.stdout))
+    golden("teach/myths.txt", normalize(result.stdout))
     result = cli("myths", "--lang", "zh", "--format", "markdown")
-    golden("teach/myths.zh.md", stable(result.stdout))
+    golden("teach/myths.zh.md", normalize(result.stdout))
 
 
 def test_bad_lang(cli: Callable[..., Result]) -> None:

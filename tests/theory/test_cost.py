@@ -16,6 +16,7 @@ from lstm_shapes.errors import SpecError
 from lstm_shapes.spec import units
 from lstm_shapes.spec.core import Spec, make_spec
 from lstm_shapes.theory import budget, cost
+from tests.strategies import cell_specs
 
 torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -86,6 +87,23 @@ def test_matmul_flops_equal_flop_counter_on_the_stepwise_path(spec: Spec) -> Non
         with FlopCounterMode(display=False) as training:
             output, _ = module(x)
             output.sum().backward()
+    assert forward.get_total_flops() == estimate.forward_matmul
+    assert training.get_total_flops() == estimate.training_matmul
+
+
+@QUICK
+@given(cell_specs())
+def test_a_cells_step_costs_what_flop_counter_counts(spec: Spec) -> None:
+    """One step of a cell: its parameters, and its matmuls forward and backward."""
+    module, x = _module_and_input(spec)
+    estimate = cost.estimate(spec)
+    assert estimate.parameter_count == sum(p.numel() for p in module.parameters())
+    assert not estimate.fused and estimate.steps == 1
+    with torch.no_grad(), FlopCounterMode(display=False) as forward:
+        module(x)
+    with FlopCounterMode(display=False) as training:
+        state = module(x)
+        (state[0] if isinstance(state, tuple) else state).sum().backward()
     assert forward.get_total_flops() == estimate.forward_matmul
     assert training.get_total_flops() == estimate.training_matmul
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from lstm_shapes import explain
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
-from tests.strategies import specs
+from tests.strategies import cell_specs, specs
 
 # At least 300 examples in CI (the issue's bar); fewer locally for a quick loop.
 EXAMPLES = int(os.environ.get("LSTM_SHAPES_EXAMPLES", "300" if os.environ.get("CI") else "120"))
@@ -112,6 +112,62 @@ def test_dimension_symbols_follow_the_layout(spec: Spec) -> None:
     assert symbols["output"] == [*time_major, "D*H_out"]
     rows = shapes["hn"].dims[0]
     assert rows.arithmetic == f"{m.D}*{m.num_layers} = {m.D * m.num_layers}"
+
+
+def cell_oracle(spec: Spec) -> dict[str, Any]:
+    """A cell straight from torch.nn, given explicit states of the documented shapes
+    (torch rejects a wrong one): input (N, H_in) or (H_in), states (N, H) or (H)."""
+    m = spec.module
+    cls = {"lstmcell": torch.nn.LSTMCell, "grucell": torch.nn.GRUCell}.get(m.kind)
+    if cls is None:
+        module = torch.nn.RNNCell(m.input_size, m.hidden_size, m.bias, m.nonlinearity)
+    else:
+        module = cls(m.input_size, m.hidden_size, m.bias)
+    batch = () if spec.input.unbatched else (spec.input.batch,)
+    x = torch.randn((*batch, m.input_size))
+    h0 = torch.zeros((*batch, m.hidden_size))
+    with torch.no_grad():
+        if m.kind == "lstmcell":
+            c0 = torch.zeros((*batch, m.hidden_size))
+            h1, c1 = module(x, (h0, c0))
+            shapes = {"c0": tuple(c0.shape), "c1": tuple(c1.shape)}
+        else:
+            h1 = module(x, h0)
+            shapes = {}
+    shapes.update(input=tuple(x.shape), h0=tuple(h0.shape), h1=tuple(h1.shape))
+    return {
+        "shapes": shapes,
+        "parameters": [(n, tuple(p.shape)) for n, p in module.named_parameters()],
+    }
+
+
+@PROPERTY
+@given(cell_specs())
+def test_theory_predicts_every_shape_of_a_cell(spec: Spec) -> None:
+    truth = cell_oracle(spec)
+    predicted = theory.tensor_shapes(spec)
+    assert {name: t.shape for name, t in predicted.items()} == truth["shapes"]
+    assert list(predicted) == list(theory.tensor_names(spec.module))
+    assert [(p.name, p.shape) for p in theory.parameter_shapes(spec.module)] == truth["parameters"]
+    assert theory.parameter_count(spec.module) == sum(
+        torch.Size(shape).numel() for _, shape in truth["parameters"]
+    )
+    symbols = {name: [d.symbol for d in t.dims] for name, t in predicted.items()}
+    batch = [] if spec.input.unbatched else ["N"]
+    assert symbols["input"] == [*batch, "H_in"] and symbols["h1"] == [*batch, "H"]
+
+
+@settings(max_examples=max(EXAMPLES // 3, 40), deadline=None)
+@given(cell_specs())
+def test_json_report_of_a_cell_equals_torch(spec: Spec) -> None:
+    truth = cell_oracle(spec)
+    data = explain(spec).as_dict()
+    assert {name: tuple(t["shape"]) for name, t in data["tensors"].items()} == truth["shapes"]
+    assert [(p["name"], tuple(p["shape"])) for p in data["parameters"]] == truth["parameters"]
+    assert all(check["holds"] for check in data["checks"]), data["checks"]
+    # the module keys that do not apply to one time step are left out, not defaulted
+    assert set(data["lstm"]) <= {"input_size", "hidden_size", "bias", "kind", "nonlinearity"}
+    assert set(data["input"]) == {"batch", "unbatched"}
 
 
 @pytest.mark.parametrize(

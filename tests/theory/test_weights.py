@@ -73,21 +73,13 @@ def test_gate_count_decides_the_kind() -> None:
 
 
 def test_no_recurrent_names_gives_an_empty_list() -> None:
-    assert infer_modules({"fc.weight": (3, 4), "cell.weight_ih": (12, 4)}) == []
+    assert infer_modules({"fc.weight": (3, 4), "cell.weight": (12, 4)}) == []
 
 
 def test_groups_keep_their_prefix() -> None:
     groups = recurrent_groups({"a.b.weight_ih_l0": (4, 1), "weight_hh_l0": (4, 1)})
     assert list(groups) == ["a.b", ""]
     assert groups["a.b"] == {"weight_ih_l0": (4, 1)}
-
-
-def test_doctest_example() -> None:
-    import doctest
-
-    import lstm_shapes.theory.weights
-
-    assert doctest.testmod(lstm_shapes.theory.weights).failed == 0
 
 
 LSTM_2x_BI = ModuleSpec(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
@@ -196,4 +188,48 @@ def test_an_extra_parameter_is_named() -> None:
         "inconsistent shapes in module 'rnn': rnn.weight_ih_l1 is missing, but "
         "nn.LSTM(input_size=3, hidden_size=4, num_layers=2) (inferred from its layer-0 "
         "weights) has it"
+    )
+
+
+def _stored_as(style: str, key: str, shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    """What a state dict holds for ``key`` when the weight is stored the ``style`` way."""
+    prefix, _, name = key.rpartition(".")
+    dot = f"{prefix}." if prefix else ""
+    if style == "weight_norm":
+        base = f"{dot}parametrizations.{name}"
+        return {f"{base}.original0": (shape[0], 1), f"{base}.original1": shape}
+    if style == "legacy_weight_norm":
+        return {f"{key}_g": (shape[0], 1), f"{key}_v": shape}
+    if style == "parametrization":
+        return {f"{dot}parametrizations.{name}.original": shape}
+    return {f"{key}_raw": shape}  # weight drop
+
+
+@given(
+    module_specs(),
+    st.sampled_from(["weight_norm", "legacy_weight_norm", "parametrization", "weight_drop"]),
+    st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_weights_stored_under_other_names_are_read_as_themselves(
+    m: ModuleSpec, style: str, data: st.DataObject
+) -> None:
+    plain = state_shapes(m, "enc.rnn")
+    weights = [k for k in plain if ".weight_" in k]
+    chosen = data.draw(st.sets(st.sampled_from(weights), min_size=1), label="stored otherwise")
+    shapes: dict[str, tuple[int, ...]] = {}
+    for key, shape in plain.items():
+        shapes.update(_stored_as(style, key, shape) if key in chosen else {key: shape})
+    (found,) = infer_modules(shapes)
+    assert (found.name, found.module) == ("enc.rnn", m)
+    kind = {"legacy_weight_norm": "weight_norm"}.get(style, style)
+    assert sorted((v.kind, v.key) for v in found.variants) == sorted((kind, k) for k in chosen)
+
+
+def test_cells_are_found_without_a_layer_suffix() -> None:
+    (found,) = infer_modules({"decoder.weight_ih": (48, 8), "decoder.weight_hh": (48, 16)})
+    assert (found.name, found.kind, found.module.constructor()) == (
+        "decoder",
+        "grucell",
+        "nn.GRUCell(input_size=8, hidden_size=16, bias=False)",
     )
