@@ -348,10 +348,13 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         workspace = params + (spec.input.seq_len + 1) * batch * m.D * m.H_out
     else:
         # One direction at a time: its input projections for the whole sequence, its
-        # list of per-step h and their stacked copy. Each step's gates are freed between
-        # two h that stay, so the allocator keeps holes that larger requests cannot reuse:
+        # list of per-step h and their stacked copy (which is the output itself with one
+        # direction; two are concatenated). Each step's gates are freed between two h that
+        # stay, so the allocator keeps holes that larger requests cannot reuse:
         # STEP_HOLES gates blocks per step and direction, fitted on benchmarks/memory_grid.py.
-        workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+        workspace = tokens * (m.gates * m.hidden_size + m.D * m.H_out)
+        if m.D == 2:
+            workspace += tokens * m.D * m.H_out
         workspace += int(STEP_HOLES * tokens * m.D * m.gates * m.hidden_size)
     if m.is_cell:
         # one step: h1 (and c1) are the states and there is no separate output; the
@@ -370,6 +373,9 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         per_step += m.hidden_size if fused else 2 * m.hidden_size
     if m.proj_size:
         per_step += m.hidden_size
+    if m.family == "gru":
+        # GRU also keeps r * (W_hn h + b_hn), the candidate's pre-activation and 1 - z
+        per_step += 3 * m.hidden_size
     saved = tokens * m.D * m.num_layers * per_step
     saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
     backward = 0
