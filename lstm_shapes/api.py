@@ -69,11 +69,7 @@ def explain(
     measure_backward = backward and (cost or time or verify_flops)
     estimate = costs.estimate(spec)
     free, where = device_free_memory(spec)
-    budget = (
-        budgets.user_budget(limit, free)
-        if limit is not None
-        else budgets.default_budget(free, where)
-    )
+    budget = budgets.user_budget(limit, free) if limit else budgets.default_budget(free, where)
     rates = machine_rates()
     decision = budgets.decide(estimate, budget, full=full, backward=measure_backward, rates=rates)
     with native_cpu_kernels():
@@ -93,8 +89,10 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     training = costs.training_memory(spec, optimizer, amp)
-    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates, training)
-    return replace(report, cost=cost_report)
+    return replace(
+        report,
+        cost=CostReport(estimate, budget, decision, measurement, not_measured, rates, training),
+    )
 
 
 def check_cases(cases: Iterable[Case], source: str = "spec") -> Iterator[CheckResult]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lstm_shapes.cli import options as o
 from lstm_shapes.cli.errors import EXIT_FAILED, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.spec.core import parse_choice
+
+if TYPE_CHECKING:
+    from lstm_shapes.report.explain import Report
 
 EXPLAIN_FORMATS = ("table", "json", "markdown")
 
@@ -85,6 +90,12 @@ def explain_command(
             optimizer=optimizer,
             amp=amp,
         )
+    _show_explain(report, fmt)
+    if not report.ok:  # a verified statement did not hold: the report says which
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _show_explain(report: Report, fmt: str) -> None:
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
@@ -101,8 +112,6 @@ def explain_command(
         from lstm_shapes.cli.output import print_cost
 
         print_cost(report, fmt)
-    if not report.ok:  # a verified statement did not hold: the report says which
-        raise typer.Exit(EXIT_FAILED)
 
 
 def variants_command(
