@@ -50,6 +50,14 @@ def memory_part(data: dict[str, Any]) -> list[str]:
             for k in ("forward", "training")
         ]
         lines.append(f"| {path} | {cells[0]} | {cells[1]} | {len(counts)} |")
+    lines += [
+        "",
+        "The step-by-step path's two fitted terms (`STEP_HOLES`, GRU's extra tensors kept for "
+        "backward) were chosen on this grid, so these bands are in-sample; configurations "
+        "outside its range may fall outside them. `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` "
+        "holds the same figures, and `--cost` prints the band of its path beside each "
+        "estimate.",
+    ]
     return lines
 
 
@@ -72,6 +80,14 @@ def time_part(data: dict[str, Any]) -> list[str]:
             f"| {label} | {statistics.median(ratios):.2f}x | {min(ratios):.2f}x to "
             f"{max(ratios):.2f}x | {len(ratios)} |"
         )
+    lines += [
+        "",
+        "A ratio far below 1 means the run was slower than the calibration says the machine "
+        "can be: the calibration takes the fastest of its runs, so on a shared, busy machine "
+        "(threads waiting for a core) the measured runs fall behind. The target is within 2x "
+        "on a quiet machine; these figures were taken on a busy one and should be "
+        "re-measured (`.venv/bin/python benchmarks/time_grid.py`, then `cost_doc.py`).",
+    ]
     return lines
 
 

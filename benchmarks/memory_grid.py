@@ -100,6 +100,7 @@ def main() -> None:
     for config in json.loads(GRID.read_text())["configurations"]:
         row = measure_one({**config, "device": args.device})
         rows.append(row)
+        write(args.device, rows)  # after each configuration: a long run keeps what it has
         print(
             config,
             f"forward {row['forward_measured'] / MiB:.1f} MiB "
@@ -108,7 +109,6 @@ def main() -> None:
             f"(est {row['training_estimate'] / MiB:.1f})",
             flush=True,
         )
-    write(args.device, rows)
 
 
 def write(device: str, rows: list[dict[str, Any]]) -> None:
