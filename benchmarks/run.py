@@ -6,6 +6,7 @@ others run with their defaults:
 
 - scale.py: the scaling of explain's probe and the cost model's early figures;
 - check_spec_1000.py: `check --spec` on 1,000 cases;
+- extremes.py: the extreme inputs of issue 10;
 - fast_paths.py: explain --cost, myths, handout and check --spec (10,000 cases) as ratios
   to `import torch`, with a profile of explain --cost;
 - time_grid.py and memory_grid.py: the time and memory models against measured runs on
@@ -32,6 +33,7 @@ def bench(script: str, *args: str) -> None:
 if __name__ == "__main__":
     scale.main(sys.argv[1:])
     bench("check_spec_1000.py", "--write")
+    bench("extremes.py", "--write")
     bench("fast_paths.py", "--write", "--profile")
     bench("time_grid.py")
     bench("memory_grid.py")

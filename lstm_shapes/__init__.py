@@ -8,12 +8,13 @@ from lstm_shapes._version import __version__
 from lstm_shapes.errors import InconsistencyError, SpecError
 
 if TYPE_CHECKING:
-    from lstm_shapes.api import explain
+    from lstm_shapes.api import explain, trace
     from lstm_shapes.probe.checkpoint import inspect_checkpoint
-    from lstm_shapes.probe.tracing import TraceReport, load_target, trace
+    from lstm_shapes.probe.trace_target import load_target
     from lstm_shapes.report.check import CheckResult, check
     from lstm_shapes.report.explain import Report
     from lstm_shapes.report.inspect import CheckpointReport
+    from lstm_shapes.report.trace import TraceReport
     from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec, Spec, make_spec
     from lstm_shapes.testing import assert_lstm_shapes
     from lstm_shapes.theory.weights import InferredModule, infer_modules
@@ -56,9 +57,9 @@ _LAZY = {
     "RunSpec": "lstm_shapes.spec.core",
     "Spec": "lstm_shapes.spec.core",
     "make_spec": "lstm_shapes.spec.core",
-    "TraceReport": "lstm_shapes.probe.tracing",
-    "load_target": "lstm_shapes.probe.tracing",
-    "trace": "lstm_shapes.probe.tracing",
+    "TraceReport": "lstm_shapes.report.trace",
+    "load_target": "lstm_shapes.probe.trace_target",
+    "trace": "lstm_shapes.api",
     "InferredModule": "lstm_shapes.theory.weights",
     "infer_modules": "lstm_shapes.theory.weights",
 }

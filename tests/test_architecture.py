@@ -160,13 +160,9 @@ def violations(edges: Iterable[Edge]) -> list[str]:
 #: Known breaks left from the flat layout, each owned by an open issue; remove a line when
 #: its break is mended (the test fails while a listed break no longer occurs).
 KNOWN = {
-    "lstm_shapes.render.trace -> lstm_shapes.probe.tracing: render/ is kept independent of probe/",
     "lstm_shapes.report.check -> lstm_shapes.api: report/ imports the higher layer api/",
     "lstm_shapes.report.check -> lstm_shapes.probe.forward: report/ imports the higher layer probe/",
     "lstm_shapes.report.variants -> lstm_shapes.api: report/ imports the higher layer api/",
-    "lstm_shapes.teach.handout -> lstm_shapes.api: teach/ imports the higher layer api/",
-    "lstm_shapes.teach.live -> lstm_shapes.probe.runtime: teach/ is kept independent of probe/",
-    "lstm_shapes.teach.myths -> torch.nn.utils.rnn: only probe/ may import torch",
     # api.check_cases runs report.check's run_check: goes with report.check -> api
     "cycle: lstm_shapes.api -> lstm_shapes.report.check",
 }

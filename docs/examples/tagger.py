@@ -3,8 +3,8 @@ bidirectional LSTM -> linear head. Try it from the repository root::
 
     lstm-shapes trace docs/examples/tagger.py:Tagger --input-shape 32,50 --input-dtype int64
 
-``broken_head`` and ``batch_first_h0`` are the same model with a classic mistake each,
-to see what ``trace`` says when a model fails.
+``broken_head``, ``batch_first_h0`` and ``forgot_batch_first`` are the same model with a
+classic mistake each, to see what ``trace`` says when a model fails (or, worse, runs).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ class Tagger(nn.Module):
         hidden_size: int = 128,
         num_classes: int = 5,
         head_features: int | None = None,
+        batch_first: bool = True,
     ) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.lstm = nn.LSTM(
-            embedding_dim, hidden_size, num_layers=2, batch_first=True, bidirectional=True
+            embedding_dim, hidden_size, num_layers=2, batch_first=batch_first, bidirectional=True
         )
         self.head = nn.Linear(head_features or 2 * hidden_size, num_classes)
 
@@ -55,3 +56,9 @@ class BatchFirstState(Tagger):
 
 def batch_first_h0() -> Tagger:
     return BatchFirstState()
+
+
+def forgot_batch_first() -> Tagger:
+    """The LSTM is built without batch_first=True but reads (N, L, embedding_dim): it runs,
+    taking L for the batch, and the model returns one row per time step, not per sequence."""
+    return Tagger(batch_first=False)

@@ -132,6 +132,8 @@ def check_command(
     device: o.Device = "auto",
     dtype: o.Dtype = "float32",
     seed: o.Seed = "0",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     output_format: o.format_option(CHECK_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> int:
     """Feed your own shapes to the real module: torch's error, what it means, the fix.
@@ -174,7 +176,9 @@ def check_command(
 
             cases = load_cases(spec_file)
             source = Path(spec_file).name
-            results = _run_cases(cases, source, keep_reports=fmt == "json")
+            results = _run_cases(
+                cases, source, keep_reports=fmt == "json", max_memory=max_memory, max_time=max_time
+            )
         else:
             if input_size is None or hidden_size is None:
                 missing = "--input-size" if input_size is None else "--hidden-size"
@@ -203,13 +207,22 @@ def check_command(
                     device=device,
                     dtype=dtype,
                     seed=seed,
+                    max_memory=max_memory,
+                    max_time=max_time,
                 )
             ]
     _render(results, fmt, source)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
 
 
-def _run_cases(cases: list[Case], source: str, *, keep_reports: bool) -> list[CheckResult]:
+def _run_cases(
+    cases: list[Case],
+    source: str,
+    *,
+    keep_reports: bool,
+    max_memory: object = None,
+    max_time: object = None,
+) -> list[CheckResult]:
     """Run every case, dropping each case's full report once checked unless the output
     needs it (memory stays flat over many cases); a progress line on a terminal's stderr."""
     import sys
@@ -222,7 +235,7 @@ def _run_cases(cases: list[Case], source: str, *, keep_reports: bool) -> list[Ch
     show = sys.stderr.isatty()
     results: list[CheckResult] = []
     shown_at = time.monotonic()
-    for result in check_cases(cases, source):
+    for result in check_cases(cases, source, max_memory=max_memory, max_time=max_time):
         results.append(result if keep_reports else replace(result, report=None))
         if show and time.monotonic() - shown_at > 0.2:
             shown_at = time.monotonic()

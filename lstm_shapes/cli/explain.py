@@ -37,6 +37,7 @@ def explain_command(
     seed: o.Seed = "0",
     output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
     max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     full: o.Full = False,
     cost: o.Cost = False,
     time: o.Time = False,
@@ -49,14 +50,16 @@ def explain_command(
 
     Example: lstm-shapes explain -i 10 -H 20 -l 2 --batch-first --bidirectional -N 3 -L 7
 
-    Too big to run (over --max-memory or about a second)? A reduced run with the same
+    Too big to run (over --max-memory or --max-time)? A reduced run with the same
     structure checks theory, and the report says so.
     """
     with user_errors():
         fmt = parse_choice("--format", output_format, EXPLAIN_FORMATS)
+        from lstm_shapes.spec.limits import parse_max_time
         from lstm_shapes.theory.budget import parse_memory
 
         limit = parse_memory(max_memory) if max_memory is not None else None
+        seconds = parse_max_time(max_time) if max_time is not None else None
         spec = o.spec_from_options(
             input_size=input_size,
             hidden_size=hidden_size,
@@ -82,6 +85,7 @@ def explain_command(
         report = explain(
             spec,
             max_memory=limit,
+            max_time=seconds,
             full=full,
             cost=wants_cost,
             time=time,
@@ -90,12 +94,12 @@ def explain_command(
             optimizer=optimizer,
             amp=amp,
         )
-    _show_explain(report, fmt)
+    _print_report(report, fmt)
     if not report.ok:  # a verified statement did not hold: the report says which
         raise typer.Exit(EXIT_FAILED)
 
 
-def _show_explain(report: Report, fmt: str) -> None:
+def _print_report(report: Report, fmt: str) -> None:
     if fmt == "json":
         from lstm_shapes.render.json_ import explain_json
 
@@ -129,6 +133,8 @@ def variants_command(
     device: o.Device = "auto",
     dtype: o.Dtype = "float32",
     seed: o.Seed = "0",
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     output_format: o.format_option(EXPLAIN_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """The same sizes under all four batch_first x bidirectional combinations, side by side.
@@ -155,7 +161,7 @@ def variants_command(
         )
         from lstm_shapes.report.variants import variants
 
-        reports = variants(spec)
+        reports = variants(spec, max_memory=max_memory, max_time=max_time)
     if fmt == "json":
         from lstm_shapes.render.json_ import variants_json
 

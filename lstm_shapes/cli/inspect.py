@@ -35,6 +35,8 @@ def inspect_command(
             help="Load the weights into the inferred module (strict) and run a forward pass.",
         ),
     ] = False,
+    max_memory: o.MaxMemory = None,
+    max_time: o.MaxTime = None,
     output_format: o.format_option(INSPECT_FORMATS) = "table",  # type: ignore[valid-type]
 ) -> None:
     """Find every nn.LSTM, nn.GRU, nn.RNN and cell in a checkpoint from its weights alone.
@@ -47,7 +49,14 @@ def inspect_command(
         fmt = parse_choice("--format", output_format, INSPECT_FORMATS)
         from lstm_shapes.probe.checkpoint import inspect_checkpoint
 
-        report = inspect_checkpoint(checkpoint, batch=batch, seq_len=seq_len, run=run)
+        report = inspect_checkpoint(
+            checkpoint,
+            batch=batch,
+            seq_len=seq_len,
+            run=run,
+            max_memory=max_memory,
+            max_time=max_time,
+        )
     from lstm_shapes.render import checkpoint as render
 
     if fmt == "json":

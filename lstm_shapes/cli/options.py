@@ -230,8 +230,20 @@ MaxMemory = Annotated[
         rich_help_panel=SCALE,
         show_default=False,
         help="Memory a full-size run may use, e.g. 512MiB, 2GiB, 1e9; above it (or above "
-        "about a second) a reduced run checks theory.  [default: 2 GiB or half the free "
-        "memory, whichever is smaller]",
+        "--max-time) a reduced run checks theory, or a command that runs only at full size "
+        "exits 2.  [default: 2 GiB or half the free memory, whichever is smaller]",
+    ),
+]
+MaxTime = Annotated[
+    str | None,
+    typer.Option(
+        "--max-time",
+        metavar="SECONDS",
+        rich_help_panel=SCALE,
+        show_default=False,
+        help="Time a full-size run may take, in seconds, e.g. 0.5 or 30; above it (or above "
+        "--max-memory) a reduced run checks theory, or a command that runs only at full size "
+        "exits 2.  [default: about 1 s]",
     ),
 ]
 Full = Annotated[

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lstm_shapes.probe.runtime import import_torch, without_onednn
+from lstm_shapes.theory.budget import use_rates
 from lstm_shapes.theory.cost import ASSUMED_RATES, MachineRates
 
 #: The product timed: (CAL_ROWS, CAL_INNER) @ (CAL_INNER, CAL_COLUMNS), 67 MFLOP.
@@ -56,6 +57,7 @@ def machine_rates() -> MachineRates:
         return ASSUMED_RATES
     if _cached is None:
         _cached = calibrate()
+        use_rates(_cached)
     return _cached
 
 

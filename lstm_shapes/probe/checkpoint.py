@@ -372,17 +372,28 @@ def inspect_checkpoint(
     batch: object | None = None,
     seq_len: object | None = None,
     run: bool = False,
+    max_memory: object = None,
+    max_time: object = None,
 ) -> CheckpointReport:
     """Find every nn.LSTM / nn.GRU / nn.RNN and every LSTMCell / GRUCell / RNNCell in a
     checkpoint from its weights alone.
 
     ``batch`` and ``seq_len`` make the expected shapes concrete (else ``N`` and ``L``);
-    ``run`` loads the weights into a real module (``strict=True``) and runs a forward pass.
+    ``run`` loads the weights into a real module (``strict=True``) and runs a forward pass,
+    within the budget (``max_memory``, ``max_time``, as for :func:`lstm_shapes.explain`).
     Nothing the file names is imported or called. Raises :class:`SpecError` for a file
     that cannot be read, holds no recurrent weights or holds inconsistent ones."""
     path_text = os.fspath(path)
     batch_ = parse_size("--batch", batch) if batch is not None else None
     seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else None
+    from lstm_shapes.spec.limits import parse_max_time
+    from lstm_shapes.theory.budget import parse_memory
+
+    # validated even without --run, so a typo is never silently ignored
+    limits = (
+        parse_memory(max_memory) if max_memory is not None else None,
+        parse_max_time(max_time) if max_time is not None else None,
+    )
     safetensors = read_safetensors(path_text)
     if safetensors is not None:
         found = Contents([("", dict(safetensors))], [], [])
@@ -395,7 +406,7 @@ def inspect_checkpoint(
             raise SpecError(f"{ARGUMENT} {path_text!r}: {error}") from None
         if not found.state_dicts:
             raise SpecError(_no_state_dict(path_text, loaded, found))
-    modules = _modules(path_text, found.state_dicts, batch_, seq_len_, run)
+    modules = _modules(path_text, found.state_dicts, batch_, seq_len_, run, limits)
     tensor_count = sum(len(tensors) for _, tensors in found.state_dicts)
     if not modules:
         keys = [key for _, tensors in found.state_dicts for key in tensors]
@@ -423,6 +434,7 @@ def _modules(
     batch: int | None,
     seq_len: int | None,
     run: bool,
+    limits: tuple[int | None, float | None] = (None, None),
 ) -> list[ModuleReport]:
     torch = None
     if run:
@@ -442,7 +454,10 @@ def _modules(
                 getattr(tensors.get(found.key(n)), "quantized", False)
                 for n in found.parameter_names
             )
-            result = _run(torch, found, tensors, batch, seq_len) if run and not packed else None
+            result = None
+            if run and not packed:
+                _check_budget(found, batch, seq_len, *limits)  # max_memory, max_time
+                result = _run(torch, found, tensors, batch, seq_len)
             count = theory.parameter_count(found.module)
             modules.append(
                 ModuleReport(
@@ -543,6 +558,35 @@ def checkpoint_notes(
             + "."
         )
     return notes
+
+
+def _check_budget(
+    found: InferredModule,
+    batch: int | None,
+    seq_len: int | None,
+    max_memory: object,
+    max_time: object,
+) -> None:
+    """Refuse a ``--run`` over the budget before the module is built (exit 2)."""
+    from lstm_shapes.probe.budget import budget_for
+    from lstm_shapes.spec.core import RunSpec
+    from lstm_shapes.theory.budget import plan, require_full
+
+    # a cell runs one step, whatever --seq-len says (see _run)
+    steps = 1 if found.module.is_cell else seq_len or DEFAULT_RUN_SEQ_LEN
+    spec = Spec(
+        module=found.module,
+        input=InputSpec(batch=batch or DEFAULT_RUN_BATCH, seq_len=steps),
+        run=RunSpec(device="cpu"),
+    )
+    budget = budget_for(spec, max_memory, max_time)
+    _, decision = plan(spec, budget, passes=1)
+    name = repr(found.name) if found.name else "the module"
+    require_full(
+        decision,
+        budget,
+        f"inspect --run runs {name} at full size only: give a smaller --batch or --seq-len",
+    )
 
 
 def _format_notes(loaded: Loaded, found: Contents) -> list[str]:

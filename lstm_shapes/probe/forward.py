@@ -184,11 +184,17 @@ def run_given(
     input_dtype: str,
     h0: tuple[int, ...] | None,
     c0: tuple[int, ...] | None,
+    *,
+    max_memory: object = None,
+    max_time: object = None,
 ) -> str | None:
     """Feed tensors of exactly these shapes to the real module: ``None`` if torch takes
-    them, else torch's own message, verbatim, after the exception's class name."""
-    key = ("run_given", spec, input_shape, input_dtype, h0, c0)
-    return remembered(key, lambda: _run_given(spec, input_shape, input_dtype, h0, c0))
+    them, else torch's own message, verbatim, after the exception's class name. Over the
+    budget (``max_memory``, ``max_time``) raises SpecError before allocating anything."""
+    key = ("run_given", spec, input_shape, input_dtype, h0, c0, max_memory, max_time)
+    return remembered(
+        key, lambda: _run_given(spec, input_shape, input_dtype, h0, c0, max_memory, max_time)
+    )
 
 
 def _run_given(
@@ -197,16 +203,34 @@ def _run_given(
     input_dtype: str,
     h0: tuple[int, ...] | None,
     c0: tuple[int, ...] | None,
+    max_memory: object,
+    max_time: object,
 ) -> str | None:
+    from lstm_shapes.probe.budget import budget_for
+    from lstm_shapes.theory.budget import check_addressable, check_tensors
+
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     dtype = getattr(torch, spec.run.dtype)
+    why = "check builds the module and feeds torch tensors of exactly the given shapes"
     if spec.module.is_cell and _cell_elements(spec, input_shape, h0, c0) > BIG_INPUT:
         # a cell's checks (and messages) involve N, so N cannot shrink; on the meta device
         # torch runs the same checks without allocating anything
         device = torch.device("meta")
+        states = [(shape, dtype.itemsize) for shape in (h0, c0) if shape is not None]
+        check_addressable(
+            [(input_shape, getattr(torch, input_dtype).itemsize), *states],
+            f"{why}: give smaller ones",
+        )
     else:
         input_shape = _small_enough(spec, input_shape)
+        states = [(shape, dtype.itemsize) for shape in (h0, c0) if shape is not None]
+        check_tensors(
+            spec,
+            budget_for(spec, max_memory, max_time),
+            [(input_shape, getattr(torch, input_dtype).itemsize), *states],
+            f"{why}: give smaller ones",
+        )
     with warnings.catch_warnings(), without_onednn(torch):
         warnings.simplefilter("ignore")
         if device.type == "meta":

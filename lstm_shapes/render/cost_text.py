@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from lstm_shapes.report.cost import CPU_PEAK_METHOD, CostReport
 from lstm_shapes.report.explain import Report
+from lstm_shapes.report.reduced import listed_layers
 from lstm_shapes.spec.units import format_bytes, format_flops, format_seconds
 from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS
 
@@ -228,9 +229,17 @@ PER_LAYER_HEADER = (
 
 
 def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]]:
-    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``."""
-    return [
-        (
+    """``(layer, direction, input proj, recurrent proj, projection, element-wise)``; a
+    deep stack shows layers 0, 1 and the last, and one row for each layer between (they
+    cost the same as layer 1), so the table stays short."""
+    num_layers = cost.estimate.spec.module.num_layers
+    layers = listed_layers(num_layers)
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    between: list[tuple[str, str, str, str, str, str]] = []
+    for c in cost.estimate.layers:
+        if layers is not None and c.layer not in layers:
+            continue
+        row = (
             str(c.layer),
             c.direction,
             format_flops(c.input_projection),
@@ -238,5 +247,10 @@ def per_layer_rows(cost: CostReport) -> list[tuple[str, str, str, str, str, str]
             format_flops(c.projection) if c.projection else "-",
             format_flops(c.elementwise),
         )
-        for c in cost.estimate.layers
-    ]
+        if layers is not None and c.layer == num_layers - 1:
+            rows += between
+            between = []
+        rows.append(row)
+        if layers is not None and c.layer == 1:
+            between.append((f"2 to {num_layers - 2}, each", *row[1:]))
+    return rows

@@ -10,7 +10,7 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from lstm_shapes.teach.doc import Bullets, Page, Para, Pre, Table
+from lstm_shapes.teach.doc import Bullets, Equations, Figure, Page, Para, Pre, Table
 
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -43,9 +43,17 @@ def page_renderable(page: Page, verdicts: tuple[str, str] = ("", "")) -> Rendera
                 grid = RichTable.grid(padding=(0, 1, 0, 0))
                 grid.add_column(style="yellow", no_wrap=True)
                 grid.add_column()
-                for item in block.items:
-                    grid.add_row("•", _inline(item))
+                for k, item in enumerate(block.items):
+                    grid.add_row(f"{k + 1}." if block.ordered else "•", _inline(item))
                 parts.append(Padding(grid, (0, 0, 0, 2)))
+            elif isinstance(block, Figure):
+                # the terminal keeps its text pictures; the SVG ones are for pages
+                if block.text:
+                    parts.append(Padding(Text(block.text.rstrip("\n")), (0, 0, 0, 2)))
+                else:
+                    parts.append(Text(f"{block.title}: {block.desc}", style="dim"))
+            elif isinstance(block, Equations):
+                parts.append(Padding(Text(block.text.rstrip("\n")), (0, 0, 0, 2)))
             elif isinstance(block, Pre):
                 style = "cyan" if block.kind == "code" else ""
                 parts.append(Padding(Text(block.text.rstrip("\n"), style=style), (0, 0, 0, 2)))

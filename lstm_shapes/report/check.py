@@ -262,6 +262,8 @@ def check(
     input_dtype: object = None,
     expect: Mapping[str, object] | Iterable[str] | None = None,
     name: str = "check",
+    max_memory: object = None,
+    max_time: object = None,
     **options: Any,
 ) -> CheckResult:
     """Check shapes against the real module.
@@ -273,6 +275,8 @@ def check(
     tensors of exactly those shapes are fed to torch; ``batch``/``seq_len`` given as
     options are what you say the data is, checked against how torch reads it.
     ``expect`` maps tensor names to shapes (``None`` or ``"_"`` for any size).
+    ``max_memory`` and ``max_time`` are the budget, as for :func:`lstm_shapes.explain`:
+    a run over it is reduced, or refused (SpecError) when the given tensors are that large.
     """
     stated_batch = options.get("batch")
     stated_seq_len = options.get("seq_len")
@@ -293,11 +297,24 @@ def check(
         stated_batch=stated_batch is not None,
         stated_seq_len=stated_seq_len is not None,
     )
-    return run_check(spec, given, parse_expectations(spec, expect), name=name)
+    return run_check(
+        spec,
+        given,
+        parse_expectations(spec, expect),
+        name=name,
+        max_memory=max_memory,
+        max_time=max_time,
+    )
 
 
 def run_check(
-    spec: Spec, given: Given | None, expect: Iterable[tuple[str, Pattern]], *, name: str = "check"
+    spec: Spec,
+    given: Given | None,
+    expect: Iterable[tuple[str, Pattern]],
+    *,
+    name: str = "check",
+    max_memory: object = None,
+    max_time: object = None,
 ) -> CheckResult:
     """:func:`check` once its arguments are validated."""
     from lstm_shapes.api import explain
@@ -305,7 +322,7 @@ def run_check(
 
     pairs = list(expect)
     if given is None:
-        report = explain(spec)
+        report = explain(spec, max_memory=max_memory, max_time=max_time)
         results = tuple(compare(n, p, report) for n, p in pairs)
         return CheckResult(
             name, spec, report=report, expectations=results, failures=_failures(report, results)
@@ -321,7 +338,7 @@ def run_check(
         assert diagnosis.reading is not None
         run_spec = _with_reading(spec, diagnosis.reading)
         try:
-            report = explain(run_spec)
+            report = explain(run_spec, max_memory=max_memory, max_time=max_time)
         except SpecError:
             raise
         except (RuntimeError, ValueError) as error:
@@ -345,7 +362,8 @@ def run_check(
         if not diagnosis.problems:
             raise InconsistencyError(f"no diagnosis for {context}")
         return CheckResult(name, spec, given=given, diagnosis=diagnosis, not_run=not_run)
-    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0)
+    within = {"max_memory": max_memory, "max_time": max_time}  # the budget
+    torch_error = run_given(spec, full.input, full.input_dtype, full.h0, full.c0, **within)
     if predicted != (torch_error is None):
         verdict = "accepts" if predicted else "rejects"
         raise InconsistencyError(

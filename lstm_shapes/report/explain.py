@@ -61,6 +61,8 @@ class RunInfo:
     reason: str | None = None
     full_size_estimate: dict[str, Any] | None = None
     reduced_sizes: str | None = None
+    # a deep stack's reduced report lists some layers' parameters: these (first, last) not
+    parameters_elided: tuple[int, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -75,6 +77,9 @@ class RunInfo:
             data["reason"] = self.reason
             data["full_size_estimate"] = self.full_size_estimate
             data["reduced_sizes"] = self.reduced_sizes
+            if self.parameters_elided is not None:
+                first, last = self.parameters_elided
+                data["parameters_elided"] = {"from_layer": first, "to_layer": last}
         return data
 
 

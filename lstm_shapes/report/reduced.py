@@ -30,6 +30,15 @@ REDUCED_SEQ_LEN = 4
 REDUCED_MAX_LAYERS = 8
 
 
+def listed_layers(num_layers: int) -> list[int] | None:
+    """The layers whose parameters a reduced report lists: all (None) up to
+    :data:`REDUCED_MAX_LAYERS`, else the first, the second and the last (every layer
+    above the first has the same parameters), so a deep stack's report stays short."""
+    if num_layers <= REDUCED_MAX_LAYERS:
+        return None
+    return [0, 1, num_layers - 1]
+
+
 def reduced_spec(spec: Spec) -> Spec:
     """The same structure at small sizes; every size only ever shrinks."""
     m = spec.module
@@ -106,14 +115,23 @@ def reduced_report(
         reduced_sizes=small.sizes_line(),
     )
     tensors = {name: replace(verified.tensors[name], dims=t.dims) for name, t in predicted.items()}
+    layers = listed_layers(spec.module.num_layers)
+    notes = [*notes_for(spec, observation.torch_warnings), note]
+    if layers is not None:
+        last = spec.module.num_layers - 1
+        run = replace(run, parameters_elided=(2, last - 1))
+        notes.append(
+            f"Parameters: layers 2 to {last - 1} are not listed; each has the same "
+            "parameters as layer 1 (the count above includes them)."
+        )
     return replace(
         verified,
         spec=spec,
         run=run,
         tensors=tensors,
-        parameters=theory.parameter_shapes(spec.module),
+        parameters=theory.parameter_shapes(spec.module, layers),
         parameter_count=theory.parameter_count(spec.module),
         checks=checks,
-        notes=[*notes_for(spec, observation.torch_warnings), note],
+        notes=notes,
         code=code_for(spec, observation.device),
     )

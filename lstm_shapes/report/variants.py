@@ -51,11 +51,12 @@ def variant_specs(spec: Spec) -> list[Spec]:
     ]
 
 
-def variants(spec: Spec) -> list[Report]:
-    """Run all four variants for real and return their reports, baseline first."""
+def variants(spec: Spec, *, max_memory: object = None, max_time: object = None) -> list[Report]:
+    """Run all four variants for real and return their reports, baseline first; each
+    within the budget (``max_memory``, ``max_time``), else reduced."""
     from lstm_shapes.api import explain
 
-    return [explain(s) for s in variant_specs(spec)]
+    return [explain(s, max_memory=max_memory, max_time=max_time) for s in variant_specs(spec)]
 
 
 def changed_dims(baseline: Report, report: Report, name: str) -> list[bool]:

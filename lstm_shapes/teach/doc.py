@@ -2,7 +2,8 @@
 
 A page is built once from real runs as plain data (sections of paragraphs, tables,
 preformatted pictures and code), then rendered to the terminal (``render/teach.py``),
-Markdown or HTML (``teach/markup.py``). No torch, no rich.
+Markdown or HTML (``render/markup.py``), its figures as SVG (``render/pictures.py``).
+No torch, no rich.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Para:
 @dataclass(frozen=True)
 class Bullets:
     items: tuple[str, ...]
+    #: numbered (1., 2., ...) rather than bulleted
+    ordered: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,48 @@ class Pre:
     name: str = ""
 
 
-Block = Para | Bullets | Table | Pre
+@dataclass(frozen=True)
+class Figure:
+    """A picture drawn from the run (``render/pictures.py`` draws it as SVG).
+
+    ``facts`` holds every name and size the drawing shows, ``labels`` the few words it
+    needs in the page's language; ``text`` is the terminal's text picture ("" when the
+    terminal shows none)."""
+
+    name: str  # cube | unrolled | halves | cell | packed | heads
+    title: str
+    desc: str
+    facts: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Equations:
+    """The recurrence of ``kind`` (``"lstm"``, ``"gru"``, ``"rnn"``), typeset by the
+    renderer (MathML in HTML); ``text`` is the plain-text spelling, ``shapes`` maps each
+    left-hand side (``i_t``, ``c_t``, ...) to its shape at this configuration, and
+    ``names`` each gate to its name and one sentence on what it does."""
+
+    kind: str
+    text: str
+    shapes: dict[str, str]
+    names: dict[str, tuple[str, str]]
+    proj: bool = False
+    nonlinearity: str = "tanh"
+    #: how time step t reads the input, e.g. ``x[:, t]``
+    step_expr: str = "x[t]"
+
+
+@dataclass(frozen=True)
+class Stepper:
+    """A time-step control for the HTML page: steps ``0 .. seq_len-1``."""
+
+    seq_len: int
+    label: str
+
+
+Block = Para | Bullets | Table | Pre | Figure | Equations | Stepper
 
 
 @dataclass(frozen=True)
@@ -71,7 +116,7 @@ def section(title: str, *blocks: Block | Sequence[Block] | None, anchor: str = "
     for block in blocks:
         if block is None:
             continue
-        if isinstance(block, (Para, Bullets, Table, Pre)):
+        if isinstance(block, (Para, Bullets, Table, Pre, Figure, Equations, Stepper)):
             flat.append(block)
         else:
             flat.extend(block)

@@ -1,19 +1,29 @@
-"""Assemble the teaching pages: run what each needs, then lay it out.
+"""Assemble the teaching pages from runs already made, in the language asked for.
 
-``build(kind, spec, lang)`` is the whole library API of the teaching commands; the CLI
-only parses options and picks a renderer.
+``lstm_shapes.api`` runs torch (through ``probe/``) and hands the plain results to
+:func:`build`; the CLI only parses options and picks a renderer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lstm_shapes._version import __version__
+from lstm_shapes.report.explain import Report
+from lstm_shapes.report.teaching import (
+    CellRun,
+    GatesRun,
+    HeadsRun,
+    MythRun,
+    PackedPicture,
+    TeachingRuns,
+)
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.teach import doc, pages
 from lstm_shapes.teach.catalogue import Messages, messages
-from lstm_shapes.teach.doc import Page
+from lstm_shapes.teach.doc import Figure, Page
 
 KINDS = ("diagram", "gates", "cell", "heads", "myths", "handout")
 FORMATS_BY_EXTENSION = {".md": "markdown", ".html": "html", ".htm": "html", ".svg": "svg"}
@@ -27,6 +37,8 @@ class Built:
     #: the words for "holds" / "does not hold", to colour verdicts
     verdicts: tuple[str, str]
     ok: bool = True
+    #: the run block of ``explain --format json`` (torch version, device, dtype, seed, mode)
+    run: dict[str, Any] = field(default_factory=dict)
 
 
 def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
@@ -53,64 +65,142 @@ def command_line(kind: str, spec: Spec, lang: str, extra: str = "") -> str:
     return " ".join(parts)
 
 
-def _report(spec: Spec) -> Any:
-    from lstm_shapes.api import explain
+#: Forward passes of each page at full size, for the budget: explain's probe makes two,
+#: the gates and heads one more, the cell loop about two, the handout all of them plus
+#: the four variants (two passes each, the bidirectional ones twice the work).
+PASSES = {"gates": 3, "cell": 4, "heads": 3, "handout": 18}
 
-    return explain(spec)
 
+def check_budget(
+    kind: str,
+    spec: Spec,
+    max_memory: object = None,
+    max_time: object = None,
+    out_features: int = 1,
+) -> None:
+    """Refuse a page that would run torch over the budget. Pages run at full size (their
+    numbers come from the real module), except ``diagram``, which shows shapes only and
+    takes ``explain``'s reduced run, and ``myths``, whose runs are fixed and small."""
+    if kind not in PASSES:
+        return
+    from lstm_shapes.spec.limits import parse_max_time
+    from lstm_shapes.theory import budget as budgets
 
-def _title(t: Messages, key: str) -> str:
-    return t(key)
+    limit = budgets.parse_memory(max_memory) if max_memory is not None else None
+    seconds = parse_max_time(max_time) if max_time is not None else None
+    # teaching pages always run on the CPU
+    budget = budgets.make_budget(limit, seconds, budgets.available_ram())
+    _, decision = budgets.plan(spec, budget, passes=PASSES[kind])
+    m, steps = spec.module, spec.input.batch * spec.input.seq_len
+    # the heads' nn.Linear(D*H_out, K), its output on every step and on the last one
+    head = out_features * (m.D * m.H_out + 1 + steps + spec.input.batch) * 4
+    error = budgets.too_large(
+        decision.memory + head,
+        decision.seconds,
+        budget,
+        f"the {kind} page runs torch at full size only: give smaller sizes",
+    )
+    if error is not None:
+        raise error
 
 
 def build(
-    kind: str, spec: Spec, lang: str = "en", *, head: str = "both", out_features: int = 1
+    kind: str,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    *,
+    gates: GatesRun | None = None,
+    cell: CellRun | None = None,
+    heads: HeadsRun | None = None,
+    myths: Sequence[MythRun] = (),
+    runs: TeachingRuns | None = None,
+    variants: Sequence[Report] = (),
+    packed: PackedPicture | None = None,
 ) -> Built:
-    """Run what page ``kind`` needs and lay it out in ``lang``."""
-    from lstm_shapes.teach.live import is_small, single_thread
+    """Lay out page ``kind`` in ``lang`` from runs already made (``lstm_shapes.api`` makes
+    them: nothing here runs torch)."""
+    if kind == "diagram":
+        built = _diagram(messages(lang), spec, lang, report, heads, packed)
+    else:
+        built = _build(kind, spec, lang, report, gates, cell, heads, myths, runs, variants)
+    return replace(built, run=report.run.as_dict())
 
-    with single_thread(is_small(spec)):
-        return _build(kind, spec, lang, head, out_features)
+
+def _diagram(
+    t: Messages,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    heads: HeadsRun | None,
+    packed: PackedPicture | None,
+) -> Built:
+    sections = [
+        pages.cube_section(t, report),
+        pages.diagram_section(t, report),
+        pages.halves_section(t, report),
+        pages.more_pictures_section(t, report, heads, packed),
+    ]
+    page = pages.page(
+        t, "lstm-shapes diagram", report, sections, command_line("diagram", spec, lang)
+    )
+    data: dict[str, Any] = {
+        "cube": _figure(page, "cube").text,
+        "unrolled": _figure(page, "unrolled").text,
+        "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
+        "pictures": {f.name: {"title": f.title, "desc": f.desc} for f in _figures(page)},
+    }
+    return Built(page, data, (t("verdict.holds"), t("verdict.fails")))
 
 
-def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Built:
+def _build(
+    kind: str,
+    spec: Spec,
+    lang: str,
+    report: Report,
+    gates: GatesRun | None,
+    cell: CellRun | None,
+    heads: HeadsRun | None,
+    myths: Sequence[MythRun],
+    runs: TeachingRuns | None,
+    variants: Sequence[Report],
+) -> Built:
     t = messages(lang)
     verdicts = (t("verdict.holds"), t("verdict.fails"))
-    report = _report(spec)
     command = command_line(kind, spec, lang)
-    if kind == "diagram":
-        sections = [pages.cube_section(t, report), pages.diagram_section(t, report)]
-        page = pages.page(t, "lstm-shapes diagram", report, sections, command)
-        data: dict[str, Any] = {
-            "cube": _pre(page, "cube"),
-            "unrolled": _pre(page, "unrolled"),
-            "tensors": {n: list(r.shape) for n, r in report.tensors.items()},
-        }
-        return Built(page, data, verdicts)
     if kind == "gates":
-        from lstm_shapes.teach.gates import run_gates
-
-        gates = run_gates(spec)
-        page = pages.page(t, t("gates.title"), report, [pages.gates_section(t, gates)], command)
-        return Built(page, {"layers": [g.as_dict() for g in gates.layers]}, verdicts, gates.ok)
+        assert gates is not None
+        section = pages.gates_section(t, gates, report)
+        page = pages.page(t, t("gates.title"), report, [section], command)
+        equations = pages.equations_block(t, gates)
+        data = {
+            "gates": [
+                {"symbol": g, "name": name, "what": what}
+                for g, (name, what) in equations.names.items()
+            ],
+            "equations": equations.text.splitlines(),
+            "layers": [g.as_dict() for g in gates.layers],
+        }
+        return Built(page, data, verdicts, gates.ok)
     if kind == "cell":
-        from lstm_shapes.teach.cell import check_supported, run_cell
-
-        check_supported(spec)
-        cell = run_cell(spec)
-        page = pages.page(t, t("cell.title"), report, [pages.cell_section(t, cell, spec)], command)
+        assert cell is not None
+        page = pages.page(
+            t,
+            pages.kinded(t, spec, "cell.title"),
+            report,
+            [pages.cell_section(t, cell, spec)],
+            command,
+        )
         return Built(page, cell.as_dict(), verdicts, cell.ok)
     if kind == "heads":
-        from lstm_shapes.teach.heads import run_heads
-
-        heads = run_heads(spec, head, out_features)
-        command = command_line(kind, spec, lang, f"--head {head} --out-features {out_features}")
-        page = pages.page(t, t("heads.title"), report, [pages.heads_section(t, heads)], command)
+        assert heads is not None
+        head = "both" if len(heads.heads) == 2 else heads.heads[0].head
+        extra = f"--head {head} --out-features {heads.out_features}"
+        command = command_line(kind, spec, lang, extra)
+        section = pages.heads_section(t, heads, report)
+        page = pages.page(t, pages.kinded(t, spec, "heads.title"), report, [section], command)
         return Built(page, heads.as_dict(), verdicts)
     if kind == "myths":
-        from lstm_shapes.teach.myths import run_myths
-
-        myths = run_myths(spec.run.seed)
         section = pages.myths_section(t, myths, report.run.torch_version)
         # the myths run their own small modules, each named in its evidence
         page = Page(
@@ -122,51 +212,48 @@ def _build(kind: str, spec: Spec, lang: str, head: str, out_features: int) -> Bu
         )
         return Built(page, {"myths": pages.myth_texts(t, myths)}, verdicts)
     if kind == "handout":
-        return _handout(t, spec, report, command, verdicts, out_features)
+        assert runs is not None
+        return _handout(t, spec, report, command, verdicts, runs, variants)
     raise ValueError(f"unknown page {kind!r}")
 
 
 def _handout(
     t: Messages,
     spec: Spec,
-    report: Any,
+    report: Report,
     command: str,
     verdicts: tuple[str, str],
-    out_features: int,
+    runs: TeachingRuns,
+    variants: Sequence[Report],
 ) -> Built:
-    from lstm_shapes.report.variants import variants
-    from lstm_shapes.teach.cell import run_cell
-    from lstm_shapes.teach.gates import run_gates
-    from lstm_shapes.teach.heads import run_heads
-    from lstm_shapes.teach.myths import run_myths
-
-    gates = run_gates(spec)
-    cell = None if spec.module.proj_size else run_cell(spec)
-    heads = run_heads(spec, "both", out_features)
-    myths = run_myths(spec.run.seed)
     sections = [
         pages.cube_section(t, report),
         pages.symbols_section(t, spec),
         pages.args_section(t, spec),
-        pages.shapes_section(t, report, variants(spec)),
+        pages.shapes_section(t, report, variants),
         pages.diagram_section(t, report),
-        pages.gates_section(t, gates),
+        pages.halves_section(t, report),
+        pages.gates_section(t, runs.gates, report),
         pages.params_section(t, report),
-        pages.cell_section(t, cell, spec),
-        pages.heads_section(t, heads),
-        pages.myths_section(t, myths, report.run.torch_version),
+        pages.cell_section(t, runs.cell, spec),
+        pages.heads_section(t, runs.heads, report),
+        pages.worked_section(t, report, runs.worked, runs.packed),
+        pages.myths_section(t, runs.myths, report.run.torch_version),
         pages.code_section(t, report),
+        pages.exercises_section(t, runs.exercises),
+        pages.answers_section(t, runs.exercises),
     ]
-    page = pages.page(t, t("handout.title"), report, sections, command)
-    ok = gates.ok and (cell is None or cell.ok)
+    page = pages.page(t, pages.kinded(t, spec, "handout.title"), report, sections, command)
+    ok = runs.gates.ok and (runs.cell is None or runs.cell.ok)
     return Built(page, {}, verdicts, ok)
 
 
-def _pre(page: Page, name: str) -> str:
-    from lstm_shapes.teach.doc import Pre
+def _figures(page: Page) -> list[Figure]:
+    return [b for sec in page.sections for b in sec.blocks if isinstance(b, Figure)]
 
-    for sec in page.sections:
-        for block in sec.blocks:
-            if isinstance(block, Pre) and block.name == name:
-                return block.text
+
+def _figure(page: Page, name: str) -> Figure:
+    for figure in _figures(page):
+        if figure.name == name:
+            return figure
     raise KeyError(name)

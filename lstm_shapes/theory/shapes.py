@@ -6,6 +6,7 @@ refuses to print anything where the two disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lstm_shapes.spec.core import ModuleSpec, Spec
@@ -278,8 +279,9 @@ def layer_input_size(m: ModuleSpec, layer: int) -> int:
     return m.input_size if layer == 0 else m.D * m.H_out
 
 
-def parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
-    """Exactly what ``named_parameters()`` yields, in the same order."""
+def parameter_shapes(m: ModuleSpec, layers: Iterable[int] | None = None) -> list[ParamShape]:
+    """Exactly what ``named_parameters()`` yields, in the same order; ``layers`` lists
+    only those layers (a deep stack's reduced report names a few)."""
     if m.is_cell:
         return cell_parameter_shapes(m)
     width = "H_cell" if m.kind == "lstm" else "hidden_size"
@@ -289,7 +291,7 @@ def parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
         block = f"{width} = {m.hidden_size}"
     rows = m.gates * m.hidden_size
     params: list[ParamShape] = []
-    for layer in range(m.num_layers):
+    for layer in range(m.num_layers) if layers is None else layers:
         for direction in range(m.D):
             suffix = f"_l{layer}" + ("_reverse" if direction else "")
             dname = "backward" if direction else "forward"
@@ -347,7 +349,12 @@ def cell_parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
 
 
 def parameter_count(m: ModuleSpec) -> int:
-    return sum(p.numel for p in parameter_shapes(m))
+    """The sum of :func:`parameter_shapes`' sizes, without listing them (deep stacks)."""
+    per_layer = sum(p.numel for p in parameter_shapes(m, range(min(m.num_layers, 2))))
+    if m.num_layers <= 2:
+        return per_layer
+    upper = sum(p.numel for p in parameter_shapes(m, [1]))  # every layer above 0 is alike
+    return per_layer + (m.num_layers - 2) * upper
 
 
 def step_expr(spec: Spec, step: int, half: str | None = None) -> str:

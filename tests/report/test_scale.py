@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_shapes import explain, make_spec
+from lstm_shapes.errors import SpecError
 from lstm_shapes.report.reduced import REDUCED_MAX_LAYERS, reduced_spec
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
@@ -88,7 +89,7 @@ def _torch_shapes(spec: Spec) -> tuple[dict[str, tuple[int, ...]], list[tuple[st
     module = build_module(torch, spec.module).eval()
     x = torch.randn(theory.tensor_shapes(spec)["input"].shape)
     with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "LSTM with projections is not supported with oneDNN"
+        warnings.simplefilter("ignore")  # oneDNN's note on proj_size, once per process
         output, state = module(x)
     hn, cn = state if spec.module.has_cell else (state, None)
     shapes = {"input": tuple(x.shape), "output": tuple(output.shape), "hn": tuple(hn.shape)}
@@ -155,7 +156,29 @@ def test_deep_stacks_are_probed_with_three_layers() -> None:
     assert "over the time budget" in (report.run.reason or "")
     assert "num_layers=3" in (report.run.reduced_sizes or "")
     assert report.tensors["hn"].shape == (100_000, 1, 4)
-    assert len(report.parameters) == 400_000
+    # layers 0, 1 and the last are listed; the others are alike and counted
+    assert [p.name for p in report.parameters[-4:]] == [
+        "weight_ih_l99999",
+        "weight_hh_l99999",
+        "bias_ih_l99999",
+        "bias_hh_l99999",
+    ]
+    assert len(report.parameters) == 12
+    assert report.parameter_count == 16 * 3 + 16 * 4 + 32 + 99_999 * (2 * 16 * 4 + 32)
+    assert report.as_dict()["run"]["parameters_elided"] == {"from_layer": 2, "to_layer": 99_998}
+    assert report.notes[-1] == (
+        "Parameters: layers 2 to 99998 are not listed; each has the same parameters as "
+        "layer 1 (the count above includes them)."
+    )
+
+
+def test_a_stack_too_deep_to_estimate_is_refused_word_for_word() -> None:
+    with pytest.raises(SpecError) as error:
+        explain(input_size=3, hidden_size=4, num_layers=2_147_483_647, bidirectional=True)
+    assert str(error.value) == (
+        "too large: num_layers=2147483647 with D=2 is 4,294,967,294 layers and directions; "
+        "lstm-shapes estimates at most 100,000 (--num-layers up to 50,000)"
+    )
 
 
 def test_a_small_run_stays_full_and_json_unchanged() -> None:
@@ -310,3 +333,22 @@ def test_variants_say_when_they_were_reduced() -> None:
     line = variants_reduced_line(reports)
     assert line is not None and line.startswith("REDUCED RUN for all 4 variants; for the first, ")
     assert variants_reduced_line([explain(input_size=4, hidden_size=6)]) is None
+
+
+def test_a_deep_stacks_cost_table_shows_one_row_for_the_layers_between() -> None:
+    from lstm_shapes.render.cost_text import per_layer_rows
+
+    report = explain(input_size=3, hidden_size=4, num_layers=20, bidirectional=True, cost=True)
+    assert report.cost is not None
+    rows = per_layer_rows(report.cost)
+    assert [(layer, direction) for layer, direction, *_ in rows] == [
+        ("0", "forward"),
+        ("0", "backward"),
+        ("1", "forward"),
+        ("1", "backward"),
+        ("2 to 18, each", "forward"),
+        ("2 to 18, each", "backward"),
+        ("19", "forward"),
+        ("19", "backward"),
+    ]
+    assert rows[4][2:] == rows[2][2:]

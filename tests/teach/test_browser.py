@@ -15,10 +15,12 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from html import unescape
 from pathlib import Path
 
 import pytest
 
+from lstm_shapes.render.pictures import PICTURES
 from tests.conftest import ROOT, Result
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,7 +47,13 @@ PROBE = """<script>
     var r = el.getBoundingClientRect();
     return {width: r.width, height: r.height};
   }
-  var out = {lang: document.documentElement.lang, title: document.title, tables: [], pictures: []};
+  function within(inner, outer) {
+    return inner.x >= outer.x - 1 && inner.y >= outer.y - 1 &&
+      inner.x + inner.width <= outer.x + outer.width + 1 &&
+      inner.y + inner.height <= outer.y + outer.height + 1;
+  }
+  var out = {lang: document.documentElement.lang, title: document.title, tables: [], pictures: [],
+             svgs: [], maths: []};
   document.querySelectorAll("table[data-name]").forEach(function (t) {
     var flat = 0;
     t.querySelectorAll("th, td").forEach(function (c) {
@@ -60,6 +68,44 @@ PROBE = """<script>
     out.pictures.push({name: p.dataset.name, kind: p.className, width: b.width, height: b.height,
                        overflow: p.scrollWidth > p.clientWidth + 1});
   });
+  document.querySelectorAll("svg[data-name]").forEach(function (svg) {
+    var b = box(svg), view = svg.viewBox.baseVal, outside = [], overflowing = [];
+    var frame = {x: view.x, y: view.y, width: view.width, height: view.height};
+    svg.querySelectorAll("text").forEach(function (t) {
+      var tb = t.getBBox();
+      if (!within(tb, frame)) { outside.push(t.textContent); }
+      var inside = t.getAttribute("data-inside");
+      if (inside && !within(tb, document.getElementById(inside).getBBox())) {
+        overflowing.push(t.textContent);
+      }
+    });
+    var fig = svg.closest("figure");
+    out.svgs.push({name: svg.dataset.name, width: b.width, height: b.height,
+                   texts: svg.querySelectorAll("text").length, outside: outside,
+                   overflowing: overflowing,
+                   breakInside: fig ? getComputedStyle(fig).breakInside : "",
+                   pageWidth: fig ? fig.scrollWidth <= fig.parentElement.clientWidth + 1 : false});
+  });
+  document.querySelectorAll("math").forEach(function (m) {
+    var b = box(m); out.maths.push({width: b.width, height: b.height});
+  });
+  // the stepper: visible once the script ran; moving it moves the highlight
+  var bar = document.getElementById("stepper");
+  out.stepper = {shown: !!bar && !bar.hidden};
+  if (bar) {
+    var input = bar.querySelector("input");
+    function now() {
+      return Array.prototype.map.call(document.querySelectorAll(".now"), function (el) {
+        return el.getAttribute("data-t");
+      });
+    }
+    out.stepper.before = now();
+    input.value = input.max;
+    input.dispatchEvent(new Event("input"));
+    out.stepper.after = now();
+    out.stepper.max = input.max;
+    out.stepper.label = document.querySelector("[data-step-label]").textContent;
+  }
   out.h1 = box(document.querySelector("h1"));
   var probe = document.createElement("pre");
   probe.id = "layout-probe";
@@ -145,11 +191,26 @@ def test_handout_in_chromium(cli: Callable[..., Result], tmp_path: Path, lang: s
         assert table["flatCells"] == 0, table
         assert not table["overflow"], table
     pictures = {p["name"]: p for p in layout["pictures"]}
-    assert {"cube", "unrolled", "equations", "cell-loop", "code"} <= set(pictures)
+    assert {"cell-loop", "code", "worked-packed", "params-formula"} <= set(pictures)
     for picture in pictures.values():
         assert picture["width"] > 100 and picture["height"] > 20, picture
         assert not picture["overflow"], f"{picture['name']} is wider than an A4 page"
-    assert pictures["unrolled"]["height"] > 100
+    svgs = {s["name"]: s for s in layout["svgs"]}
+    assert set(PICTURES) <= set(svgs)
+    for svg in svgs.values():
+        assert svg["width"] > 100 and svg["height"] > 50, svg
+        assert svg["texts"] >= 3, svg
+        assert svg["outside"] == [], f"{svg['name']}: text outside the picture"
+        assert svg["overflowing"] == [], f"{svg['name']}: text wider than its box"
+        assert svg["breakInside"] == "avoid" and svg["pageWidth"], svg
+    assert svgs["unrolled"]["height"] > 150
+    assert len(layout["maths"]) == 6
+    assert all(m["width"] > 50 and m["height"] > 10 for m in layout["maths"])
+    stepper = layout["stepper"]
+    assert stepper["shown"]
+    assert stepper["before"] and set(stepper["before"]) == {"0"}
+    assert stepper["after"] and set(stepper["after"]) == {stepper["max"]} == {"6"}
+    assert stepper["label"] == "x[:, 6]"
 
     # 2. what it looks like, and how it prints: kept as artefacts
     ARTIFACTS.mkdir(exist_ok=True)
@@ -162,6 +223,15 @@ def test_handout_in_chromium(cli: Callable[..., Result], tmp_path: Path, lang: s
     assert console_messages(run.stderr) == []
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 50_000  # a blank page is a few kB
+    for name in PICTURES:  # each picture alone, as a file beside a Markdown handout shows it
+        alone = tmp_path / f"{name}.{lang}.svg"
+        alone.write_text(_svg_file(html, name), encoding="utf-8")
+        shot = ARTIFACTS / f"picture.{name}.{lang}.png"
+        shot.unlink(missing_ok=True)
+        run = run_chromium(
+            browser, tmp_path, alone, "--window-size=800,600", f"--screenshot={shot}"
+        )
+        assert run.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     pdf = ARTIFACTS / f"handout.{lang}.pdf"
     pdf.unlink(missing_ok=True)
@@ -175,3 +245,31 @@ def test_handout_in_chromium(cli: Callable[..., Result], tmp_path: Path, lang: s
     assert boxes, "no pages printed"
     for width, height in boxes:  # A4 is 595 x 842 points
         assert abs(float(width) - 595) < 2 and abs(float(height) - 842) < 2, boxes
+    _each_picture_on_one_page(pdf, html)
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _each_picture_on_one_page(pdf: Path, html: str) -> None:
+    """The first and the last Latin label of every picture are printed on the same page."""
+    from pypdf import PdfReader
+
+    pages = [_squeeze(page.extract_text()) for page in PdfReader(pdf).pages]
+    for name, body in re.findall(r'<svg [^>]*data-name="(\w+)"[^>]*>(.*?)</svg>', html, re.S):
+        labels = [
+            _squeeze(unescape(text))
+            for text in re.findall(r"<text [^>]*>([^<]+)</text>", body)
+            if text.isascii() and len(text.strip()) > 3
+        ]
+        first, last = labels[0], labels[-1]
+        assert any(first in page and last in page for page in pages), (
+            f"{name}: {first!r} and {last!r} are not printed on one page"
+        )
+
+
+def _svg_file(html: str, name: str) -> str:
+    match = re.search(rf'<svg [^>]*data-name="{name}".*?</svg>', html, re.S)
+    assert match, name
+    return match.group(0)

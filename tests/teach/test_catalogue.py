@@ -8,8 +8,8 @@ import string
 
 import pytest
 
+from lstm_shapes.probe.myths import MYTHS, run_myths
 from lstm_shapes.teach.catalogue import LANGS
-from lstm_shapes.teach.myths import MYTHS, run_myths
 
 _KEY_USE = re.compile(r"""\bt\(\s*f?["']([a-z_.{}-]+)["']""")
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from lstm_shapes.probe.teaching import run_cell
 from lstm_shapes.spec.core import make_spec
-from lstm_shapes.teach.cell import run_cell
 from tests.conftest import Result, normalize
 
 CONFIGS = [
@@ -67,7 +67,7 @@ def test_disagreement_is_our_bug(
     cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No tolerance can be met: the page says so and the exit code is 3, as for explain.
-    monkeypatch.setattr("lstm_shapes.teach.live.TOLERANCE", -1.0)
+    monkeypatch.setattr("lstm_shapes.report.teaching.TOLERANCE", -1.0)
     result = cli("cell", "-i", "4", "-H", "6")
     assert result.exit_code == 3
     assert "DIFFERS" in result.stdout

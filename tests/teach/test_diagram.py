@@ -58,7 +58,7 @@ def test_backward_rows_end_at_t0() -> None:
 def test_pure_modules_do_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import lstm_shapes.teach.diagram, lstm_shapes.teach.doc, lstm_shapes.teach.markup\n"
+        "import lstm_shapes.teach.diagram, lstm_shapes.teach.doc, lstm_shapes.render.markup\n"
         "import lstm_shapes.teach.pages, lstm_shapes.teach.catalogue\n"
         "import lstm_shapes.cli.teach\n"
         "print('torch' in sys.modules)\n"

@@ -6,9 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
+from lstm_shapes.probe.teaching import run_gates, run_heads
 from lstm_shapes.spec.core import make_spec
-from lstm_shapes.teach.gates import run_gates
-from lstm_shapes.teach.heads import run_heads
 from tests.conftest import Result, normalize
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from lstm_shapes.probe.myths import run_myths
 from lstm_shapes.teach.catalogue import messages
-from lstm_shapes.teach.myths import run_myths
 from lstm_shapes.teach.pages import myth_texts
 from tests.conftest import Result, normalize
 

@@ -18,6 +18,8 @@ class Messages:
         self.lang = lang
         module = importlib.import_module(f"lstm_shapes.teach.catalogue.{lang}")
         self._messages: dict[str, str] = {**english, **module.MESSAGES}
+        #: code comments, English -> this language (none for English)
+        self.comments: dict[str, str] = dict(getattr(module, "COMMENTS", {}))
 
     def __call__(self, key: str, **values: object) -> str:
         return self._messages[key].format(**values)

@@ -9,6 +9,10 @@ MESSAGES: dict[str, str] = {
         "Every shape and number here was observed by running torch {torch} on the CPU "
         "(float32, eval mode, seed {seed})."
     ),
+    "run.line.reduced": (
+        "Reduced run: {reason}. The shapes here are theory at full size, checked by running "
+        "torch {torch} on the CPU at {sizes} (float32, eval mode, seed {seed})."
+    ),
     "run.sizes": "Sizes: {sizes}",
     # symbols
     "sym.N": "batch size: sequences in the batch",
@@ -78,23 +82,25 @@ MESSAGES: dict[str, str] = {
     "diagram.cn": "`cn` {shape}: the same rows for the cell state c (H_cell = {hc}).",
     "diagram.h0": "`h0` {h0} and `c0` {c0}: where each row starts; zeros when not passed.",
     "diagram.elided": "… stands for the steps or layers left out ({steps} steps, {layers} layers).",
+    "diagram.h0.only": "`h0` {h0}: where each row starts; zeros when not passed.",
+    "arg.nonlinearity": "the activation of nn.RNN: tanh or relu",
     "cube.title": "The data cube",
     "cube.lead.bf": (
         "`input` {shape} = (N, L, H_in) with batch_first=True: dim 0 is the batch, dim 1 "
-        "time, dim 2 the features. Below the box, the same input cut along time: one (N, H_in) "
-        "slice per step."
+        "time, dim 2 the features. Cut along time, the same input is one (N, H_in) slice per "
+        "step."
     ),
     "cube.lead.tm": (
         "`input` {shape} = (L, N, H_in) with batch_first=False (the default): dim 0 is time, "
-        "dim 1 the batch, dim 2 the features. Below the box, the same input cut along time: "
-        "one (N, H_in) slice per step."
+        "dim 1 the batch, dim 2 the features. Cut along time, the same input is one (N, H_in) "
+        "slice per step."
     ),
     # the gates
     "gates.title": "The gates, term by term",
     "gates.lead": (
         "One step of one layer and direction, as torch computes it (σ is the sigmoid, ⊙ "
         "multiplies element by element; the weight blocks are row blocks of weight_ih and "
-        "weight_hh in the order i, f, g, o):"
+        "weight_hh in the order {order}):"
     ),
     "gates.layer": "Layer {layer}",
     "gates.layer.above": "Layer {layer} (every layer above has the same shapes)",
@@ -122,6 +128,7 @@ MESSAGES: dict[str, str] = {
     "cell.first.title": "The loop at t=0",
     "cell.compare.title": "nn.LSTM against the loop",
     "cell.ok": "The loop reproduces output, hn and cn to float32 tolerance ({tol}).",
+    "cell.ok.h": "The loop reproduces output and hn to float32 tolerance ({tol}).",
     "cell.bad": "The loop does NOT reproduce nn.LSTM: this is a bug in lstm-shapes.",
     "cell.proj": (
         "proj_size={p} cannot be shown with nn.LSTMCell: LSTMCell has no proj_size, so no "
@@ -314,5 +321,152 @@ MESSAGES: dict[str, str] = {
     "params.lead": "named_parameters() in order; {count} numbers in total.",
     "code.title": "Reproduce it",
     "code.lead": "This PyTorch code builds the same module and prints the same shapes:",
+    # pictures
+    "fig.forward": "forward",
+    "fig.backward": "backward",
+    "fig.reduced": "reduced run: the sizes are the full configuration's, checked on a smaller run",
+    "fig.cube.title": "The input {shape} as a data cube",
+    "fig.cube.desc": (
+        "A box of the input {shape} = {layout}: one dimension upright, one in depth and "
+        "H_in across. The thin planes are the time steps; the step read at time t, a "
+        "({n}, {h_in}) matrix, is lifted out on the right."
+    ),
+    "fig.cube.slice": "what the layer reads at step t",
+    "fig.unrolled.title": "{kind} unrolled in time",
+    "fig.unrolled.desc": (
+        "{layers} layers and {d} direction(s) as rows, top layer first, {steps} time steps "
+        "as columns. h0 (and c0) enter where each row starts, hn (and cn) leave where it "
+        "ends; the backward rows run right to left and end at t=0. output {output} is the "
+        "top layer at every step, hn {hn} every row at its end."
+    ),
+    "fig.unrolled.legend": (
+        "arrows along a row carry h (and c) in time; arrows up hand h to the layer above"
+    ),
+    "fig.halves.title": "output's last dimension, split in two halves",
+    "fig.halves.desc.bi": (
+        "output's last dimension has D*H_out = {dh} features: the forward half [:{h}] and "
+        "the backward half [{h}:]. The forward half at the last step is hn[-2]; the backward "
+        "half at t=0 is hn[-1]; the backward half at the last step is not hn[-1]."
+    ),
+    "fig.halves.desc.uni": (
+        "With one direction, output at the last step is the top layer's hn[-1] "
+        "(H_out = {h} features)."
+    ),
+    "fig.halves.backward_end": "the backward direction ends here",
+    "fig.cell.title": "Inside one {kind} step",
+    "fig.cell.desc.lstm": (
+        "The four gates (input, forget, cell candidate, output) each read x_t and h_(t-1) and "
+        "give H_cell = {hc} features; c_t = f_t ⊙ c_(t-1) + i_t ⊙ g_t and "
+        "h_t = o_t ⊙ tanh(c_t) with H_out = {ho} features."
+    ),
+    "fig.cell.desc.gru": (
+        "The reset and update gates and the candidate each read x_t and h_(t-1) and give "
+        "{ho} features; h_t mixes h_(t-1) and the candidate."
+    ),
+    "fig.cell.desc.rnn": "One activation of x_t and h_(t-1) gives h_t with {ho} features; no gates.",
+    "fig.cell.proj": "projection",
+    "fig.cell.weights": (
+        "weight_ih stacks the {k} blocks: ({k}*{h}, input features); weight_hh: ({k}*{h}, H_out)"
+    ),
+    "fig.packed.title": "A packed batch, lengths {lengths}",
+    "fig.packed.desc": (
+        "One row per sequence (lengths {lengths}), one column per step. Real steps are "
+        "blue, padding is grey and never run; batch_sizes counts the sequences still running "
+        "at each step; hn marks where each sequence's hn is taken: its last real step."
+    ),
+    "fig.packed.legend": "grey: padding (never run; zeros in the unpacked output)",
+    "fig.heads.title": "Two heads on top",
+    "fig.heads.desc": (
+        "A Linear(in_features = D*H_out = {dh}, out_features = K = {k}) on the last step "
+        "gives (N, K); on every step of output it gives (N, L, K)."
+    ),
+    # the gates, named
+    "gates.names.title": "What each gate does",
+    "gate.lstm.i.name": "input gate",
+    "gate.lstm.i.what": "decides how much of the candidate g_t is written into the cell state.",
+    "gate.lstm.f.name": "forget gate",
+    "gate.lstm.f.what": "decides how much of the previous cell state c_(t-1) is kept.",
+    "gate.lstm.g.name": "cell candidate",
+    "gate.lstm.g.what": "proposes new values for the cell state (tanh, so between -1 and 1).",
+    "gate.lstm.o.name": "output gate",
+    "gate.lstm.o.what": "decides how much of tanh(c_t) becomes the hidden state h_t.",
+    "gate.gru.r.name": "reset gate",
+    "gate.gru.r.what": "decides how much of h_(t-1) the candidate n_t reads.",
+    "gate.gru.z.name": "update gate",
+    "gate.gru.z.what": "decides how much of h_(t-1) is kept; the rest comes from n_t.",
+    "gate.gru.n.name": "candidate state",
+    "gate.gru.n.what": "proposes the new hidden state from x_t and the reset h_(t-1).",
+    "gate.rnn.h.name": "new hidden state",
+    "gate.rnn.h.what": "one activation of x_t and h_(t-1): no gates, nothing is kept apart.",
+    "eq.shape": "shape",
+    "stepper.label": "time step t",
+    "stepper.hint": "moves the highlight in the cube, the unrolled network and the equations",
+    "pictures.title": "More pictures: one step, a packed batch, the heads",
+    "halves.title": "output and hn, side by side",
+    "halves.lead": (
+        "Where hn sits inside output. Torch computed both; the identities below hold to "
+        "float32 tolerance."
+    ),
+    # worked examples
+    "worked.title": "Worked examples at this configuration",
+    "worked.lead": "Each program below ran as shown; the shapes are what torch printed.",
+    "worked.proj.title": "The same module with proj_size={p}",
+    "worked.proj.after": (
+        "h and output shrink to H_out = proj_size = {p}; c keeps H_cell = hidden_size = {h}; "
+        "every layer and direction gains weight_hr (proj_size, hidden_size)."
+    ),
+    "worked.unbatched.title": "One unbatched sequence",
+    "worked.unbatched.after": (
+        "A 2-D input (L, H_in) is one sequence without a batch dimension: output loses N, "
+        "and h0/hn/cn are (D*num_layers, H_out) with no N either."
+    ),
+    "worked.packed.title": "A packed batch: pack_padded_sequence and pad_packed_sequence",
+    "worked.packed.after": (
+        "lengths {lengths}: packed.data stacks only the {total} real steps; batch_sizes is "
+        "[{batch_sizes}]. Each sequence's hn is taken at its own last real step "
+        "(max |diff| {diff} against output there), and the padded tail of output is zeros "
+        "(max |value| {tail})."
+    ),
+    "worked.params.title": "Counting the parameters",
+    "worked.params.lead": (
+        "Per layer and direction: weight_ih ({k}*H_cell × in_features) + weight_hh "
+        "({k}*H_cell × H_out) + bias_ih and bias_hh ({k}*H_cell each){proj}. in_features is "
+        "H_in for layer 0 and D*H_out above."
+    ),
+    "worked.params.proj": " + weight_hr (H_out × H_cell)",
+    "worked.params.formula": "{formula} = {count}",
+    "worked.params.after": (
+        "Per layer (both directions): {per_layer}; in total {total}, what sum(p.numel()) printed."
+    ),
+    "col.expression": "expression",
+    # exercises
+    "exercises.title": "Exercises",
+    "exercises.lead": (
+        "For the module and input of this handout. Write the shape as a tuple, e.g. (2, 5). "
+        "The answers are at the end; torch decided each one."
+    ),
+    "answers.title": "Answers",
+    "ex.output": "What is the shape of `output`?",
+    "ex.hn": "What is the shape of `hn`?",
+    "ex.cn": "What is the shape of `cn`?",
+    "ex.last": "What is the shape of `{expr}`?",
+    "ex.in_features": "A Linear head reads `output`. What must its `in_features` be?",
+    "ex.backward": (
+        "`hn[-1]` is the top layer's backward direction. Which slice of `output` equals it?"
+    ),
+    "ex.top": "`hn[-1]` is the top layer after the last step. Which slice of `output` equals it?",
+    "ex.params": "How many numbers do the module's parameters hold in total?",
+    "ex.weight_ih_l1": "What is the shape of `weight_ih_l1`?",
+    "ex.weight_hh_l0": "What is the shape of `weight_hh_l0`?",
+    "ex.flip": "With `batch_first={flip}` and the same sizes, what is the shape of `output`?",
+    "ex.unbatched": "The same module reads one sequence x of shape (L, H_in) with L = {L}. "
+    "What is the shape of `hn`?",
+    "ex.proj": "With `proj_size={p}`, what are the shapes of `hn` and `cn`?",
+    "ex.packed": (
+        "A packed batch has lengths {lengths}. Sequence {b}'s forward hidden state in "
+        "`{top}[{b}]` equals `output` at which index (after `pad_packed_sequence`)?"
+    ),
+    "ex.cn_holds": "What does `cn` hold: the forget gate, or the cell state? Give its shape too.",
+    "ex.cn_holds.answer": "the cell state c of every layer and direction after its last step",
     "footer": "Made with lstm-shapes {version}: {command}",
 }

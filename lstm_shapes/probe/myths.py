@@ -7,22 +7,12 @@ others) and returns the numbers that decide it; the words come from the catalogu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from lstm_shapes.teach import live
+from lstm_shapes.probe import teaching as live
+from lstm_shapes.report.teaching import TOLERANCE, MythRun, fmt_diff, fmt_shape
 
 H_IN, HIDDEN, BATCH, SEQ_LEN = 10, 20, 3, 7
-
-
-@dataclass(frozen=True)
-class MythRun:
-    """``values`` fill the evidence sentence of the catalogue (``myth.<id>.evidence``)."""
-
-    id: str
-    holds: bool
-    setup: str
-    values: dict[str, str]
 
 
 class _Lab:
@@ -48,8 +38,8 @@ class _Lab:
         return ""
 
 
-S = live.fmt_shape
-D_ = live.fmt_diff
+S = fmt_shape
+D_ = fmt_diff
 
 
 def _setup(call: str, x: tuple[int, ...]) -> str:
@@ -75,7 +65,7 @@ def batch_first_moves_state(lab: _Lab) -> MythRun:
 
 
 def cn_is_forget_gate(lab: _Lab) -> MythRun:
-    from lstm_shapes.teach.gates import lstm_step
+    from lstm_shapes.probe.teaching import lstm_step
 
     torch = lab.torch
     lstm = lab.lstm()
@@ -95,7 +85,7 @@ def cn_is_forget_gate(lab: _Lab) -> MythRun:
     )
     diff_c = live.max_abs_diff(cn[0], step["c"])
     diff_f = live.max_abs_diff(cn[0], step["f"])
-    holds = diff_f <= live.TOLERANCE
+    holds = diff_f <= TOLERANCE
     return MythRun(
         "cn-is-forget-gate",
         holds,
@@ -142,7 +132,7 @@ def output_top_layer(lab: _Lab) -> MythRun:
     output, (hn, _) = lstm(x)
     top = live.max_abs_diff(hn[-1], output[:, -1])
     lower = live.max_abs_diff(hn[0], output[:, -1])
-    holds = top <= live.TOLERANCE and lower > live.TOLERANCE and hn.shape[0] == 2
+    holds = top <= TOLERANCE and lower > TOLERANCE and hn.shape[0] == 2
     return MythRun(
         "output-top-layer-hn-every-layer",
         holds,
@@ -157,7 +147,7 @@ def bidirectional_slices(lab: _Lab) -> MythRun:
     output, (hn, _) = lstm(x)
     fwd = live.max_abs_diff(hn[-2], output[:, -1, :HIDDEN])
     bwd = live.max_abs_diff(hn[-1], output[:, 0, HIDDEN:])
-    holds = fwd <= live.TOLERANCE and bwd <= live.TOLERANCE
+    holds = fwd <= TOLERANCE and bwd <= TOLERANCE
     return MythRun(
         "bidirectional-hn-slices",
         holds,
@@ -174,7 +164,7 @@ def last_step_both_directions(lab: _Lab) -> MythRun:
     # the backward half at the last step has read one input: the last one, alone
     alone, _ = lstm(x[:, -1:])
     vs_alone = live.max_abs_diff(output[:, -1, HIDDEN:], alone[:, 0, HIDDEN:])
-    holds = vs_hn <= live.TOLERANCE
+    holds = vs_hn <= TOLERANCE
     return MythRun(
         "last-step-is-both-directions",
         holds,
@@ -193,7 +183,7 @@ def default_state_random(lab: _Lab) -> MythRun:
     explicit, _ = lstm(x, (zeros, zeros))
     again = live.max_abs_diff(first, second)
     vs_zeros = live.max_abs_diff(first, explicit)
-    holds = again > live.TOLERANCE
+    holds = again > TOLERANCE
     return MythRun(
         "default-state-random",
         holds,
@@ -269,7 +259,7 @@ def linear_hidden_size(lab: _Lab) -> MythRun:
 
 
 def three_gates(lab: _Lab) -> MythRun:
-    from lstm_shapes.teach.gates import lstm_step
+    from lstm_shapes.probe.teaching import lstm_step
 
     torch = lab.torch
     lstm = lab.lstm()
@@ -311,7 +301,7 @@ def concat_one_matrix(lab: _Lab) -> MythRun:
     diff = live.max_abs_diff(h, output[0])
     return MythRun(
         "concat-one-matrix",
-        diff <= live.TOLERANCE,
+        diff <= TOLERANCE,
         _setup("nn.LSTM(10, 20)", tuple(x.shape)),
         {"w": S(w.shape), "diff": D_(diff)},
     )
@@ -349,7 +339,7 @@ def packed_hn_padded_end(lab: _Lab) -> MythRun:
     tail = max(float(output[b, n:].abs().max()) for b, n in enumerate(lengths) if n < SEQ_LEN)
     return MythRun(
         "packed-hn-is-padded-end",
-        end <= live.TOLERANCE,
+        end <= TOLERANCE,
         _setup("nn.LSTM(10, 20, batch_first=True)", tuple(x.shape))
         + "; lengths = [7, 4, 2], pack_padded_sequence",
         {"real": D_(real), "end": D_(end), "tail": D_(tail)},
@@ -406,7 +396,7 @@ def dropout_last_layer(lab: _Lab) -> MythRun:
     warned = [str(w.message).split(",")[0] for w in caught if "dropout" in str(w.message)]
     return MythRun(
         "dropout-skips-last-layer",
-        diff <= live.TOLERANCE,
+        diff <= TOLERANCE,
         _setup("nn.LSTM(10, 20, dropout=0.5)", tuple(x.shape)),
         {"diff": D_(diff), "warning": warned[0] if warned else "-"},
     )
