@@ -95,10 +95,8 @@ def explain(
     else:
         not_measured = "the full-size run is over budget (reduced run); --full measures it"
     training = costs.training_memory(spec, optimizer, amp)
-    return replace(
-        report,
-        cost=CostReport(estimate, budget, decision, measurement, not_measured, rates, training),
-    )
+    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates, training)
+    return replace(report, cost=cost_report)
 
 
 def check_cases(

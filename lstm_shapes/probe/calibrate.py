@@ -54,11 +54,13 @@ def machine_rates() -> MachineRates:
     same on every machine: the docs and the tests use it)."""
     global _cached
     if os.environ.get("LSTM_SHAPES_CALIBRATE") == "0":
-        return ASSUMED_RATES
-    if _cached is None:
-        _cached = calibrate()
-        use_rates(_cached)
-    return _cached
+        rates = ASSUMED_RATES
+    else:
+        if _cached is None:
+            _cached = calibrate()
+        rates = _cached
+    use_rates(rates)
+    return rates
 
 
 def calibrate() -> MachineRates:

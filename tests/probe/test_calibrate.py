@@ -17,11 +17,15 @@ def test_calibration_measures_positive_rates() -> None:
     assert 0 < rates.seconds_per_step < 1e-2
 
 
-def test_rates_are_cached_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rates_are_cached_per_process_and_feed_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("LSTM_SHAPES_CALIBRATE")
     monkeypatch.setattr(calibrate, "_cached", None)
+    monkeypatch.setattr(budget, "_rates", budget.current_rates())  # restored afterwards
     first = calibrate.machine_rates()
     assert calibrate.machine_rates() is first
+    assert budget.current_rates() is first
 
 
 def test_calibrate_0_gives_the_assumed_rates(monkeypatch: pytest.MonkeyPatch) -> None:
