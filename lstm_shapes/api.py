@@ -12,10 +12,11 @@ from lstm_shapes.spec.core import Spec, make_spec, parse_choice
 
 if TYPE_CHECKING:
     from lstm_shapes.report.check import CheckResult
+    from lstm_shapes.report.cost import Measurement
     from lstm_shapes.spec.specfile import Case
-
-if TYPE_CHECKING:
     from lstm_shapes.teach.handout import Built
+    from lstm_shapes.theory.budget import Decision
+    from lstm_shapes.theory.cost import CostEstimate
 
 
 def explain(
@@ -85,18 +86,32 @@ def explain(
             report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
     if not (cost or time or verify_flops):
         return report
-    measurement, not_measured = None, None
-    if decision.mode == "full":
-        from lstm_shapes.probe.measure import measure
-
-        measurement = measure(
-            spec, timing=time, backward=measure_backward, verify_flops=verify_flops
-        )
-    else:
-        not_measured = "the full-size run is over budget (reduced run); --full measures it"
+    measurement, not_measured = _measured(
+        spec, estimate, decision, time, measure_backward, verify_flops
+    )
     training = costs.training_memory(spec, optimizer, amp)
     cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates, training)
     return replace(report, cost=cost_report)
+
+
+def _measured(
+    spec: Spec,
+    estimate: CostEstimate,
+    decision: Decision,
+    time: bool,
+    backward: bool,
+    verify_flops: bool,
+) -> tuple[Measurement | None, str | None]:
+    """The full-size run of the user's model, measured, or why it was not."""
+    if decision.mode != "full":
+        return None, "the full-size run is over budget (reduced run); --full measures it"
+    from lstm_shapes.probe.measure import measure
+
+    # below 16 MiB the CPU peak is pages and the allocator (the report says so): one call
+    runs = 3 if estimate.memory.inference >= 16 * 2**20 else 1
+    return measure(
+        spec, timing=time, backward=backward, verify_flops=verify_flops, peak_runs=runs
+    ), None
 
 
 def check_cases(

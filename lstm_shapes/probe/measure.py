@@ -207,7 +207,6 @@ def measure(
     # Every object alive now (torch's own, tens of thousands) is left out of the garbage
     # collections the peak meter makes, so that each takes milliseconds, not a third of a
     # second; what the run leaves behind is still collected.
-    gc.collect()
     gc.freeze()
     try:
         return _measure(spec, torch, timing, backward, verify_flops, repeats, peak_runs)
