@@ -102,7 +102,8 @@ def profile_explain_cost() -> str:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
     lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
-    return "\n".join(lines[-16:])
+    text = "\n".join(lines[-16:]).replace(f"{ROOT}/", "")
+    return text.replace(f"{Path(sys.prefix)}/lib/python3.11/site-packages/", "")
 
 
 def section(results: dict[str, dict[str, float]], rounds: int, profile: str | None) -> str:
