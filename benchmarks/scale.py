@@ -124,6 +124,7 @@ def growth(repeats: int) -> list[dict[str, Any]]:
     probe (what `explain` runs at full size: two forward passes on torch's native kernels)
     and one forward pass on torch's default path, against the model's estimates and what
     the default budget decides."""
+    from lstm_shapes.probe.calibrate import calibrate
     from lstm_shapes.probe.forward import observe
     from lstm_shapes.probe.measure import native_cpu_kernels
     from lstm_shapes.probe.runtime import build_module, import_torch
@@ -132,11 +133,12 @@ def growth(repeats: int) -> list[dict[str, Any]]:
     torch = import_torch()
     rows = []
     free = budget.available_ram()
+    rates = calibrate()
     for symbol, name, values in GROWTH:
         for value in values:
             spec = _spec(**{name: value})
             estimate = cost.estimate(spec)
-            decision = budget.decide(estimate, budget.default_budget(free))
+            decision = budget.decide(estimate, budget.default_budget(free), rates=rates)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with native_cpu_kernels():
@@ -157,7 +159,7 @@ def growth(repeats: int) -> list[dict[str, Any]]:
                     "probe": probe,
                     "probe_estimate": decision.seconds,
                     "measured": measured,
-                    "estimated": estimate.forward_seconds(),
+                    "estimated": estimate.forward_seconds(rates=rates),
                     "default_mode": decision.mode,
                 }
             )
@@ -178,7 +180,7 @@ def accuracy() -> list[dict[str, Any]]:
     """The memory estimate against the measured peak, each in a fresh process."""
     rows = []
     for args in ACCURACY:
-        argv = [CLI, "explain", *args, "--cost", "--backward", "--full", "-f", "json"]
+        argv = [CLI, "explain", *args, "--verify-flops", "--backward", "--full", "-f", "json"]
         done = subprocess.run(argv, capture_output=True, text=True, check=True)
         data = json.loads(done.stdout)["cost"]
         mem, measured = data["memory"], data["measured"]
@@ -186,7 +188,8 @@ def accuracy() -> list[dict[str, Any]]:
         rows.append(
             {
                 "args": " ".join(args),
-                "inference_estimate": mem["inference"],
+                # on the measurement's footing: what a call adds to parameters and input
+                "inference_estimate": mem["inference"] - mem["parameters"] - mem["input"],
                 "inference_measured": measured["peak_forward"],
                 "training_estimate": training,
                 "training_measured": measured["peak_forward_backward"],
@@ -285,7 +288,8 @@ def markdown(
         "machine was shared). *probe* is what `explain` runs at full size (two forward "
         "passes on torch's native kernels, plus the checks); *forward* is one forward pass "
         "on torch's default path (the fused oneDNN kernel), as training would see it. Each "
-        "has the model's estimate beside it (deliberately pessimistic); *default* is what "
+        "has the model's estimate beside it (on the rates calibrated in the same run); "
+        "*default* is what "
         "`explain` decides without `--full` or `--max-memory` (full below about 1 s of "
         "estimated probe time and 2 GiB).",
         "",
@@ -310,11 +314,11 @@ def markdown(
         "",
         "### How far the estimates are from measurement",
         "",
-        "`explain ARGS --cost --backward --full -f json`, each in a fresh process. Peak "
-        "memory is measured as the rise of the process's peak RSS during the forward pass "
-        "(glibc `malloc_trim`, then `VmHWM` reset through `/proc/self/clear_refs`); "
-        "training as the rise during forward + backward on top of parameters and input. "
-        "Error = estimate / measured - 1.",
+        "`explain ARGS --verify-flops --backward --full -f json`, each in a fresh process. "
+        "Peak memory is measured as the rise of the process's peak RSS during a call "
+        "(glibc `malloc_trim`, then `VmHWM` reset through `/proc/self/clear_refs`), on top "
+        "of parameters and input, the median of 3 calls after a first one; the estimate is "
+        "on the same footing. Error = estimate / measured - 1.",
         "",
         "| configuration | path | forward: estimate | measured | error | training: estimate "
         "| measured | error |",
@@ -335,12 +339,11 @@ def markdown(
     trn = [r["training_estimate"] / r["training_measured"] - 1 for r in acc]
     lines += [
         "",
-        f"Forward (inference) memory: error from {min(fwd):+.0%} to {max(fwd):+.0%}; the "
-        "model follows torch's step-by-step path closely and overestimates the fused oneDNN "
-        "kernel, which needs less workspace, so as a budget it errs on the safe side. "
-        f"Training memory: from {min(trn):+.0%} to {max(trn):+.0%}; it can underestimate, "
-        "so treat it as a rough guide. Matrix-multiply FLOPs are exact wherever "
-        "FlopCounterMode can count them (tested property: `tests/test_cost.py`); "
+        f"Forward (inference) memory: error from {min(fwd):+.0%} to {max(fwd):+.0%}; "
+        f"training memory: from {min(trn):+.0%} to {max(trn):+.0%}. The model is per "
+        "kernel (oneDNN, step by step); its error bands per path over the larger grid of "
+        "benchmarks/time-grid.json are in docs/cost.md. Matrix-multiply FLOPs are exact wherever "
+        "FlopCounterMode can count them (tested property: `tests/theory/test_cost.py`); "
         "element-wise FLOPs are a convention (1 per element and operation).",
         END,
     ]

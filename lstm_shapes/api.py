@@ -8,7 +8,7 @@ each report displays itself as the tables of the HTML handout.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,6 @@ from lstm_shapes.errors import InconsistencyError, SpecError
 from lstm_shapes.render import notebook as _notebook
 from lstm_shapes.report.check import (
     CheckResult,
-    Pattern,
     SpecResults,
     check_arguments,
     compare,
@@ -26,8 +25,8 @@ from lstm_shapes.report.check import (
 from lstm_shapes.report.explain import Report, code_for
 from lstm_shapes.report.trace import TraceReport
 from lstm_shapes.report.variants import VariantsReport, variant_specs
-from lstm_shapes.spec.core import Spec, make_spec
-from lstm_shapes.spec.given import Given
+from lstm_shapes.spec.core import Spec, make_spec, parse_choice
+from lstm_shapes.spec.given import Given, Pattern
 from lstm_shapes.teach.page_report import PageReport
 from lstm_shapes.theory.diagnosis import (
     complete,
@@ -38,8 +37,12 @@ from lstm_shapes.theory.diagnosis import (
 )
 
 if TYPE_CHECKING:
+    from lstm_shapes.report.cost import Measurement
     from lstm_shapes.report.inspect import CheckpointReport
+    from lstm_shapes.spec.specfile import Case
     from lstm_shapes.teach.handout import Built
+    from lstm_shapes.theory.budget import Decision
+    from lstm_shapes.theory.cost import CostEstimate
 
 __all__ = [
     "assert_lstm_shapes",
@@ -111,6 +114,9 @@ def explain(
     cost: bool = False,
     time: bool = False,
     backward: bool = False,
+    verify_flops: bool = False,
+    optimizer: str = "adam",
+    amp: bool = False,
 ) -> Report:
     """Run the real module and return a :class:`Report` of every shape (``explain``).
 
@@ -122,7 +128,11 @@ def explain(
     default about one) a reduced run with the same structure checks theory and the report
     says ``run.mode == "reduced"``. ``full=True`` skips the budget. ``cost`` adds
     :attr:`Report.cost` (FLOPs, memory, measured where the run was full size); ``time``
-    times it, and ``backward`` adds forward + backward.
+    times it, and ``backward`` adds forward + backward; ``verify_flops`` counts the FLOPs
+    with torch's FlopCounterMode too (it loads torch's compiler: seconds). ``optimizer``
+    (``sgd``, ``adam``, ``adamw``) and ``amp`` (bfloat16 autocast) shape the
+    training-memory estimate. The time budget is built on this machine's speed,
+    calibrated once per process.
 
     >>> report = explain(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
     >>> report.tensors["hn"].shape
@@ -163,6 +173,9 @@ def explain(
         cost=cost,
         time=time,
         backward=backward,
+        verify_flops=verify_flops,
+        optimizer=optimizer,
+        amp=amp,
     )
 
 
@@ -175,36 +188,110 @@ def run_explain(
     cost: bool = False,
     time: bool = False,
     backward: bool = False,
+    verify_flops: bool = False,
+    optimizer: str = "adam",
+    amp: bool = False,
 ) -> Report:
     """:func:`explain` once its spec is validated: the budget decides full or reduced."""
     from dataclasses import replace
 
     from lstm_shapes.probe.budget import budget_for
+    from lstm_shapes.probe.calibrate import machine_rates
     from lstm_shapes.probe.forward import observe
     from lstm_shapes.probe.measure import native_cpu_kernels
-    from lstm_shapes.report.cost import CostReport, reduced_report, reduced_spec
+    from lstm_shapes.report.cost import CostReport
     from lstm_shapes.report.explain import build_report
+    from lstm_shapes.report.reduced import reduced_report, reduced_spec
+    from lstm_shapes.theory import cost as costs
     from lstm_shapes.theory.budget import check_depth, plan
 
-    measure_backward = backward and (cost or time)
+    optimizer = parse_choice("--optimizer", optimizer, costs.OPTIMIZERS)
+    measure_backward = backward and (cost or time or verify_flops)
     check_depth(spec)  # before torch is imported to find the free memory
     budget = budget_for(spec, max_memory, max_time)
     estimate, decision = plan(spec, budget, full=full, backward=measure_backward)
+    rates = machine_rates()  # calibrated by budget_for
     with native_cpu_kernels():
         if decision.mode == "full":
             report = build_report(spec, observe(spec))
         else:
             report = reduced_report(spec, observe(reduced_spec(spec)), estimate, decision)
-    if not (cost or time):
+    if not (cost or time or verify_flops):
         return report
-    measurement, not_measured = None, None
-    if decision.mode == "full":
-        from lstm_shapes.probe.measure import measure
+    measurement, not_measured = _measured(
+        spec, estimate, decision, time, measure_backward, verify_flops
+    )
+    training = costs.training_memory(spec, optimizer, amp)
+    cost_report = CostReport(estimate, budget, decision, measurement, not_measured, rates, training)
+    return replace(report, cost=cost_report)
 
-        measurement = measure(spec, timing=time, backward=measure_backward)
-    else:
-        not_measured = "the full-size run is over budget (reduced run); --full measures it"
-    return replace(report, cost=CostReport(estimate, budget, decision, measurement, not_measured))
+
+def _measured(
+    spec: Spec,
+    estimate: CostEstimate,
+    decision: Decision,
+    time: bool,
+    backward: bool,
+    verify_flops: bool,
+) -> tuple[Measurement | None, str | None]:
+    """The full-size run of the user's model, measured, or why it was not."""
+    if decision.mode != "full":
+        return None, "the full-size run is over budget (reduced run); --full measures it"
+    from lstm_shapes.probe.measure import measure
+
+    # below 16 MiB the CPU peak is pages and the allocator (the report says so): one call
+    runs = 3 if estimate.memory.inference >= 16 * 2**20 else 1
+    return measure(
+        spec, timing=time, backward=backward, verify_flops=verify_flops, peak_runs=runs
+    ), None
+
+
+def check_cases(
+    cases: Iterable[Case],
+    source: str = "spec",
+    *,
+    max_memory: object = None,
+    max_time: object = None,
+) -> Iterator[CheckResult]:
+    """Check the cases of a spec file one by one, yielding each result as it is done;
+    ``max_memory`` and ``max_time`` are each case's budget.
+
+    Every case's expected tensor names are checked before the first one runs (a
+    :class:`SpecError` names the file, the case and the key). Torch is imported once,
+    runs on one thread (the modules are tiny: splitting each small matrix across cores
+    costs more than it gains), and builds one module per distinct configuration.
+    """
+    from lstm_shapes.probe.runtime import import_torch, reusing_modules
+    from lstm_shapes.report.check import check_expected_names
+    from lstm_shapes.spec.specfile import key_for
+
+    listed = list(cases)
+    for index, case in enumerate(listed, start=1):
+        try:
+            check_expected_names(case.spec, case.expect)
+        except SpecError as error:
+            where = f"{source}: case {index} ({case.name})"
+            raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+    torch = import_torch()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with reusing_modules():
+            for index, case in enumerate(listed, start=1):
+                try:
+                    yield run_check(
+                        case.spec,
+                        case.given,
+                        case.expect,
+                        name=case.name,
+                        max_memory=max_memory,
+                        max_time=max_time,
+                    )
+                except SpecError as error:
+                    where = f"{source}: case {index} ({case.name})"
+                    raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+    finally:
+        torch.set_num_threads(threads)
 
 
 def variants(
@@ -461,19 +548,14 @@ def run_spec(
     >>> results.as_dict()["failed"]
     0
     """
-    from lstm_shapes.spec.specfile import load_cases, run_cases
+    from lstm_shapes.spec.specfile import load_cases
 
     if not spec:
         raise SpecError("--spec needs at least one file")
     cases: list[CheckResult] = []
     for path in spec:
-        cases += run_cases(
-            load_cases(os.fspath(path)),
-            Path(path).name,
-            run_check=run_check,
-            max_memory=max_memory,
-            max_time=max_time,
-        )
+        within = {"max_memory": max_memory, "max_time": max_time}  # each case's budget
+        cases += check_cases(load_cases(os.fspath(path)), Path(path).name, **within)
     return SpecResults(tuple(cases), ", ".join(Path(p).name for p in spec))
 
 

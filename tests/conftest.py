@@ -15,6 +15,9 @@ import pytest
 
 # pytester runs pytest on files a test writes (tests/test_pytest_plugin.py)
 pytest_plugins = ("pytester",)
+#: The time model's assumed rates instead of this machine's: the same output everywhere
+#: (tests/probe/test_calibrate.py calibrates explicitly). Set here so subprocesses inherit it.
+os.environ["LSTM_SHAPES_CALIBRATE"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"

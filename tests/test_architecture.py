@@ -158,15 +158,9 @@ def violations(edges: Iterable[Edge]) -> list[str]:
     return problems
 
 
-#: Known breaks left from the flat layout, each owned by an open issue; remove a line when
-#: its break is mended (the test fails while a listed break no longer occurs).
-KNOWN = {
-    "lstm_shapes.report.cost -> lstm_shapes.probe.measure: report/ imports the higher layer probe/",
-    "lstm_shapes.report.explain -> lstm_shapes.probe.packed: report/ imports the higher layer probe/",
-    "lstm_shapes.spec.specfile -> lstm_shapes.report.check: spec/ imports the higher layer report/",
-    "lstm_shapes.spec.specfile -> lstm_shapes.probe.runtime: spec/ imports the higher layer probe/",
-    "cycle: lstm_shapes.probe.measure -> lstm_shapes.report.cost -> lstm_shapes.report.explain",
-}
+#: Known breaks of the rules, each owned by an open issue (none today). A line is removed
+#: when its break is mended: the test fails while a listed break no longer occurs.
+KNOWN: set[str] = set()
 
 
 def _without_line(problem: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +15,7 @@ from lstm_shapes.spec.core import INPUT_DTYPES, parse_choice
 
 if TYPE_CHECKING:
     from lstm_shapes.report.check import CheckResult
+    from lstm_shapes.spec.specfile import Case
 
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
@@ -147,11 +149,19 @@ def check_command(
                     f"--spec takes every case from the file: leave out {', '.join(given)} "
                     "(write them in the case)"
                 )
-            from lstm_shapes.api import run_spec
+            from lstm_shapes.spec.specfile import load_cases
 
-            files = (*spec_file, *(more_spec_files or []))
-            checked = run_spec(*files, max_memory=max_memory, max_time=max_time)
-            source, results = checked.source, list(checked.cases)
+            files = [Path(f) for f in (*spec_file, *(more_spec_files or []))]
+            source = ", ".join(f.name for f in files)
+            results = []
+            for file in files:
+                results += _run_cases(
+                    load_cases(file),
+                    file.name,
+                    keep_reports=fmt == "json",
+                    max_memory=max_memory,
+                    max_time=max_time,
+                )
         else:
             if options.input_size is None or options.hidden_size is None:
                 missing = "--input-size" if options.input_size is None else "--hidden-size"
@@ -175,6 +185,38 @@ def check_command(
     else:
         _render(results, fmt, source)
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _run_cases(
+    cases: list[Case],
+    source: str,
+    *,
+    keep_reports: bool,
+    max_memory: object = None,
+    max_time: object = None,
+) -> list[CheckResult]:
+    """Run every case, dropping each case's full report once checked unless the output
+    needs it (memory stays flat over many cases); a progress line on a terminal's stderr."""
+    import sys
+    import time
+    from dataclasses import replace
+
+    from lstm_shapes.api import check_cases
+    from lstm_shapes.render.check import progress_line
+
+    show = sys.stderr.isatty()
+    results: list[CheckResult] = []
+    shown_at = time.monotonic()
+    for result in check_cases(cases, source, max_memory=max_memory, max_time=max_time):
+        results.append(result if keep_reports else replace(result, report=None))
+        if show and time.monotonic() - shown_at > 0.2:
+            shown_at = time.monotonic()
+            sys.stderr.write("\r" + progress_line(len(results), len(cases)))
+            sys.stderr.flush()
+    if show:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    return results
 
 
 def _render(results: list[CheckResult], fmt: str, source: str | None) -> None:

@@ -26,6 +26,9 @@ def explain_command(
     cost: o.Cost = False,
     time: o.Time = False,
     backward: o.Backward = False,
+    verify_flops: o.VerifyFlops = False,
+    optimizer: o.Optimizer = "adam",
+    amp: o.Amp = False,
 ) -> None:
     """Build the real nn.LSTM, run one forward pass and name every dimension.
 
@@ -44,7 +47,7 @@ def explain_command(
         spec = options.spec()
         from lstm_shapes.api import explain
 
-        wants_cost = cost or time or backward
+        wants_cost = cost or time or backward or verify_flops
         report = explain(
             spec,
             max_memory=limit,
@@ -53,6 +56,9 @@ def explain_command(
             cost=wants_cost,
             time=time,
             backward=backward,
+            verify_flops=verify_flops,
+            optimizer=optimizer,
+            amp=amp,
         )
     if options.quiet and fmt != "json":
         emit_failed_facts([report])

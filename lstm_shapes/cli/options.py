@@ -310,7 +310,8 @@ Time = Annotated[
     typer.Option(
         "--time",
         rich_help_panel=SCALE,
-        help="Time the forward pass (median after a warm-up) and report FLOP/s; implies --cost.",
+        help="Time the forward pass (7 runs after a warm-up: median and spread) and report "
+        "FLOP/s; implies --cost.",
     ),
 ]
 Backward = Annotated[
@@ -319,6 +320,33 @@ Backward = Annotated[
         "--backward",
         rich_help_panel=SCALE,
         help="Also measure forward + backward (training); implies --cost.",
+    ),
+]
+VerifyFlops = Annotated[
+    bool,
+    typer.Option(
+        "--verify-flops",
+        rich_help_panel=SCALE,
+        help="Count the FLOPs with torch's FlopCounterMode too (loads torch's compiler: "
+        "seconds); implies --cost.",
+    ),
+]
+Optimizer = Annotated[
+    str,
+    typer.Option(
+        "--optimizer",
+        metavar="sgd|adam|adamw",
+        rich_help_panel=SCALE,
+        help="The optimizer whose state the training-memory estimate counts (with --cost).",
+    ),
+]
+Amp = Annotated[
+    bool,
+    typer.Option(
+        "--amp",
+        rich_help_panel=SCALE,
+        help="Mixed precision in the training-memory estimate: bfloat16 autocast on the CPU "
+        "(with --cost).",
     ),
 ]
 

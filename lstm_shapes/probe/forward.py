@@ -15,9 +15,10 @@ from lstm_shapes.probe.runtime import (
     default_state_check,
     import_torch,
     max_abs_diff,
-    placed,
+    remembered,
     resolve_device,
     run_forward,
+    seeded_module,
     tolerance,
     without_onednn,
 )
@@ -35,6 +36,10 @@ _DROPOUT_WARNING = "dropout option adds dropout after all but last recurrent lay
 
 def observe(spec: Spec) -> Observation:
     """Build the module, run one forward pass, and record shapes and checks."""
+    return remembered(("observe", spec), lambda: _observe(spec))
+
+
+def _observe(spec: Spec) -> Observation:
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     if device.type == "mps" and spec.run.dtype == "float64":
@@ -47,10 +52,7 @@ def observe(spec: Spec) -> Observation:
 
     with warnings.catch_warnings(record=True) as caught, without_onednn(torch):
         warnings.simplefilter("always")
-        # weights are drawn on the CPU before .to(device): seeding the CPU generator is
-        # enough, and skips torch.manual_seed's per-call cost of seeding every backend
-        torch.default_generator.manual_seed(spec.run.seed)
-        module = placed(build_module(torch, spec.module), torch, device, dtype)
+        module = seeded_module(torch, spec, device, dtype)
         generator = torch.Generator().manual_seed(spec.run.seed)
         # Drawn on the CPU in float32, so the same seed gives the same input everywhere.
         x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
@@ -189,6 +191,21 @@ def run_given(
     """Feed tensors of exactly these shapes to the real module: ``None`` if torch takes
     them, else torch's own message, verbatim, after the exception's class name. Over the
     budget (``max_memory``, ``max_time``) raises SpecError before allocating anything."""
+    key = ("run_given", spec, input_shape, input_dtype, h0, c0, max_memory, max_time)
+    return remembered(
+        key, lambda: _run_given(spec, input_shape, input_dtype, h0, c0, max_memory, max_time)
+    )
+
+
+def _run_given(
+    spec: Spec,
+    input_shape: tuple[int, ...],
+    input_dtype: str,
+    h0: tuple[int, ...] | None,
+    c0: tuple[int, ...] | None,
+    max_memory: object,
+    max_time: object,
+) -> str | None:
     from lstm_shapes.probe.budget import budget_for
     from lstm_shapes.theory.budget import check_addressable, check_tensors
 
@@ -216,13 +233,13 @@ def run_given(
         )
     with warnings.catch_warnings(), without_onednn(torch):
         warnings.simplefilter("ignore")
-        torch.default_generator.manual_seed(spec.run.seed)
         if device.type == "meta":
+            torch.default_generator.manual_seed(spec.run.seed)
             with device:  # the weights too are never allocated
                 module = build_module(torch, spec.module).to(dtype=dtype).eval()
             x = torch.empty(input_shape, dtype=getattr(torch, input_dtype), device=device)
         else:
-            module = placed(build_module(torch, spec.module), torch, device, dtype)
+            module = seeded_module(torch, spec, device, dtype)
             if input_dtype in ("int64", "int32", "int16", "int8", "uint8"):
                 x = torch.randint(0, 10, input_shape, dtype=getattr(torch, input_dtype))
             else:

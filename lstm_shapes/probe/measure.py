@@ -10,21 +10,18 @@ frees, so it is honest to a few MiB, not to the byte.
 
 from __future__ import annotations
 
-import statistics
+import gc
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lstm_shapes.probe.runtime import build_module, import_torch, resolve_device
-from lstm_shapes.report.cost import CPU_PEAK_METHOD
+from lstm_shapes.report.cost import CPU_PEAK_METHOD, CUDA_PEAK_METHOD, Measurement
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
-
-CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
 
 
 @contextmanager
@@ -49,16 +46,29 @@ def native_cpu_kernels() -> Iterator[None]:
 
 def device_free_memory(spec: Spec) -> tuple[int | None, str]:
     """Free memory where the run will happen: VRAM on CUDA, else ``MemAvailable``."""
-    from lstm_shapes.theory.budget import available_ram
-
     if spec.run.device == "cpu" or spec.run.device == "mps":
-        return available_ram(), "RAM"
+        return _recent_available_ram(), "RAM"
     torch = import_torch()
     device = resolve_device(torch, spec.run.device)
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free), "VRAM"
-    return available_ram(), "RAM"
+    return _recent_available_ram(), "RAM"
+
+
+_ram_read: tuple[float, int | None] | None = None
+#: How long a reading of MemAvailable is reused (``check --spec`` asks for every case).
+RAM_READING_SECONDS = 0.5
+
+
+def _recent_available_ram() -> int | None:
+    from lstm_shapes.theory.budget import available_ram
+
+    global _ram_read
+    now = time.monotonic()
+    if _ram_read is None or now - _ram_read[0] > RAM_READING_SECONDS:
+        _ram_read = (now, available_ram())
+    return _ram_read[1]
 
 
 def _status_kib(field: str) -> int | None:
@@ -105,8 +115,6 @@ class PeakMeter:
         self.peak: int | None = None
 
     def __enter__(self) -> PeakMeter:
-        import gc
-
         gc.collect()
         if self.device.type == "cuda":
             self.torch.cuda.synchronize(self.device)
@@ -118,6 +126,14 @@ class PeakMeter:
             self.method = CPU_PEAK_METHOD
         return self
 
+    def method_name(self) -> str | None:
+        """How the peak is measured on this device (``None``: it cannot be)."""
+        if self.device.type == "cuda":
+            return CUDA_PEAK_METHOD
+        if self.device.type == "cpu" and Path("/proc/self/clear_refs").exists():
+            return CPU_PEAK_METHOD
+        return None
+
     def __exit__(self, *exc: object) -> None:
         if self.method == CUDA_PEAK_METHOD:
             self.torch.cuda.synchronize(self.device)
@@ -127,57 +143,88 @@ class PeakMeter:
             self.peak = None if high is None else max(0, high - self.base)
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """What one real run at full size cost. ``None`` where it was not measured."""
-
-    device: str
-    flop_counter_forward: int
-    flop_counter_training: int | None
-    peak_method: str | None
-    peak_forward: int | None
-    peak_training: int | None
-    runs: int
-    forward_seconds: float | None
-    training_seconds: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "device": self.device,
-            "flop_counter_forward": self.flop_counter_forward,
-            "flop_counter_forward_backward": self.flop_counter_training,
-            "peak_method": self.peak_method,
-            "peak_forward": self.peak_forward,
-            "peak_forward_backward": self.peak_training,
-            "runs": self.runs,
-            "forward_seconds_median": self.forward_seconds,
-            "forward_backward_seconds_median": self.training_seconds,
-        }
-
-
-def _median_seconds(run: Callable[[], Any], sync: Callable[[], None], repeats: int) -> float:
-    run()  # warm-up: first-call allocations, oneDNN primitive creation
-    sync()
+def _timed(run: Callable[[], Any], sync: Callable[[], None], repeats: int) -> tuple[float, ...]:
+    """Seconds of ``repeats`` calls of ``run`` (the caller has warmed it up)."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         sync()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return tuple(times)
+
+
+def _peaks(torch: Any, device: Any, run: Callable[[], Any], runs: int) -> tuple[int | None, ...]:
+    """The peak each call of ``run`` adds, measured separately for each call."""
+    peaks = []
+    for _ in range(runs):
+        with PeakMeter(torch, device) as meter:
+            run()
+        peaks.append(meter.peak)
+    return tuple(peaks)
+
+
+def _model_input(torch: Any, spec: Spec, device: Any, dtype: Any) -> Any:
+    """What the user's model is fed: the input tensor, or packed by ``--lengths``."""
+    shape = theory.tensor_shapes(spec)["input"].shape
+    generator = torch.Generator().manual_seed(spec.run.seed)
+    x = torch.randn(shape, generator=generator).to(device=device, dtype=dtype)
+    if spec.input.lengths is None:
+        return x
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    lengths = torch.tensor(spec.input.lengths)
+    return pack_padded_sequence(
+        x, lengths, batch_first=spec.module.batch_first, enforce_sorted=False
+    )
+
+
+def count_flops(run: Callable[[], Any]) -> int:
+    """FLOPs of ``run`` as torch's FlopCounterMode counts them. Its first use loads torch's
+    compiler (seconds), hence ``--verify-flops`` only."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        run()
+    return int(counter.get_total_flops())
 
 
 def measure(
-    spec: Spec, *, timing: bool = False, backward: bool = False, repeats: int = 5
+    spec: Spec,
+    *,
+    timing: bool = False,
+    backward: bool = False,
+    verify_flops: bool = False,
+    repeats: int = 7,
+    peak_runs: int = 3,
 ) -> Measurement:
-    """Run ``spec`` at full size: peak memory and FlopCounterMode's count of one forward
-    pass (and forward + backward), and with ``timing`` the median of ``repeats`` runs."""
-    from torch.utils.flop_counter import FlopCounterMode
-
+    """Run the user's model at full size on torch's default path (packed when ``spec``
+    has lengths): the peak memory of the first call and the median of ``peak_runs``
+    calls after it, with ``timing`` the seconds of ``repeats`` calls, with
+    ``verify_flops`` FlopCounterMode's count; with ``backward`` the same for a training
+    step (forward + backward)."""
     torch = import_torch()
+    # Every object alive now (torch's own, tens of thousands) is left out of the garbage
+    # collections the peak meter makes, so that each takes milliseconds, not a third of a
+    # second; what the run leaves behind is still collected.
+    gc.freeze()
+    try:
+        return _measure(spec, torch, timing, backward, verify_flops, repeats, peak_runs)
+    finally:
+        gc.unfreeze()
+
+
+def _measure(
+    spec: Spec,
+    torch: Any,
+    timing: bool,
+    backward: bool,
+    verify_flops: bool,
+    repeats: int,
+    peak_runs: int,
+) -> Measurement:
     device = resolve_device(torch, spec.run.device)
     dtype = getattr(torch, spec.run.dtype)
-    input_shape = theory.tensor_shapes(spec)["input"].shape
 
     def sync() -> None:
         if device.type == "cuda":
@@ -185,54 +232,55 @@ def measure(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.manual_seed(spec.run.seed)
-        generator = torch.Generator().manual_seed(spec.run.seed)
-        with PeakMeter(torch, device) as forward_meter:
-            module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
-            x = torch.randn(input_shape, generator=generator).to(device=device, dtype=dtype)
+        torch.default_generator.manual_seed(spec.run.seed)
+        module = build_module(torch, spec.module).to(device=device, dtype=dtype).eval()
+        model_input = _model_input(torch, spec, device, dtype)
+
+        def forward() -> None:
             with torch.no_grad():
-                result = module(x)
+                module(model_input)
             sync()
-        del result
 
-        def forward() -> Any:
-            with torch.no_grad():
-                return module(x)
+        first = _peaks(torch, device, forward, 1)[0]
+        forward_peaks = _peaks(torch, device, forward, peak_runs)
+        flops_forward = count_flops(forward) if verify_flops else None
+        forward_times = _timed(forward, sync, repeats) if timing else ()
 
-        with FlopCounterMode(display=False) as counter:
-            forward()
-        flops_forward = int(counter.get_total_flops())
-        forward_seconds = _median_seconds(forward, sync, repeats) if timing else None
-
-        flops_training = peak_training = training_seconds = None
+        flops_training = first_training = None
+        training_peaks: tuple[int | None, ...] = ()
+        training_times: tuple[float, ...] = ()
         if backward:
             module.train()
 
             def train_step() -> None:
-                output, _state = module(x)
-                output.sum().backward()
+                result = module(model_input)
+                # output (a PackedSequence with lengths), or a cell's h1 (LSTMCell: h1, c1)
+                output = result[0] if isinstance(result, tuple) else result
+                data = output.data if spec.input.lengths is not None else output
+                data.sum().backward()
                 module.zero_grad(set_to_none=True)
+                sync()
 
-            with PeakMeter(torch, device) as training_meter:
-                train_step()
-            peak_training = training_meter.peak
-            with FlopCounterMode(display=False) as counter:
-                output, _state = module(x)
-                output.sum().backward()
-            module.zero_grad(set_to_none=True)
-            del output, _state
-            flops_training = int(counter.get_total_flops())
-            if timing:
-                training_seconds = _median_seconds(train_step, sync, repeats)
+            first_training = _peaks(torch, device, train_step, 1)[0]
+            training_peaks = _peaks(torch, device, train_step, peak_runs)
+            flops_training = count_flops(train_step) if verify_flops else None
+            training_times = _timed(train_step, sync, repeats) if timing else ()
 
+    method = PeakMeter(torch, device).method_name()
     return Measurement(
         device=str(device),
+        measured="packed forward" if spec.input.lengths is not None else "forward",
         flop_counter_forward=flops_forward,
         flop_counter_training=flops_training,
-        peak_method=forward_meter.method,
-        peak_forward=forward_meter.peak,
-        peak_training=peak_training,
-        runs=repeats if timing else 0,
-        forward_seconds=forward_seconds,
-        training_seconds=training_seconds,
+        peak_method=method,
+        peak_forward_first=first,
+        peak_forward_runs=_known(forward_peaks),
+        peak_training_first=first_training,
+        peak_training_runs=_known(training_peaks),
+        forward_times=forward_times,
+        training_times=training_times,
     )
+
+
+def _known(peaks: tuple[int | None, ...]) -> tuple[int, ...]:
+    return tuple(p for p in peaks if p is not None)

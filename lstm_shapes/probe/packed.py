@@ -21,21 +21,6 @@ def step_index(spec: Spec, step: str, batch: str, half: str = "") -> str:
     return f"output[{index}{half}]"
 
 
-def code_lines(spec: Spec) -> list[str]:
-    """The packed calls, as the code block shows them."""
-    lengths = spec.input.lengths
-    assert lengths is not None
-    bf = ", batch_first=True" if spec.module.batch_first else ""
-    var = spec.module.kind
-    state = "(hn, cn)" if spec.module.has_cell else "hn"
-    return [
-        f"lengths = torch.tensor([{', '.join(map(str, lengths))}])  # real length of each sequence",
-        f"packed = pack_padded_sequence(x, lengths{bf}, enforce_sorted=False)",
-        f"packed_output, {state} = {var}(packed)",
-        f"output, _ = pad_packed_sequence(packed_output{bf}, total_length={spec.input.seq_len})",
-    ]
-
-
 def run_packed(
     torch: Any, spec: Spec, module: Any, x: Any
 ) -> tuple[dict[str, tuple[int, ...]], list[VerifiedFact]]:

@@ -4,14 +4,16 @@ building the module, running it and comparing tensors."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.spec.core import ModuleSpec, Spec
+
+T = TypeVar("T")
 
 
 def import_torch() -> ModuleType:
@@ -107,6 +109,76 @@ def placed(module: Any, torch: Any, device: Any, dtype: Any) -> Any:
     if device.type != "cpu" or dtype != torch.float32:
         module = module.to(device=device, dtype=dtype)
     return module.eval()
+
+
+#: Modules kept while :func:`reusing_modules` is active, by configuration, device, dtype
+#: and seed, with their parameter counts; ``None`` outside it. The oldest go first once
+#: they hold more than REUSE_MAX_PARAMETERS in all (16 MiB in float32).
+_reused: dict[tuple[Any, ...], tuple[Any, int, tuple[Any, ...]]] | None = None
+REUSE_MAX_PARAMETERS = 4_000_000
+
+
+#: Results of runs kept while :func:`reusing_modules` is active (see :func:`remembered`).
+_runs: dict[tuple[Any, ...], Any] | None = None
+REUSE_MAX_RUNS = 4096
+
+
+@contextmanager
+def reusing_modules() -> Iterator[None]:
+    """Within this context :func:`seeded_module` builds each distinct configuration once
+    and :func:`remembered` runs each distinct probe once (``check --spec`` runs thousands
+    of cases that share a few configurations). The probe only runs modules without
+    autograd, so a reused module is the one a fresh build would give, and a run with the
+    same module and seeded input gives the same result."""
+    global _reused, _runs
+    previous, _reused = _reused, {}
+    previous_runs, _runs = _runs, {}
+    try:
+        yield
+    finally:
+        _reused, _runs = previous, previous_runs
+
+
+def remembered(key: tuple[Any, ...], run: Callable[[], T]) -> T:
+    """``run()``, or within :func:`reusing_modules` its earlier result for ``key`` (which
+    must hold everything the result depends on). Results hold no torch object."""
+    if _runs is None:
+        return run()
+    if key not in _runs:
+        if len(_runs) >= REUSE_MAX_RUNS:
+            _runs.pop(next(iter(_runs)))
+        _runs[key] = run()
+    return cast(T, _runs[key])
+
+
+def seeded_module(torch: Any, spec: Spec, device: Any, dtype: Any) -> Any:
+    """The module of ``spec`` with weights drawn from its seed, placed on ``device``.
+    A reused module repeats the warnings its construction gave (e.g. about dropout)."""
+    key = (spec.module, spec.run.seed, str(device), str(dtype))
+    if _reused is not None and key in _reused:
+        module, _size, given = _reused[key]
+        for warning in given:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
+        return module
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # weights are drawn on the CPU before .to(device): seeding the CPU generator is
+        # enough, and skips torch.manual_seed's per-call cost of seeding every backend
+        torch.default_generator.manual_seed(spec.run.seed)
+        module = placed(build_module(torch, spec.module), torch, device, dtype)
+    for warning in caught:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
+    if _reused is not None:
+        size = parameter_total(module)
+        while _reused and size + sum(n for _, n, _ in _reused.values()) > REUSE_MAX_PARAMETERS:
+            _reused.pop(next(iter(_reused)))
+        if size <= REUSE_MAX_PARAMETERS:
+            _reused[key] = (module, size, tuple(caught))
+    return module
+
+
+def parameter_total(module: Any) -> int:
+    return sum(int(p.numel()) for p in module.parameters())
 
 
 def tolerance(dtype: str) -> float:

@@ -37,6 +37,12 @@ def summary_line(results: Sequence[CheckResult], source: str | None = None) -> s
     return f"{where}{len(results)} {cases}, {passed} passed, {failed} failed: {verdict}"
 
 
+def progress_line(done: int, total: int, width: int = 30) -> str:
+    """``[#######.......]  250/1,000 cases``: for a terminal's stderr while a spec runs."""
+    filled = width * done // max(total, 1)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cases"
+
+
 def passed_lines(result: CheckResult) -> list[str]:
     """What a passing case verified, one line each."""
     lines = []

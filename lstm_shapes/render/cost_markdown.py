@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lstm_shapes.report.cost import (
+from lstm_shapes.render.cost_text import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,
@@ -35,7 +35,8 @@ def cost_markdown(report: Report) -> str:
     lines = [
         "### Cost",
         "",
-        "Estimated for the full size; a multiply-add is 2 FLOPs.",
+        "At full size: this tool's check, and your model's forward and training step "
+        "(estimated; measured where it ran at full size; a multiply-add is 2 FLOPs).",
         "",
         "| | |",
         "| --- | --- |",

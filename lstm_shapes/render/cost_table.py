@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lstm_shapes.report.cost import (
+from lstm_shapes.render.cost_text import (
     PER_LAYER_HEADER,
     cost_lines,
     per_layer_rows,
@@ -46,7 +46,9 @@ def cost_renderable(report: Report) -> RenderableType:
     return Group(
         Text(""),
         Text(
-            "Cost (estimated for the full size; a multiply-add is 2 FLOPs)", style="bold underline"
+            "Cost at full size: this tool's check, and your model's forward and training step "
+            "(estimated; measured where it ran at full size; a multiply-add is 2 FLOPs)",
+            style="bold underline",
         ),
         summary,
         Text(""),

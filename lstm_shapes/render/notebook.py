@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from lstm_shapes.render.check import check_message
+from lstm_shapes.render.cost_text import reduced_line, variants_reduced_line
 from lstm_shapes.report.check import CheckResult, SpecResults
-from lstm_shapes.report.cost import reduced_line, variants_reduced_line
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.variants import VariantsReport, changed_dims, rules
 from lstm_shapes.teach.doc import Bullets, Page, Para, Pre, Table

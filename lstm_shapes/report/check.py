@@ -13,39 +13,14 @@ from typing import Any
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.explain import SCHEMA_VERSION, Report
-from lstm_shapes.spec.core import (
-    INPUT_DTYPES,
-    InputSpec,
-    ModuleSpec,
-    Spec,
-    make_spec,
-    parse_choice,
-    parse_pattern,
-    parse_shape,
-    show_value,
-)
-from lstm_shapes.spec.given import Given
+from lstm_shapes.spec.core import InputSpec, ModuleSpec, Spec, make_spec, parse_pattern, show_value
+from lstm_shapes.spec.given import Given, Pattern, make_given, parse_expect
 from lstm_shapes.theory import shapes as theory
 from lstm_shapes.theory.diagnosis import (
     Diagnosis,
     Reading,
     shape_str,
 )
-
-Pattern = tuple[int | None, ...]
-
-
-def parse_expect(value: object) -> tuple[str, Pattern]:
-    """``"output=3,7,40"`` (``_`` for any size) into ``("output", (3, 7, 40))``."""
-    allowed = "--expect must be NAME=SIZES, e.g. output=3,7,40"
-    if not isinstance(value, str) or "=" not in value:
-        raise SpecError(f"{allowed} (got {show_value(value)})")
-    name, _, sizes = value.partition("=")
-    if not name.strip():
-        raise SpecError(f"{allowed}: the NAME before = is missing (got {show_value(value)})")
-    if not sizes.strip():
-        raise SpecError(f"{allowed}: the SIZES after = are missing (got {show_value(value)})")
-    return name.strip(), parse_pattern(f"--expect {name.strip()}", sizes)
 
 
 def pattern_str(pattern: Pattern) -> str:
@@ -307,6 +282,14 @@ def parse_expectations(
         pairs = [(str(k), parse_pattern(f"--expect {k}", v)) for k, v in expect.items()]
     else:
         pairs = [parse_expect(item) for item in expect]
+    return check_expected_names(spec, pairs)
+
+
+def check_expected_names(
+    spec: Spec, pairs: Iterable[tuple[str, Pattern]]
+) -> list[tuple[str, Pattern]]:
+    """Every expected tensor is one this module returns (a SpecError names the first not),
+    each given once or with the same shape (repeats are dropped)."""
     names = list(theory.tensor_shapes(spec))
     unique: dict[str, Pattern] = {}
     for name, pattern in pairs:
@@ -322,44 +305,6 @@ def parse_expectations(
             )
         unique[name] = pattern
     return list(unique.items())
-
-
-def make_given(
-    spec: Spec,
-    *,
-    input_shape: object = None,
-    h0_shape: object = None,
-    c0_shape: object = None,
-    input_dtype: object = None,
-    stated_batch: bool = False,
-    stated_seq_len: bool = False,
-) -> Given | None:
-    """Validate the user's tensor shapes (``None`` when no input shape is given);
-    ``stated_*``: the spec's batch / seq_len are what the user says the data is."""
-    if input_shape is None:
-        for option, value in (
-            ("--h0-shape", h0_shape),
-            ("--c0-shape", c0_shape),
-            ("--input-dtype", input_dtype),
-        ):
-            if value is not None:
-                raise SpecError(f"{option} needs --input-shape (got {option} {value})")
-        return None
-    if c0_shape is not None and not spec.module.has_cell:
-        raise SpecError(
-            f"--c0-shape is only for --kind lstm (got --c0-shape {c0_shape} with --kind "
-            f"{spec.module.kind})"
-        )
-    dtype = spec.run.dtype if input_dtype is None else input_dtype
-    return Given(
-        input=parse_shape("--input-shape", input_shape),
-        h0=parse_shape("--h0-shape", h0_shape) if h0_shape is not None else None,
-        c0=parse_shape("--c0-shape", c0_shape) if c0_shape is not None else None,
-        input_dtype=parse_choice("--input-dtype", dtype, INPUT_DTYPES),
-        batch=spec.input.batch if stated_batch else None,
-        seq_len=spec.input.seq_len if stated_seq_len else None,
-        unbatched=spec.input.unbatched,
-    )
 
 
 def check_arguments(

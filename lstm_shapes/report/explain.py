@@ -281,11 +281,9 @@ def code_for(spec: Spec, device: str, states: tuple[str, ...] = ()) -> list[str]
         else:
             lines.append(f"h1 = {var}(x)  # h_0 defaults to zeros")
     elif spec.input.lengths is not None:
-        from lstm_shapes.probe.packed import code_lines
-
         lines[2:2] = ["from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence"]
         lines[-1] = lines[-1] + " padded: steps past each length are ignored"
-        lines += code_lines(spec)
+        lines += packed_code_lines(spec)
     elif states:
         lines += _state_lines(spec, states, x_kwargs)
     elif m.has_cell:
@@ -311,3 +309,18 @@ def _state_lines(spec: Spec, states: tuple[str, ...], x_kwargs: str) -> list[str
     else:
         lines.append(f"output, hn = {var}(x, h0)")
     return lines
+
+
+def packed_code_lines(spec: Spec) -> list[str]:
+    """The packed calls, as the code block shows them."""
+    lengths = spec.input.lengths
+    assert lengths is not None
+    bf = ", batch_first=True" if spec.module.batch_first else ""
+    var = spec.module.kind
+    state = "(hn, cn)" if spec.module.has_cell else "hn"
+    return [
+        f"lengths = torch.tensor([{', '.join(map(str, lengths))}])  # real length of each sequence",
+        f"packed = pack_padded_sequence(x, lengths{bf}, enforce_sorted=False)",
+        f"packed_output, {state} = {var}(packed)",
+        f"output, _ = pad_packed_sequence(packed_output{bf}, total_length={spec.input.seq_len})",
+    ]

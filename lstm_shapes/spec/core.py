@@ -397,31 +397,7 @@ def make_spec(
             f"{nonlinearity_} with --kind {kind_})"
         )
 
-    lengths_ = parse_lengths(lengths) if lengths is not None else None
-    if lengths_ is not None:
-        if unbatched:
-            raise SpecError("--lengths needs a batch: it cannot be used with --unbatched")
-        batch_ = parse_size("--batch", batch) if batch is not None else len(lengths_)
-        if len(lengths_) != batch_:
-            raise SpecError(
-                f"--lengths must give one length per sequence: --batch is {batch_} "
-                f"(got {len(lengths_)} lengths: {','.join(map(str, lengths_))})"
-            )
-        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else max(lengths_)
-        if max(lengths_) > seq_len_:
-            raise SpecError(
-                f"--lengths must be at most --seq-len {seq_len_} "
-                f"(got {','.join(map(str, lengths_))})"
-            )
-    else:
-        if unbatched and batch is not None:
-            one = "step (H_in)" if kind_ in CELL_KINDS else "sequence (L, H_in)"
-            raise SpecError(
-                f"--batch cannot be used with --unbatched: an unbatched input is one "
-                f"{one} with no N (got --batch {batch})"
-            )
-        batch_ = parse_size("--batch", batch) if batch is not None else DEFAULT_BATCH
-        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else DEFAULT_SEQ_LEN
+    batch_, seq_len_, lengths_ = _input_sizes(kind_, batch, seq_len, unbatched, lengths)
 
     device_ = parse_device(device)
     dtype_ = parse_choice("--dtype", dtype, DTYPES)
@@ -444,6 +420,38 @@ def make_spec(
         ),
         run=RunSpec(device=device_, dtype=dtype_, seed=seed_),
     )
+
+
+def _input_sizes(
+    kind: str, batch: object, seq_len: object, unbatched: object, lengths: object
+) -> tuple[int, int, tuple[int, ...] | None]:
+    """N, L and the lengths of a packed batch, checked against each other."""
+    lengths_ = parse_lengths(lengths) if lengths is not None else None
+    if lengths_ is not None:
+        if unbatched:
+            raise SpecError("--lengths needs a batch: it cannot be used with --unbatched")
+        batch_ = parse_size("--batch", batch) if batch is not None else len(lengths_)
+        if len(lengths_) != batch_:
+            raise SpecError(
+                f"--lengths must give one length per sequence: --batch is {batch_} "
+                f"(got {len(lengths_)} lengths: {','.join(map(str, lengths_))})"
+            )
+        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else max(lengths_)
+        if max(lengths_) > seq_len_:
+            raise SpecError(
+                f"--lengths must be at most --seq-len {seq_len_} "
+                f"(got {','.join(map(str, lengths_))})"
+            )
+    else:
+        if unbatched and batch is not None:
+            one = "step (H_in)" if kind in CELL_KINDS else "sequence (L, H_in)"
+            raise SpecError(
+                f"--batch cannot be used with --unbatched: an unbatched input is one "
+                f"{one} with no N (got --batch {batch})"
+            )
+        batch_ = parse_size("--batch", batch) if batch is not None else DEFAULT_BATCH
+        seq_len_ = parse_size("--seq-len", seq_len) if seq_len is not None else DEFAULT_SEQ_LEN
+    return batch_, seq_len_, lengths_
 
 
 #: ``--input-dtype`` choices: the float types a module can run in, and the integer types

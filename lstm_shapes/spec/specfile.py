@@ -8,7 +8,8 @@ A case (TOML shown; JSON is ``{"case": [{...}, ...]}`` with the same keys)::
     input = { batch = 3, seq_len = 7 }          # or shape = [3, 7, 10], h0 = [...], ...
     expect = { output = [3, 7, 20], hn = [2, 3, "_"] }
 
-A malformed file raises :class:`SpecError` naming the file, the case and the key.
+A malformed file raises :class:`SpecError` naming the file, the case and the key. This
+module only reads and validates; :func:`lstm_shapes.api.check_cases` runs the cases.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.report.check import CheckResult, Pattern, make_given, parse_expectations
-from lstm_shapes.spec.core import Spec, make_spec, printable, show_value
-from lstm_shapes.spec.given import Given
+from lstm_shapes.spec.core import Spec, make_spec, parse_pattern, printable, show_value
+from lstm_shapes.spec.given import Given, Pattern, make_given
 
 LSTM_KEYS = (
     "input_size",
@@ -66,19 +66,6 @@ OPTION_KEYS = {
 }
 
 
-class CheckCase(Protocol):
-    def __call__(
-        self,
-        spec: Spec,
-        given: Given | None,
-        expect: tuple[tuple[str, Pattern], ...],
-        *,
-        name: str = ...,
-        max_memory: object = ...,
-        max_time: object = ...,
-    ) -> CheckResult: ...
-
-
 @dataclass(frozen=True)
 class Case:
     """One validated case: the spec, the user's tensors if any, the expected shapes."""
@@ -100,7 +87,8 @@ def _table(where: str, key: str, value: object, allowed: tuple[str, ...]) -> dic
     return value
 
 
-def _key_for(message: str) -> str:
+def key_for(message: str) -> str:
+    """The key of a case that a SpecError's option stands for (``?`` if none)."""
     for option, key in sorted(OPTION_KEYS.items(), key=lambda item: -len(item[0])):
         if message.startswith(option):
             return key
@@ -157,9 +145,10 @@ def parse_case(raw: object, index: int, source: str) -> Case:
             stated_batch="batch" in given_table,
             stated_seq_len="seq_len" in given_table,
         )
-        expectations = parse_expectations(spec, expect) if expect else []
+        # which names this module returns is theory's: checked before the cases run
+        expectations = [(str(k), parse_pattern(f"--expect {k}", v)) for k, v in expect.items()]
     except SpecError as error:
-        raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
+        raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
     return Case(name, spec, given, tuple(expectations))
 
 
@@ -192,7 +181,17 @@ def load_cases(path: str | Path) -> list[Case]:
     cases = data["case"]
     if not isinstance(cases, list) or not cases:
         raise SpecError(f"{source}: key case must be a list of tables ([[case]])")
-    parsed = [parse_case(raw, index, source) for index, raw in enumerate(cases, start=1)]
+    parsed = []
+    # Cases that describe the same module, input or tensors share one object: a file of
+    # 100,000 cases over a few configurations then holds a few configurations.
+    shared: dict[object, Any] = {}
+    for index, raw in enumerate(cases, start=1):
+        case = parse_case(raw, index, source)
+        spec = shared.setdefault(case.spec, case.spec)
+        given = shared.setdefault(case.given, case.given)
+        expect = shared.setdefault(case.expect, case.expect)
+        parsed.append(Case(case.name, spec, given, expect))
+    del data, cases
     seen: dict[str, int] = {}
     for index, case in enumerate(parsed, start=1):
         if case.name in seen:
@@ -251,42 +250,3 @@ def _check_text(data: Any, source: str, language: str) -> None:
                     f"(\\u{ord(char):04x}), which is not Unicode text"
                 ) from None
         stack.extend((item, depth + 1) for item in items)
-
-
-def run_cases(
-    cases: list[Case],
-    source: str = "spec",
-    *,
-    run_check: CheckCase,
-    max_memory: object = None,
-    max_time: object = None,
-) -> list[CheckResult]:
-    """Check every case in this process (torch is imported once) with ``run_check``
-    (:func:`lstm_shapes.api.run_check`, passed in: spec/ sits below the api). The modules
-    are tiny: torch runs them on one thread, faster than splitting each small matrix
-    across cores. ``max_memory`` and ``max_time`` are each case's budget."""
-    from lstm_shapes.probe.runtime import import_torch
-
-    torch = import_torch()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    results = []
-    try:
-        for index, case in enumerate(cases, start=1):
-            try:
-                results.append(
-                    run_check(
-                        case.spec,
-                        case.given,
-                        case.expect,
-                        name=case.name,
-                        max_memory=max_memory,
-                        max_time=max_time,
-                    )
-                )
-            except SpecError as error:
-                where = f"{source}: case {index} ({printable(case.name)})"
-                raise SpecError(f"{where}: key {_key_for(str(error))}: {error}") from None
-    finally:
-        torch.set_num_threads(threads)
-    return results

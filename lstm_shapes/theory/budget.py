@@ -19,8 +19,9 @@ from pathlib import Path
 
 from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import Spec, show_value
+from lstm_shapes.spec.units import format_bytes, format_seconds
 from lstm_shapes.theory import cost as costs
-from lstm_shapes.theory.cost import CostEstimate, format_bytes, format_seconds
+from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates
 
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 #: A full run (the probe makes two forward passes) should finish in about this long.
@@ -149,18 +150,35 @@ class Decision:
 
 def probe_memory(estimate: CostEstimate, backward: bool = False) -> int:
     """Peak bytes of the probe at this size: it keeps the first forward pass's output and
-    states while it runs the second one (with zero h0/c0)."""
-    mem = estimate.memory
+    states while it runs the second one (with zero h0/c0), on the step-by-step kernels."""
+    mem = estimate.stepwise_memory
     if backward:
         return mem.training + mem.output + 2 * mem.states
     return mem.inference + mem.output + 2 * mem.states
 
 
-def run_seconds(estimate: CostEstimate, passes: int) -> float:
-    """Building the module and ``passes`` forward passes (a backward pass counts as two).
+#: This machine's speed for every time estimate of the process: the assumed rates until
+#: :func:`lstm_shapes.probe.calibrate.machine_rates` calibrates them (it calls use_rates).
+_rates: MachineRates = ASSUMED_RATES
+
+
+def use_rates(rates: MachineRates) -> None:
+    """Build every later time estimate on ``rates`` (this machine's, once calibrated)."""
+    global _rates
+    _rates = rates
+
+
+def current_rates() -> MachineRates:
+    return _rates
+
+
+def run_seconds(estimate: CostEstimate, passes: int, rates: MachineRates | None = None) -> float:
+    """Building the module and ``passes`` forward passes (a backward pass counts as two),
+    on the calibrated rates of this machine (:func:`use_rates`) unless ``rates`` is given.
     The only place that asks the cost model for a time."""
     # the probe runs torch's native kernels on the CPU (measure.native_cpu_kernels)
-    return estimate.build_seconds() + passes * estimate.forward_seconds(stepwise=True)
+    speed = rates if rates is not None else _rates
+    return estimate.build_seconds() + passes * estimate.forward_seconds(stepwise=True, rates=speed)
 
 
 def _time_budget(budget: Budget) -> str:
@@ -176,13 +194,18 @@ def decide(
     full: bool = False,
     backward: bool = False,
     passes: int = 2,
+    rates: MachineRates | None = None,
 ) -> Decision:
     """Whether the probe may run at full size. ``full`` (``--full``) skips the budget but
     still refuses what cannot fit in the free memory at all. ``passes`` is how many
-    forward passes the command makes (the probe makes two)."""
+    forward passes the command makes (the probe makes two); ``rates`` as in
+    :func:`run_seconds`."""
     memory = probe_memory(estimate, backward)
-    seconds = run_seconds(estimate, passes + (2 if backward else 0))
-    needs = f"a full run needs about {format_bytes(memory)} and {format_seconds(seconds)}"
+    seconds = run_seconds(estimate, passes + (2 if backward else 0), rates)
+    needs = (
+        f"this tool's check at full size needs about {format_bytes(memory)} and "
+        f"{format_seconds(seconds)}"
+    )
     if full:
         if budget.free_memory is not None and memory > budget.free_memory:
             raise SpecError(

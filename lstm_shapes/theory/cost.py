@@ -7,10 +7,11 @@ Conventions (the same as ``torch.utils.flop_counter.FlopCounterMode``): a multip
 gate activations, the cell update) is counted as 1 FLOP per element and operation, which
 undercounts ``sigmoid``/``tanh``; it is a small share of the total except for tiny sizes.
 
-The memory model follows how torch runs the layers on the CPU when it does not use a fused
-kernel (``aten/src/ATen/native/RNN.cpp``): each layer first projects the whole sequence
+The memory model follows the kernel torch picks on the CPU. Step by step
+(``aten/src/ATen/native/RNN.cpp``): each layer first projects the whole sequence
 (``N*L*gates*H_cell``), collects one ``h`` per step, stacks them, and concatenates the two
-directions. Fused kernels (oneDNN, cuDNN) need about the same or less.
+directions. The fused oneDNN LSTM copies the weights into its own layout on every call and
+keeps the states of every step. Error bands measured per path: docs/cost.md.
 """
 
 from __future__ import annotations
@@ -29,16 +30,42 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 #: (H), tanh (H), h = (1-z)*n + z*h (4H). RNN: sum (H), the nonlinearity (H).
 ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 
-#: Throughput assumed when deciding whether a full run fits the time budget, measured on a
-#: busy 2-core x86 CPU with torch 2.13 (benchmarks/scale.py) and rounded down: the fused
-#: oneDNN LSTM kernel, and the step-by-step path (torch's native kernels, which the shape
-#: probe uses on the CPU; GRU, RNN, proj_size > 0 and float64 always run this way).
-FUSED_FLOPS_PER_SECOND = 20e9
-FUSED_SECONDS_PER_STEP = 20e-6
-STEPWISE_FLOPS_PER_SECOND = 8e9
-STEPWISE_SECONDS_PER_STEP = 40e-6
 #: Building the module: allocating and initializing each layer and direction's weights.
 SECONDS_PER_LAYER_BUILT = 400e-6
+
+
+@dataclass(frozen=True)
+class MachineRates:
+    """How fast this machine multiplies matrices, and what one step of torch's
+    step-by-step kernel costs on top (:mod:`lstm_shapes.probe.calibrate` measures both).
+    ``calibration_seconds`` is 0 for the assumed rates, which hold for no machine."""
+
+    flops_per_second: float
+    seconds_per_step: float
+    calibration_seconds: float = 0.0
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration_seconds > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "flops_per_second": round(self.flops_per_second),
+            "seconds_per_step": self.seconds_per_step,
+            "calibrated": self.calibrated,
+            "calibration_seconds": round(self.calibration_seconds, 4),
+        }
+
+
+#: Used before anything is calibrated (no torch): a slow, busy 2-core CPU.
+ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6)
+#: The fused oneDNN kernel's cost per step relative to the step-by-step kernel's (it
+#: skips Python-level dispatch per step), and its throughput relative to a plain matrix
+#: product; from benchmarks/time_grid.py, rounded towards the slow side.
+FUSED_STEP_RATIO = 0.5
+FUSED_THROUGHPUT_RATIO = 1.0
+#: The step-by-step kernel's throughput relative to a plain matrix product.
+STEPWISE_THROUGHPUT_RATIO = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +114,8 @@ class Memory:
     workspace: int
     saved_for_backward: int
     gradients: int  # one gradient per parameter
+    #: what the backward pass allocates for one layer at a time (fused path)
+    backward_workspace: int = 0
 
     @property
     def inference(self) -> int:
@@ -104,6 +133,7 @@ class Memory:
             + 2 * self.states
             + self.workspace
             + self.saved_for_backward
+            + self.backward_workspace
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +145,7 @@ class Memory:
             "workspace": self.workspace,
             "saved_for_backward": self.saved_for_backward,
             "gradients": self.gradients,
+            "backward_workspace": self.backward_workspace,
             "inference": self.inference,
             "training": self.training,
         }
@@ -129,6 +160,9 @@ class CostEstimate:
     backward_matmul: int
     backward_elementwise: int
     memory: Memory
+    #: on the step-by-step path, where the shape probe runs (the same as ``memory``
+    #: unless torch's default path is the fused oneDNN kernel)
+    stepwise_memory: Memory
 
     @property
     def parameter_bytes(self) -> int:
@@ -156,6 +190,11 @@ class CostEstimate:
         return self.forward + self.backward_matmul + self.backward_elementwise
 
     @property
+    def kernel(self) -> str:
+        """``onednn``, ``cudnn`` or ``step-by-step``: see :func:`kernel`."""
+        return kernel(self.spec)
+
+    @property
     def fused(self) -> bool:
         """Whether torch's CPU path is one fused oneDNN kernel (FlopCounterMode counts 0)."""
         return fused_on_cpu(self.spec)
@@ -166,14 +205,28 @@ class CostEstimate:
         m = self.spec.module
         return self.spec.input.seq_len * m.num_layers * m.D
 
-    def forward_seconds(self, *, stepwise: bool = False) -> float:
-        """A deliberately pessimistic guess of one forward pass on a small CPU, on the path
-        torch takes by default, or on the step-by-step path (``stepwise``)."""
+    def forward_seconds(
+        self, *, stepwise: bool = False, rates: MachineRates = ASSUMED_RATES
+    ) -> float:
+        """One forward pass at ``rates``, on the path torch takes by default, or on the
+        step-by-step path (``stepwise``): the FLOPs at the machine's throughput, plus a
+        fixed cost per sequential step."""
         if self.fused and not stepwise:
-            rate, per_step = FUSED_FLOPS_PER_SECOND, FUSED_SECONDS_PER_STEP
+            rate = rates.flops_per_second * FUSED_THROUGHPUT_RATIO
+            per_step = rates.seconds_per_step * FUSED_STEP_RATIO
         else:
-            rate, per_step = STEPWISE_FLOPS_PER_SECOND, STEPWISE_SECONDS_PER_STEP
+            rate = rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
+            per_step = rates.seconds_per_step
         return self.forward / rate + self.steps * per_step
+
+    def training_seconds(self, *, rates: MachineRates = ASSUMED_RATES) -> float:
+        """One forward + backward pass: the backward's FLOPs at the step-by-step rate."""
+        backward = (self.training - self.forward) / (
+            rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
+        )
+        return (
+            self.forward_seconds(rates=rates) + backward + 2 * self.steps * rates.seconds_per_step
+        )
 
     def build_seconds(self) -> float:
         """Creating and initializing the module: per layer and direction, plus the
@@ -195,16 +248,34 @@ class CostEstimate:
                 "per_layer": [c.as_dict() for c in self.layers],
             },
             "memory": self.memory.as_dict(),
+            "kernel": self.kernel,
             "forward_seconds_estimate": round(self.forward_seconds(), 6),
         }
 
 
-def fused_on_cpu(spec: Spec) -> bool:
-    """torch 2.x runs ``nn.LSTM`` on the CPU as one oneDNN kernel for float32/bfloat16
-    without ``proj_size``; GRU, RNN and everything else go step by step through
-    ``aten.addmm``/``aten.mm``, which FlopCounterMode counts."""
+def kernel(spec: Spec) -> str:
+    """The kernel torch 2.x picks: on CUDA (``--device cuda``) cuDNN; on the CPU one oneDNN
+    kernel for ``nn.LSTM`` in float32/bfloat16 without ``proj_size`` or packed input;
+    everything else step by step through ``aten.addmm``/``aten.mm`` (FlopCounterMode
+    counts those). ``--device auto`` is taken as the CPU."""
     m = spec.module
-    return m.kind == "lstm" and m.proj_size == 0 and spec.run.dtype in ("float32", "bfloat16")
+    if m.is_cell:
+        return "step-by-step"  # one step, through aten's cell functions on every device
+    if spec.run.device.startswith("cuda"):
+        return "cudnn"
+    if (
+        m.kind == "lstm"
+        and m.proj_size == 0
+        and spec.run.dtype in ("float32", "bfloat16")
+        and spec.input.lengths is None
+    ):
+        return "onednn"
+    return "step-by-step"
+
+
+def fused_on_cpu(spec: Spec) -> bool:
+    """Whether torch runs the whole module as one oneDNN kernel on the CPU."""
+    return kernel(spec) == "onednn"
 
 
 def computed_steps(spec: Spec) -> int:
@@ -254,16 +325,37 @@ def _backward_matmul(spec: Spec, layers: tuple[LayerCost, ...]) -> int:
     return total
 
 
-def memory(spec: Spec) -> Memory:
+def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
+    """Bytes of one forward (and training) pass on the path torch takes by default, or on
+    the step-by-step path (``stepwise``: the shape probe runs there)."""
     m = spec.module
     size = DTYPE_BYTES[spec.run.dtype]
     batch = 1 if spec.input.unbatched else spec.input.batch
     tokens = spec.input.seq_len * batch  # N*L
     output = tokens * m.D * m.H_out
     states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
-    # One direction at a time: its input projections for the whole sequence, its list of
-    # per-step h and their stacked copy; the layer below's output stays alive meanwhile.
-    workspace = tokens * (m.gates * m.hidden_size + 2 * m.D * m.H_out)
+    params = parameter_count(m)
+    path = "step-by-step" if stepwise else kernel(spec)
+    if path == "cudnn":
+        # On paper, unverified (no GPU here): cuDNN's workspace holds the input
+        # projections of one layer for the whole sequence; nn.LSTM's weights are already
+        # one flat buffer, so nothing is copied.
+        workspace = tokens * m.D * m.gates * m.hidden_size
+    elif path == "onednn":
+        # oneDNN (torch's mkldnn_rnn_layer, one layer at a time): a fresh copy of the
+        # layer's weights in its own layout on every call, and its states for every step
+        # (L+1 rows of N*H per direction); the layer below's output stays alive meanwhile.
+        workspace = params + (spec.input.seq_len + 1) * batch * m.D * m.H_out
+    else:
+        # One direction at a time: its input projections for the whole sequence, its
+        # list of per-step h and their stacked copy (which is the output itself with one
+        # direction; two are concatenated). Each step's gates are freed between two h that
+        # stay, so the allocator keeps holes that larger requests cannot reuse:
+        # STEP_HOLES gates blocks per step and direction, fitted on benchmarks/memory_grid.py.
+        workspace = tokens * (m.gates * m.hidden_size + m.D * m.H_out)
+        if m.D == 2:
+            workspace += tokens * m.D * m.H_out
+        workspace += int(STEP_HOLES * tokens * m.D * m.gates * m.hidden_size)
     if m.is_cell:
         # one step: h1 (and c1) are the states and there is no separate output; the
         # workspace is the two gate projections, W_ih @ x and W_hh @ h0
@@ -273,15 +365,31 @@ def memory(spec: Spec) -> Memory:
         workspace += output
     # Autograd keeps, per layer, direction and step: the gate activations, the cell state
     # and tanh(c) (LSTM), the hidden state (and h before the projection), and each
-    # layer's input sequence.
+    # layer's input sequence. oneDNN keeps its workspace instead: the gates and the h and
+    # c states of every step; cuDNN its reserve space, on paper the same.
+    fused = path in ("onednn", "cudnn")
     per_step = m.gates * m.hidden_size + m.H_out
     if m.has_cell:
-        per_step += 2 * m.hidden_size
+        per_step += m.hidden_size if fused else 2 * m.hidden_size
     if m.proj_size:
         per_step += m.hidden_size
+    if m.family == "gru":
+        # GRU also keeps r * (W_hn h + b_hn), the candidate's pre-activation and 1 - z
+        per_step += 3 * m.hidden_size
     saved = tokens * m.D * m.num_layers * per_step
     saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
-    params = parameter_count(m)
+    backward = 0
+    if not fused:
+        # the same holes, left by every layer's steps while autograd keeps their tensors
+        backward = int(STEP_HOLES * tokens * m.D * (m.num_layers - 1) * m.gates * m.hidden_size)
+    if fused:
+        # oneDNN's backward, one layer at a time: gradients of the gates and states of
+        # every step, of the output and of the layer's input, and its own copy of the
+        # weight gradients in its layout.
+        widest = max(layer_input_size(m, k) for k in range(m.num_layers))
+        backward = tokens * m.D * per_step + output + tokens * widest
+        if path == "onednn":
+            backward += params
     return Memory(
         parameters=params * size,
         input=tokens * m.input_size * size,
@@ -290,6 +398,7 @@ def memory(spec: Spec) -> Memory:
         workspace=workspace * size,
         saved_for_backward=saved * size,
         gradients=params * size,
+        backward_workspace=backward * size,
     )
 
 
@@ -304,43 +413,83 @@ def estimate(spec: Spec) -> CostEstimate:
         backward_matmul=_backward_matmul(spec, layers),
         backward_elementwise=2 * sum(c.elementwise for c in layers),
         memory=memory(spec),
+        stepwise_memory=memory(spec, stepwise=True),
     )
 
 
-def format_bytes(count: float) -> str:
-    """``1536`` -> ``1.5 KiB``: binary units, 3 significant digits."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(value) < 1024 or unit == "PiB":
-            if unit == "B":
-                return f"{int(value)} B"
-            return f"{value:.3g} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+#: estimate / measured - 1 of the memory model, per path and pass, over the configurations
+#: of benchmarks/time-grid.json whose measured peak is at least 16 MiB
+#: (benchmarks/memory-grid-results.json; tests/docs/test_cost_doc.py keeps them equal).
+MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
+    "fused": {"forward": (-0.176, -0.01), "training": (-0.026, 0.139)},
+    "step-by-step": {"forward": (-0.147, 0.168), "training": (-0.154, -0.055)},
+}
+
+#: Allocator holes the step-by-step path leaves, in gates blocks per step and direction.
+STEP_HOLES = 0.5
+
+#: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps
+#: none (SGD with momentum keeps one), Adam and AdamW keep two (exp_avg, exp_avg_sq).
+OPTIMIZER_STATES = {"sgd": 0, "sgd-momentum": 1, "adam": 2, "adamw": 2}
+OPTIMIZERS = ("sgd", "adam", "adamw")
 
 
-def format_flops(count: float) -> str:
-    """``2.5e9`` -> ``2.5 GFLOP``: decimal units, 3 significant digits."""
-    value = float(count)
-    for unit in ("", "k", "M", "G", "T", "P", "E"):
-        if abs(value) < 1000 or unit == "E":
-            return f"{int(value)} FLOP" if unit == "" else f"{value:.3g} {unit}FLOP"
-        value /= 1000
-    raise AssertionError("unreachable")
+@dataclass(frozen=True)
+class TrainingMemory:
+    """One training step as people run it: the weights, their gradients, the optimizer's
+    state, what autograd keeps for backward, and with ``amp`` (bfloat16 autocast on the
+    CPU) the low-precision copy of the weights each forward makes, activations then
+    kept in bfloat16. Bytes."""
+
+    optimizer: str
+    amp: bool
+    parameters: int
+    gradients: int
+    optimizer_state: int
+    activations: int  # input, output, h/c, workspace and what is kept for backward
+    weight_copies: int  # autocast's bfloat16 weights
+
+    @property
+    def total(self) -> int:
+        return (
+            self.parameters
+            + self.gradients
+            + self.optimizer_state
+            + self.activations
+            + self.weight_copies
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "optimizer": self.optimizer,
+            "amp": self.amp,
+            "parameters": self.parameters,
+            "gradients": self.gradients,
+            "optimizer_state": self.optimizer_state,
+            "activations": self.activations,
+            "weight_copies": self.weight_copies,
+            "total": self.total,
+        }
 
 
-def format_seconds(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.3g} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    if seconds < 120:
-        return f"{seconds:.3g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.3g} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.3g} h"
-    if seconds < 365 * 86400:
-        return f"{seconds / 86400:.3g} days"
-    years = seconds / (365.25 * 86400)
-    return f"{years:.3g} years" if years < 1000 else f"{years:,.0f} years"
+def training_memory(spec: Spec, optimizer: str = "adam", amp: bool = False) -> TrainingMemory:
+    """The peak of one training step with ``optimizer`` (states are created at its first
+    step and stay), in ``spec``'s dtype, or with ``amp`` its activations in bfloat16."""
+    mem = memory(spec)
+    size = DTYPE_BYTES[spec.run.dtype]
+    params = parameter_count(spec.module)
+    activations = mem.training - mem.parameters - mem.gradients
+    copies = 0
+    if amp:
+        # autocast runs the products (and oneDNN's LSTM) in bfloat16: 2 bytes an element
+        activations = activations * DTYPE_BYTES["bfloat16"] // size
+        copies = params * DTYPE_BYTES["bfloat16"]
+    return TrainingMemory(
+        optimizer=optimizer,
+        amp=amp,
+        parameters=mem.parameters,
+        gradients=mem.gradients,
+        optimizer_state=OPTIMIZER_STATES[optimizer] * params * size,
+        activations=activations,
+        weight_copies=copies,
+    )

@@ -400,54 +400,68 @@ class _Diagnoser:
 
     def layout(self) -> Reading:
         """Compare torch's reading with what the user said (or what h0 implies)."""
-        m, shape, given = self.m, self.shape, self.given
-        reading = torch_reading(m, shape)
+        reading = torch_reading(self.m, self.shape)
         assert reading is not None  # rank() made the input 2-D or 3-D
         if reading.batch is None:
-            if given.batch is not None and given.batch != 1:
-                what = (
-                    f"input {shape_str(shape)} is 2-D, so torch reads it as one unbatched "
-                    f"sequence (L, H_in) with L={shape[0]}; you said N={given.batch}"
-                )
-                if shape[0] == given.batch:
-                    k = 1 if m.batch_first else 0
-                    symbols = layout_symbols(m.batch_first, True, "H_in")
-                    fix: tuple[str, ...] = (
-                        f"x = x.unsqueeze({k})  # (N, H_in) -> {symbols} with L=1",
-                    )
-                    why = (
-                        f"to feed one time step to a batch of {given.batch}, give it its L "
-                        "dimension; torch cannot tell, it runs the batch as a sequence."
-                    )
-                    self.shape = (
-                        (shape[0], 1, shape[1]) if m.batch_first else (1, shape[0], shape[1])
-                    )
-                    reading = torch_reading(m, self.shape) or reading
-                else:
-                    fix = ()
-                    why = "a batch of sequences is 3-D; torch cannot tell and runs it anyway."
-                self.add(Problem("input-read-unbatched", "input", what, why, fix, silent=True))
-            return reading
+            return self._read_as_unbatched(reading)
+        if self.given.unbatched:
+            return self._read_as_batched(reading)
+        swapped, source = self._layout_source(reading)
+        if swapped:
+            return self._swapped_layout(reading, source)
+        return reading
 
+    def _read_as_unbatched(self, reading: Reading) -> Reading:
+        """A 2-D input: torch reads one unbatched sequence, whatever the user said."""
+        m, shape, given = self.m, self.shape, self.given
+        if given.batch is not None and given.batch != 1:
+            what = (
+                f"input {shape_str(shape)} is 2-D, so torch reads it as one unbatched "
+                f"sequence (L, H_in) with L={shape[0]}; you said N={given.batch}"
+            )
+            if shape[0] == given.batch:
+                k = 1 if m.batch_first else 0
+                symbols = layout_symbols(m.batch_first, True, "H_in")
+                fix: tuple[str, ...] = (f"x = x.unsqueeze({k})  # (N, H_in) -> {symbols} with L=1",)
+                why = (
+                    f"to feed one time step to a batch of {given.batch}, give it its L "
+                    "dimension; torch cannot tell, it runs the batch as a sequence."
+                )
+                self.shape = (shape[0], 1, shape[1]) if m.batch_first else (1, shape[0], shape[1])
+                reading = torch_reading(m, self.shape) or reading
+            else:
+                fix = ()
+                why = "a batch of sequences is 3-D; torch cannot tell and runs it anyway."
+            self.add(Problem("input-read-unbatched", "input", what, why, fix, silent=True))
+        return reading
+
+    def _read_as_batched(self, reading: Reading) -> Reading:
+        """A 3-D input the user says is one unbatched sequence."""
+        m, shape = self.m, self.shape
+        n_dim = 0 if m.batch_first else 1
+        symbols = layout_symbols(m.batch_first, True, "H_in")
+        one = shape[n_dim] == 1
+        self.add(
+            Problem(
+                "input-read-batched",
+                "input",
+                f"input {shape_str(shape)} is 3-D, so torch reads it as a batch {symbols} "
+                f"with N={reading.batch}; you said it is one unbatched sequence (L, H_in)",
+                "one sequence is 2-D; torch cannot tell and runs it as a batch.",
+                (f"x = x.squeeze({n_dim})  # drop N=1: (L, H_in)",) if one else (),
+                silent=True,
+            )
+        )
+        if one:
+            self.shape = shape[:n_dim] + shape[n_dim + 1 :]
+            return Reading(None, self.shape[0], m.batch_first)
+        return reading
+
+    def _layout_source(self, reading: Reading) -> tuple[bool, str]:
+        """Whether N and L look swapped, and who says so (the user's sizes, or h0)."""
+        m, shape, given = self.m, self.shape, self.given
         n_dim, l_dim = (0, 1) if m.batch_first else (1, 0)
         symbols = layout_symbols(m.batch_first, True, "H_in")
-        if given.unbatched:
-            one = shape[n_dim] == 1
-            self.add(
-                Problem(
-                    "input-read-batched",
-                    "input",
-                    f"input {shape_str(shape)} is 3-D, so torch reads it as a batch {symbols} "
-                    f"with N={reading.batch}; you said it is one unbatched sequence (L, H_in)",
-                    "one sequence is 2-D; torch cannot tell and runs it as a batch.",
-                    (f"x = x.squeeze({n_dim})  # drop N=1: (L, H_in)",) if one else (),
-                    silent=True,
-                )
-            )
-            if one:
-                self.shape = shape[:n_dim] + shape[n_dim + 1 :]
-                return Reading(None, self.shape[0], m.batch_first)
-            return reading
         swapped = False
         source = ""
         if given.batch is not None and reading.batch != given.batch:
@@ -489,26 +503,32 @@ class _Diagnoser:
                 and h0[1] != shape[n_dim]
             ):
                 swapped, source = True, f"h0 says N={h0[1]}"
-        if swapped:
-            flipped = replace(m, batch_first=not m.batch_first)
-            other = layout_symbols(flipped.batch_first, True, "H_in")
-            self.add(
-                Problem(
-                    "input-layout",
-                    "input",
-                    f"torch reads input {shape_str(shape)} as {symbols} with "
-                    f"N={reading.batch}, L={reading.seq_len}, but {source}: "
-                    f"your data is {other}",
-                    f"batch_first={m.batch_first} puts N in dim {n_dim}; torch cannot tell "
-                    f"and would run {reading.seq_len} time steps of {reading.batch} sequences, "
-                    "mixing your sequences up. Build the module for your layout (or transpose "
-                    "the data with x.transpose(0, 1)).",
-                    (f"{m.kind} = {flipped.constructor()}",),
-                    silent=True,
-                )
+        return swapped, source
+
+    def _swapped_layout(self, reading: Reading, source: str) -> Reading:
+        """N and L swapped: the module should be built for the other layout."""
+        m, shape = self.m, self.shape
+        n_dim = 0 if m.batch_first else 1
+        symbols = layout_symbols(m.batch_first, True, "H_in")
+        flipped = replace(m, batch_first=not m.batch_first)
+        other = layout_symbols(flipped.batch_first, True, "H_in")
+        self.add(
+            Problem(
+                "input-layout",
+                "input",
+                f"torch reads input {shape_str(shape)} as {symbols} with "
+                f"N={reading.batch}, L={reading.seq_len}, but {source}: "
+                f"your data is {other}",
+                f"batch_first={m.batch_first} puts N in dim {n_dim}; torch cannot tell "
+                f"and would run {reading.seq_len} time steps of {reading.batch} sequences, "
+                "mixing your sequences up. Build the module for your layout (or transpose "
+                "the data with x.transpose(0, 1)).",
+                (f"{m.kind} = {flipped.constructor()}",),
+                silent=True,
             )
-            self.m = flipped
-            reading = torch_reading(flipped, shape) or reading
+        )
+        self.m = flipped
+        reading = torch_reading(flipped, shape) or reading
         return reading
 
     # -- h0 / c0 ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from lstm_shapes import explain, make_spec
 from lstm_shapes.errors import SpecError
-from lstm_shapes.report.cost import REDUCED_MAX_LAYERS, reduced_spec
+from lstm_shapes.report.reduced import REDUCED_MAX_LAYERS, reduced_spec
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
 
@@ -133,8 +133,8 @@ def test_the_100_000_step_configuration_is_answered_reduced() -> None:
     assert report.parameter_count == 5_637_668_864
     run = report.as_dict()["run"]
     assert run["reason"] == (
-        "a full run needs about 22.1 TiB and 4.57 years, over the memory budget of 2 GiB "
-        "(--max-memory)"
+        "this tool's check at full size needs about 28.3 TiB and 4.57 years, over the memory "
+        "budget of 2 GiB (--max-memory)"
     )
     assert run["reduced_sizes"] == "N=3 L=4 H_in=5 D=2 num_layers=4 H_out=7 H_cell=7"
     assert set(run["full_size_estimate"]) == {
@@ -191,24 +191,48 @@ def test_a_small_run_stays_full_and_json_unchanged() -> None:
 def test_full_mode_cost_is_measured_and_matches_flop_counter(cli: Callable[..., Any]) -> None:
     result = cli(
         "explain", "-i", "6", "-H", "8", "--proj-size", "3", "-l", "2",
-        "--cost", "--time", "--backward", "-f", "json",
+        "--time", "--backward", "--verify-flops", "-f", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)["cost"]
     measured = data["measured"]
+    assert measured["measured"] == "forward"
     assert measured["flop_counter_forward"] == data["flops"]["forward_matmul"]
     assert measured["flop_counter_forward_backward"] == data["flops"]["forward_backward_matmul"]
-    assert measured["runs"] == 5
+    assert measured["runs"] == 7
+    assert len(measured["forward_seconds_runs"]) == 7
     assert measured["forward_seconds_median"] > 0
     assert measured["forward_backward_seconds_median"] > 0
     assert data["flop_counter"].startswith("torch counted the step-by-step matmuls")
 
 
 def test_fused_path_says_torch_counted_zero(cli: Callable[..., Any]) -> None:
-    result = cli("explain", "-i", "6", "-H", "8", "--cost", "-f", "json")
+    result = cli("explain", "-i", "6", "-H", "8", "--verify-flops", "-f", "json")
     data = json.loads(result.stdout)["cost"]
     assert data["measured"]["flop_counter_forward"] == 0
-    assert data["flop_counter"].startswith("torch counted 0: the forward ran as one fused kernel")
+    assert data["flop_counter"].startswith(
+        "torch counted 0 on the forward: it ran as one fused kernel"
+    )
+
+
+def test_cost_counts_flops_only_with_verify_flops(cli: Callable[..., Any]) -> None:
+    result = cli("explain", "-i", "6", "-H", "8", "--cost", "-f", "json")
+    data = json.loads(result.stdout)["cost"]
+    assert data["measured"]["flop_counter_forward"] is None
+    assert data["flop_counter"].startswith("not counted in this run (--verify-flops counts them")
+
+
+def test_packed_cost_measures_the_packed_forward(cli: Callable[..., Any]) -> None:
+    result = cli(
+        "explain", "-i", "4", "-H", "8", "-N", "3", "-L", "5", "--lengths", "5,3,2",
+        "--verify-flops", "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["cost"]
+    assert data["measured"]["measured"] == "packed forward"
+    # 10 real steps of 2*(4+8)*32 matmul FLOPs each: torch counts the packed steps
+    assert data["measured"]["flop_counter_forward"] == data["flops"]["forward_matmul"] == 7680
+    assert data["flop_counter"].startswith("torch counted the step-by-step matmuls")
 
 
 REDUCED_ARGS = ("explain", "-i", "10", "-H", "20", "-l", "2", "--bidirectional", "-N", "3")
@@ -300,7 +324,7 @@ def test_importing_the_cli_imports_neither_torch_nor_the_report() -> None:
 
 
 def test_variants_say_when_they_were_reduced() -> None:
-    from lstm_shapes.report.cost import variants_reduced_line
+    from lstm_shapes.render.cost_text import variants_reduced_line
     from lstm_shapes.report.variants import variant_specs
 
     reports = [
@@ -312,7 +336,7 @@ def test_variants_say_when_they_were_reduced() -> None:
 
 
 def test_a_deep_stacks_cost_table_shows_one_row_for_the_layers_between() -> None:
-    from lstm_shapes.report.cost import per_layer_rows
+    from lstm_shapes.render.cost_text import per_layer_rows
 
     report = explain(input_size=3, hidden_size=4, num_layers=20, bidirectional=True, cost=True)
     assert report.cost is not None

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_shapes.errors import SpecError
+from lstm_shapes.spec import units
 from lstm_shapes.spec.core import Spec, make_spec
 from lstm_shapes.theory import budget, cost
 from tests.strategies import cell_specs
@@ -20,7 +21,7 @@ from tests.strategies import cell_specs
 torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from lstm_shapes.probe.forward import build_module  # noqa: E402
+from lstm_shapes.probe.runtime import build_module  # noqa: E402
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -264,7 +265,7 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     with pytest.raises(SpecError) as error:
         budget.decide(estimate, budget.default_budget(16 * 1024**3), full=True)
     assert str(error.value) == (
-        "--full would need about 22.1 TiB but only 16 GiB is free; drop --full to get the "
+        "--full would need about 28.3 TiB but only 16 GiB is free; drop --full to get the "
         "reduced probe"
     )
 
@@ -274,14 +275,14 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     [(0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (3 * 1024**3, "3 GiB")],
 )
 def test_format_bytes(count: int, text: str) -> None:
-    assert cost.format_bytes(count) == text
+    assert units.format_bytes(count) == text
 
 
 @pytest.mark.parametrize(
     ("count", "text"), [(999, "999 FLOP"), (2.5e9, "2.5 GFLOP"), (5.77e17, "577 PFLOP")]
 )
 def test_format_flops(count: float, text: str) -> None:
-    assert cost.format_flops(count) == text
+    assert units.format_flops(count) == text
 
 
 def test_packed_input_costs_only_its_real_steps() -> None:
@@ -304,4 +305,22 @@ def test_packed_input_costs_only_its_real_steps() -> None:
     ],
 )
 def test_format_seconds(seconds: float, text: str) -> None:
-    assert cost.format_seconds(seconds) == text
+    assert units.format_seconds(seconds) == text
+
+
+@pytest.mark.parametrize(("optimizer", "states"), [("sgd", 0), ("adam", 2), ("adamw", 2)])
+def test_training_memory_counts_the_optimizer_state(optimizer: str, states: int) -> None:
+    spec = make_spec(input_size=10, hidden_size=20, num_layers=2)
+    params = 4 * cost.parameter_count(spec.module)
+    training = cost.training_memory(spec, optimizer)
+    assert training.optimizer_state == states * params
+    assert training.parameters == training.gradients == params
+    assert training.total == 2 * params + states * params + training.activations
+
+
+def test_amp_keeps_activations_in_bfloat16_and_copies_the_weights() -> None:
+    spec = make_spec(input_size=10, hidden_size=20, batch=8, seq_len=30)
+    plain, amp = cost.training_memory(spec), cost.training_memory(spec, amp=True)
+    assert amp.activations == plain.activations // 2
+    assert amp.weight_copies == 2 * cost.parameter_count(spec.module)
+    assert amp.parameters == plain.parameters  # the float32 master weights stay

@@ -1,0 +1,100 @@
+"""The peak memory measurement: repeatable, and equal to an independent reading.
+
+No timed assertions: only memory, which does not depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lstm_shapes.probe.measure import measure
+from lstm_shapes.spec.core import make_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+MiB = 2**20
+
+#: Big enough that the peak (about 150 MiB) dwarfs pages and allocator noise.
+BIG = {"input_size": 256, "hidden_size": 512, "batch": 128, "seq_len": 200}
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/clear_refs").exists(), reason="the CPU peak needs Linux's clear_refs"
+)
+
+
+def test_identical_runs_agree_within_ten_percent() -> None:
+    spec = make_spec(**BIG)
+    first, second = measure(spec), measure(spec)
+    assert first.peak_forward is not None and second.peak_forward is not None
+    assert first.peak_forward > 16 * MiB
+    assert abs(first.peak_forward - second.peak_forward) <= 0.1 * first.peak_forward
+    assert len(first.peak_forward_runs) == 3
+
+
+def test_the_first_call_peak_equals_ru_maxrss_in_a_fresh_process() -> None:
+    """ru_maxrss (the kernel's lifetime peak, independent of our /proc reset) of a fresh
+    process that runs the same forward once, against our first-call peak."""
+    script = textwrap.dedent(
+        f"""
+        import ctypes, gc, resource, warnings
+        warnings.simplefilter("ignore")
+        import torch
+        from lstm_shapes.probe.measure import measure
+        from lstm_shapes.spec.core import make_spec
+
+        spec = make_spec(**{BIG!r})
+        ours = measure(spec, peak_runs=1).peak_forward_first
+        print(ours)
+        """
+    )
+    independent = textwrap.dedent(
+        f"""
+        import ctypes, gc, resource, warnings
+        warnings.simplefilter("ignore")
+        import torch
+
+        config = {BIG!r}
+        torch.manual_seed(0)
+        lstm = torch.nn.LSTM(config["input_size"], config["hidden_size"]).eval()
+        x = torch.randn(config["seq_len"], config["batch"], config["input_size"])
+        gc.collect()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/status") as status:
+            rss = next(int(l.split()[1]) for l in status if l.startswith("VmRSS:"))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with torch.no_grad():
+            lstm(x)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert after > before, (before, after)
+        print((after - rss) * 1024)
+        """
+    )
+
+    def run(code: str) -> int:
+        # Linux keeps ru_maxrss across exec, so a process started straight from this big
+        # one would begin at its peak; forked from a small shell it begins at its own.
+        command = f'"{sys.executable}" -c "$SCRIPT"; exit $?'
+        done = subprocess.run(
+            ["/bin/sh", "-c", command],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "SCRIPT": code},
+        )
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.split()[-1])
+
+    ours, theirs = run(script), run(independent)
+    assert abs(ours - theirs) <= 0.15 * theirs + 4 * MiB, (ours / MiB, theirs / MiB)
+
+
+def test_packed_input_measures_the_packed_forward() -> None:
+    spec = make_spec(input_size=4, hidden_size=8, batch=3, seq_len=5, lengths="5,3,2")
+    measured = measure(spec, verify_flops=True)
+    assert measured.measured == "packed forward"
+    assert measured.flop_counter_forward == 2 * (4 + 8) * 4 * 8 * (5 + 3 + 2)
