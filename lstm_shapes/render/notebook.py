@@ -16,6 +16,7 @@ from typing import Any
 
 from lstm_shapes.render.check import check_message
 from lstm_shapes.render.cost_text import reduced_line, variants_reduced_line
+from lstm_shapes.render.numbers import format_diff
 from lstm_shapes.report.check import CheckResult, SpecResults
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.variants import VariantsReport, changed_dims, rules
@@ -94,6 +95,24 @@ def _run_line(report: Report) -> str:
     )
 
 
+def _pictures(report: Report) -> str:
+    """The handout's pictures of this run (the cube, the unrolled network and, when
+    bidirectional, output's two halves), as inline SVG; none for a cell."""
+    if report.spec.module.is_cell:
+        return ""
+    from lstm_shapes.render.pictures import draw
+    from lstm_shapes.teach import figures
+    from lstm_shapes.teach.catalogue import messages
+
+    t = messages("en")
+    drawn = [figures.cube(t, report), figures.unrolled(t, report)]
+    if report.spec.module.D == 2:
+        drawn.append(figures.halves(t, report))
+    # the pictures carry a light palette: on a white panel they read in a dark theme too
+    panel = "background:#ffffff;border-radius:4px;padding:6px;display:inline-block"
+    return f'<div class="pictures" style="{panel}">' + "".join(map(draw, drawn)) + "</div>"
+
+
 def _explain_parts(report: Report) -> list[str]:
     tensor_rows = []
     for name, tensor in report.tensors.items():
@@ -110,7 +129,11 @@ def _explain_parts(report: Report) -> list[str]:
     ]
     param_rows.append(("total", "", "", "", f"{report.parameter_count:,}"))
     check_rows = [
-        (_mark(c.holds), _e(c.statement), "" if c.max_abs_diff is None else f"{c.max_abs_diff:.3g}")
+        (
+            _mark(c.holds),
+            _e(c.statement),
+            "" if c.max_abs_diff is None else format_diff(c.max_abs_diff),
+        )
         for c in report.checks
     ]
     reduced = reduced_line(report)
@@ -119,6 +142,7 @@ def _explain_parts(report: Report) -> list[str]:
         _run_line(report),
         f'<p class="fails">{_e(reduced)}</p>' if reduced else "",
         f"<p>sizes: <b>{_e(report.spec.sizes_line())}</b></p>",
+        _pictures(report),
         _table(
             ("tensor", "shape", "symbols", "sizes", "what it holds", "dimensions"),
             tensor_rows,

@@ -17,6 +17,17 @@ def test_explain_html_escapes_and_names_every_dimension() -> None:
     assert "<script" not in html
 
 
+def test_explain_html_draws_the_handout_pictures() -> None:
+    report = api.explain(input_size=10, hidden_size=20, bidirectional=True, device="cpu")
+    html = notebook.explain_html(report)
+    names = [name for name in ("cube", "unrolled", "halves") if f'data-name="{name}"' in html]
+    assert names == ["cube", "unrolled", "halves"]
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
+    assert "hn[-2]" in html  # the halves picture names where hn sits in output
+    cell = notebook.explain_html(api.explain(input_size=10, hidden_size=20, kind="lstmcell"))
+    assert "<svg" not in cell
+
+
 def test_text_is_escaped() -> None:
     result = api.check(input_size=3, hidden_size=4, expect={"hn": (2, 3, 4)}, device="cpu")
     html = notebook.check_html(result)
