@@ -258,11 +258,6 @@ def format_option(choices: tuple[str, ...], *, optional: bool = False) -> Any:
     ]
 
 
-def spec_from_options(**options: Any) -> Spec:
-    """The options of a command, validated into a Spec (raises SpecError)."""
-    return make_spec(**options)
-
-
 SCALE = "Scale and cost"
 MaxMemory = Annotated[
     str | None,

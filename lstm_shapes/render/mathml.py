@@ -17,7 +17,6 @@ _TOKEN = re.compile(
     r"|(?P<space>\s+)"
 )
 FUNCTIONS = {"tanh", "relu", "σ"}
-SPACED = {"=", "+", "−", "-", "⊙", "·"}
 
 
 def _mi(text: str, normal: bool = False) -> str:

@@ -154,10 +154,6 @@ class Drawing:
         for x, y in points:
             self._grow(x, y)
 
-    def circle(self, x: float, y: float, r: float, cls: str = "box plain", **attrs: Any) -> None:
-        self._el("circle", {"cx": x, "cy": y, "r": r, "class": cls} | attrs)
-        self._grow(x + r, y + r)
-
     def finish(self, margin: float = 8.0) -> str:
         width, height = self.width + margin, self.height + margin
         self.root.set("viewBox", f"0 0 {_num(width)} {_num(height)}")

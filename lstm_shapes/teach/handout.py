@@ -26,7 +26,6 @@ from lstm_shapes.teach.catalogue import Messages, messages
 from lstm_shapes.teach.doc import Figure, Page
 
 KINDS = ("diagram", "gates", "cell", "heads", "myths", "handout")
-FORMATS_BY_EXTENSION = {".md": "markdown", ".html": "html", ".htm": "html", ".svg": "svg"}
 
 
 @dataclass(frozen=True)
