@@ -60,12 +60,18 @@ class MachineRates:
 #: Used before anything is calibrated (no torch): a slow, busy 2-core CPU.
 ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6)
 #: The fused oneDNN kernel's cost per step relative to the step-by-step kernel's (it
-#: skips Python-level dispatch per step), and its throughput relative to a plain matrix
-#: product; from benchmarks/time_grid.py, rounded towards the slow side.
+#: skips Python-level dispatch per step), and its throughput relative to the calibration's
+#: plain matrix product. Fitted on benchmarks/time_grid.py's 12 configurations on a quiet
+#: 2-core machine (benchmarks/time-grid-results.json): the worst estimate/measured ratio
+#: over forward, step-by-step and training was 2.0x.
 FUSED_STEP_RATIO = 0.5
-FUSED_THROUGHPUT_RATIO = 1.0
-#: The step-by-step kernel's throughput relative to a plain matrix product.
-STEPWISE_THROUGHPUT_RATIO = 1.0
+FUSED_THROUGHPUT_RATIO = 1.25
+#: The step-by-step kernel's throughput relative to a plain matrix product: its small
+#: per-step products run far below the calibration's one large product.
+STEPWISE_THROUGHPUT_RATIO = 0.4
+#: The backward pass's throughput relative to a plain matrix product, per path.
+FUSED_BACKWARD_THROUGHPUT_RATIO = 0.8
+STEPWISE_BACKWARD_THROUGHPUT_RATIO = 0.4
 
 
 @dataclass(frozen=True)
@@ -221,9 +227,10 @@ class CostEstimate:
 
     def training_seconds(self, *, rates: MachineRates = ASSUMED_RATES) -> float:
         """One forward + backward pass: the backward's FLOPs at the step-by-step rate."""
-        backward = (self.training - self.forward) / (
-            rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
+        ratio = (
+            FUSED_BACKWARD_THROUGHPUT_RATIO if self.fused else STEPWISE_BACKWARD_THROUGHPUT_RATIO
         )
+        backward = (self.training - self.forward) / (rates.flops_per_second * ratio)
         return (
             self.forward_seconds(rates=rates) + backward + 2 * self.steps * rates.seconds_per_step
         )
