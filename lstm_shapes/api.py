@@ -261,7 +261,7 @@ def check_cases(
     runs on one thread (the modules are tiny: splitting each small matrix across cores
     costs more than it gains), and builds one module per distinct configuration.
     """
-    from lstm_shapes.probe.runtime import import_torch, reusing_modules
+    from lstm_shapes.probe.runtime import reusing_modules, single_thread
     from lstm_shapes.report.check import check_expected_names
     from lstm_shapes.spec.specfile import key_for
 
@@ -272,26 +272,20 @@ def check_cases(
         except SpecError as error:
             where = f"{source}: case {index} ({case.name})"
             raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
-    torch = import_torch()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with reusing_modules():
-            for index, case in enumerate(listed, start=1):
-                try:
-                    yield run_check(
-                        case.spec,
-                        case.given,
-                        case.expect,
-                        name=case.name,
-                        max_memory=max_memory,
-                        max_time=max_time,
-                    )
-                except SpecError as error:
-                    where = f"{source}: case {index} ({case.name})"
-                    raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
-    finally:
-        torch.set_num_threads(threads)
+    with single_thread(), reusing_modules():
+        for index, case in enumerate(listed, start=1):
+            try:
+                yield run_check(
+                    case.spec,
+                    case.given,
+                    case.expect,
+                    name=case.name,
+                    max_memory=max_memory,
+                    max_time=max_time,
+                )
+            except SpecError as error:
+                where = f"{source}: case {index} ({case.name})"
+                raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
 
 
 def variants(
@@ -648,31 +642,20 @@ def trace(
     >>> report.layers[0].calls, report.output
     (1, [[3, 8], [3, 8]])
     """
-    from lstm_shapes.errors import SpecError
-    from lstm_shapes.probe.runtime import import_torch, resolve_device
-    from lstm_shapes.probe.trace_target import arguments, load_target
+    from lstm_shapes.probe.trace_target import arguments, dtype_names, load_target, placed_model
     from lstm_shapes.probe.tracing import run_trace
     from lstm_shapes.spec.core import parse_device, parse_size
 
     shapes = _shape_list(input_shape) if input_shape is not None else None
     if shapes:
         check_trace_inputs(shapes, input_dtype, max_memory)
-    torch = import_torch()
     if isinstance(model, str):
         name = name or model
         model = load_target(model)
-    if not isinstance(model, torch.nn.Module):
-        raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
     seed_ = parse_size("--seed", seed, minimum=0)
     batch_ = parse_size("--batch", batch) if batch is not None else None
-    if device is not None:
-        model.to(resolve_device(torch, parse_device(device)))
-    if isinstance(input_dtype, torch.dtype) or (
-        isinstance(input_dtype, (list, tuple))
-        and any(isinstance(d, torch.dtype) for d in input_dtype)
-    ):  # torch.int64 as well as "int64"
-        dtypes = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
-        input_dtype = [str(d).removeprefix("torch.") for d in dtypes]
+    model = placed_model(model, parse_device(device) if device is not None else None)
+    input_dtype = dtype_names(input_dtype)
     args, kwargs_, inputs, notes = arguments(model, input_data, kwargs, shapes, input_dtype, seed_)
     label = name or type(model).__name__
     return run_trace(
@@ -804,7 +787,8 @@ def diagram(
     >>> page.as_dict()["tensors"]["hn"]
     [4, 3, 20]
     """
-    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.probe.runtime import single_thread
+    from lstm_shapes.probe.teaching import is_small, run_heads
     from lstm_shapes.probe.worked import worked_packed
     from lstm_shapes.teach.handout import build
 
@@ -857,7 +841,8 @@ def gates(
     >>> page.ok, len(page.as_dict()["layers"])
     (True, 1)
     """
-    from lstm_shapes.probe.teaching import is_small, run_gates, single_thread
+    from lstm_shapes.probe.runtime import single_thread
+    from lstm_shapes.probe.teaching import is_small, run_gates
     from lstm_shapes.teach.handout import build, check_budget
 
     lang = _lang(lang)
@@ -907,7 +892,8 @@ def cell(
     >>> page.ok
     True
     """
-    from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell, single_thread
+    from lstm_shapes.probe.runtime import single_thread
+    from lstm_shapes.probe.teaching import check_cell_supported, is_small, run_cell
     from lstm_shapes.teach.handout import build, check_budget
 
     lang = _lang(lang)
@@ -960,7 +946,8 @@ def heads(
     >>> page.ok
     True
     """
-    from lstm_shapes.probe.teaching import is_small, run_heads, single_thread
+    from lstm_shapes.probe.runtime import single_thread
+    from lstm_shapes.probe.teaching import is_small, run_heads
     from lstm_shapes.report.teaching import HEADS
     from lstm_shapes.spec.core import parse_choice, parse_size
     from lstm_shapes.teach.handout import build, check_budget
@@ -1034,7 +1021,8 @@ def handout(
     ['The data cube', 'The symbols']
     """
     from lstm_shapes.probe.myths import run_myths
-    from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads, single_thread
+    from lstm_shapes.probe.runtime import single_thread
+    from lstm_shapes.probe.teaching import is_small, run_cell, run_gates, run_heads
     from lstm_shapes.probe.worked import run_worked
     from lstm_shapes.render.handout_files import handout_format
     from lstm_shapes.report.teaching import TeachingRuns

@@ -3,7 +3,7 @@
 Every ``import`` in ``lstm_shapes`` (module level, inside functions and under
 ``TYPE_CHECKING`` alike) is an edge of the graph. The rules: a module imports only from its
 own layer or a lower one, never from a sibling layer it is kept independent of; torch only
-under ``probe/``, rich only under ``render/``, typer only under ``cli/``; no import cycles;
+under ``probe/`` (also through ``probe.runtime.import_torch``), rich only under ``render/``, typer only under ``cli/``; no import cycles;
 no ``_private`` name taken from another module. The second half of this file feeds the same
 checker a bad graph, to show that it can fail.
 """
@@ -151,6 +151,8 @@ def violations(edges: Iterable[Edge]) -> list[str]:
             problems.append(f"{where}: {mine}/ imports the higher layer {theirs}/")
         elif (mine, theirs) in INDEPENDENT:
             problems.append(f"{where}: {mine}/ is kept independent of {theirs}/")
+        if "import_torch" in edge.names and mine != "probe":
+            problems.append(f"{where}: only probe/ may use torch (import_torch)")
         private = [n for n in edge.names if n.startswith("_") and not n.startswith("__")]
         if private:
             problems.append(f"{where}: imports private {', '.join(private)}")
@@ -216,6 +218,11 @@ def _edge(importer: str, imported: str, *names: str) -> Edge:
         (
             _edge("lstm_shapes.probe.packed", "lstm_shapes.probe.forward", "_tolerance"),
             "lstm_shapes.probe.packed:1 -> lstm_shapes.probe.forward: imports private _tolerance",
+        ),
+        (
+            _edge("lstm_shapes.api", "lstm_shapes.probe.runtime", "import_torch"),
+            "lstm_shapes.api:1 -> lstm_shapes.probe.runtime: only probe/ may use torch "
+            "(import_torch)",
         ),
         (
             _edge("lstm_shapes.theory.shapes", "lstm_shapes"),

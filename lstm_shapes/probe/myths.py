@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lstm_shapes.probe import teaching as live
+from lstm_shapes.probe.runtime import single_thread
 from lstm_shapes.report.teaching import TOLERANCE, MythRun, fmt_diff, fmt_shape
 
 H_IN, HIDDEN, BATCH, SEQ_LEN = 10, 20, 3, 7
@@ -426,8 +427,8 @@ MYTHS: tuple[Callable[[_Lab], MythRun], ...] = (
 
 
 def run_myths(seed: int = 0) -> list[MythRun]:
-    """One torch thread when the configuration is small (see :func:`live.single_thread`)."""
-    with live.single_thread():
+    """Every claim, on one torch thread (:func:`lstm_shapes.probe.runtime.single_thread`)."""
+    with single_thread():
         return _run_myths(seed)
 
 

@@ -213,3 +213,21 @@ def default_state_check(spec: Spec, output: Any, output_zeros: Any) -> VerifiedF
         diff <= tolerance(spec.run.dtype),
         diff,
     )
+
+
+@contextmanager
+def single_thread(enabled: bool = True) -> Iterator[None]:
+    """Run torch on one thread, then restore the caller's setting.
+
+    Teaching examples are tiny: on a busy machine torch's thread pool makes them ~50x
+    slower than one thread does. Large configurations keep the pool (``enabled=False``)."""
+    if not enabled:
+        yield
+        return
+    torch = import_torch()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from lstm_shapes.errors import SpecError
+from lstm_shapes.probe.runtime import single_thread
 from lstm_shapes.report.teaching import (
     GATES,
     CellRun,
@@ -62,24 +63,6 @@ def is_small(spec: Spec) -> bool:
     m = spec.module
     width = max(m.input_size, m.D * m.H_out) + m.H_out
     return spec.input.batch * m.gates * m.H_cell * width <= SMALL_STEP
-
-
-@contextmanager
-def single_thread(enabled: bool = True) -> Iterator[None]:
-    """Run torch on one thread, then restore the caller's setting.
-
-    Teaching examples are tiny: on a busy machine torch's thread pool makes them ~50x
-    slower than one thread does. Large configurations keep the pool (``enabled=False``)."""
-    if not enabled:
-        yield
-        return
-    torch = torch_module()
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def build(torch: ModuleType, m: ModuleSpec, seed: int) -> Any:

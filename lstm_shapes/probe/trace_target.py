@@ -431,3 +431,27 @@ def describe(torch: Any, value: Any, dtype: bool = False, depth: int = 0) -> tup
         text = ", ".join(f"{k!r}: {t}" for k, (_, t) in described.items())
         return {k: j for k, (j, _) in described.items()}, "{" + text + "}"
     return type(value).__name__, type(value).__name__
+
+
+def placed_model(model: Any, device: str | None) -> Any:
+    """``model`` checked to be an ``nn.Module``, moved to ``device`` (``None``: left where
+    its parameters are)."""
+    from lstm_shapes.probe.runtime import import_torch, resolve_device
+
+    torch = import_torch()
+    if not isinstance(model, torch.nn.Module):
+        raise SpecError(f"trace() needs a torch.nn.Module (got {type(model).__name__})")
+    if device is not None:
+        model.to(resolve_device(torch, device))
+    return model
+
+
+def dtype_names(input_dtype: Any) -> Any:
+    """``torch.int64`` as well as ``"int64"``: torch dtypes become their names."""
+    from lstm_shapes.probe.runtime import import_torch
+
+    torch = import_torch()
+    given = input_dtype if isinstance(input_dtype, (list, tuple)) else [input_dtype]
+    if not any(isinstance(d, torch.dtype) for d in given):
+        return input_dtype
+    return [str(d).removeprefix("torch.") for d in given]
