@@ -1044,11 +1044,6 @@ def handout(
         nonlinearity=nonlinearity,
         seed=seed,
     )
-    if spec.input.unbatched:
-        raise SpecError(
-            "--unbatched is not available for handout: it teaches a batch and shows the "
-            "unbatched case as a worked example (drop --unbatched)"
-        )
     check_budget("handout", spec, max_memory, max_time)
     with single_thread(is_small(spec)):
         report = explain(spec, max_memory=max_memory, max_time=max_time)
