@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/cost_doc.py
 
-Reads benchmarks/memory-grid-results.json and benchmarks/time-grid-results.json (written by
-memory_grid.py and time_grid.py) and replaces the section "## Measured error bands" of
+Reads the results of memory_grid.py and time_grid.py on the fitting and the held-out grids
+(benchmarks/*-results.json) and replaces the section "## Measured error bands" of
 docs/cost.md, so that the doc's claims are the figures of the last run.
 """
 
@@ -30,46 +30,60 @@ def _pct(value: float) -> str:
     return f"{value:+.0%}"
 
 
-def memory_part(data: dict[str, Any]) -> list[str]:
-    lines = [
-        "Memory (`benchmarks/memory_grid.py`; estimate / measured - 1, configurations whose "
-        "measured peak is at least 16 MiB; the peak is what a call adds on top of the "
-        "parameters and input, the median of 3 calls after a first one):",
-        "",
-        "| path | forward | training step (forward + backward) | configurations |",
-        "| --- | --- | --- | ---: |",
+GRIDS = (("fitting", "memory-grid-results.json"), ("held out", "holdout-memory-results.json"))
+TIME_GRIDS = (("fitting", "time-grid-results.json"), ("held out", "holdout-time-results.json"))
+
+
+def bands_row(grid: str, path: str, data: dict[str, Any]) -> str:
+    kinds = data["bands"].get(path, {})
+    cells = [
+        f"{_pct(kinds[k][0])} to {_pct(kinds[k][1])}" if k in kinds else "-"
+        for k in ("forward", "training")
     ]
-    for path, kinds in sorted(data["bands"].items()):
-        counts = [
-            r
+    counts = [
+        sum(
+            1
             for r in data["rows"]
-            if (r["fused"] == (path == "fused")) and (r["forward_measured"] or 0) >= 16 * MiB
-        ]
-        cells = [
-            f"{_pct(kinds[k][0])} to {_pct(kinds[k][1])}" if k in kinds else "-"
-            for k in ("forward", "training")
-        ]
-        lines.append(f"| {path} | {cells[0]} | {cells[1]} | {len(counts)} |")
+            if r["fused"] == (path == "fused") and (r[f"{k}_measured"] or 0) >= 16 * MiB
+        )
+        for k in ("forward", "training")
+    ]
+    return f"| {path} | {grid} | {cells[0]} | {cells[1]} | {counts[0]} / {counts[1]} |"
+
+
+def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    lines = [
+        "Memory (`benchmarks/memory_grid.py`; estimate / measured - 1 over the configurations "
+        "whose measured peak is at least 16 MiB; the peak is what a call adds on top of the "
+        "parameters and input, the median of 3 calls after a first one, each configuration "
+        "in a fresh process):",
+        "",
+        "| path | grid | forward | training step (forward + backward) | configurations |",
+        "| --- | --- | --- | --- | ---: |",
+    ]
+    for path in ("fused", "step-by-step"):
+        lines += [bands_row(grid, path, data) for grid, data in grids]
     lines += [
         "",
-        "The step-by-step path's two fitted terms (`STEP_HOLES`, GRU's extra tensors kept for "
-        "backward) were chosen on this grid, so these bands are in-sample; configurations "
-        "outside its range may fall outside them. `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` "
-        "holds the same figures, and `--cost` prints the band of its path beside each "
-        "estimate.",
+        "The coefficients of `lstm_shapes.theory.cost.MEMORY_MODEL` were fitted on the "
+        "fitting grid (`benchmarks/fit_memory.py`); the held-out grid was drawn apart and "
+        "measured after the fit, so its bands are out of sample. "
+        "`lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two per path and "
+        "pass, and `--cost` prints it beside each estimate.",
     ]
+    repeat = _load("repeat-memory-results.json")
+    if repeat and repeat.get("disagreement") is not None:
+        lines += [
+            "",
+            "Identical runs (`memory_grid.py --grid repeat`: the hand-picked configurations "
+            "measured twice, each run in a fresh process) agreed within "
+            f"{repeat['disagreement']:.1%} on every peak of at least 16 MiB.",
+        ]
     return lines
 
 
-def time_part(data: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
-        "Time (`benchmarks/time_grid.py`; estimate / measured median, in one process, after "
-        f"the calibration of this machine; {data['machine']}):",
-        "",
-        "| what | median ratio | range | configurations |",
-        "| --- | ---: | --- | ---: |",
-    ]
+def time_rows(grid: str, data: dict[str, Any]) -> list[str]:
+    lines = []
     for kind, label in (
         ("forward", "forward, default path"),
         ("stepwise", "forward, step-by-step path"),
@@ -77,24 +91,40 @@ def time_part(data: dict[str, Any]) -> list[str]:
     ):
         ratios = [r[f"{kind}_estimate"] / r[f"{kind}_measured"] for r in data["rows"]]
         lines.append(
-            f"| {label} | {statistics.median(ratios):.2f}x | {min(ratios):.2f}x to "
+            f"| {label} | {grid} | {statistics.median(ratios):.2f}x | {min(ratios):.2f}x to "
             f"{max(ratios):.2f}x | {len(ratios)} |"
         )
+    return lines
+
+
+def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    machines = "; ".join(f"{grid}: {data['machine']}" for grid, data in grids)
+    lines = [
+        "",
+        "Time (`benchmarks/time_grid.py`; estimate / measured median of 7 runs after a "
+        "warm-up, as `--time` measures, in one process after the calibration of this machine; "
+        f"{machines}):",
+        "",
+        "| what | grid | median ratio | range | configurations |",
+        "| --- | --- | ---: | --- | ---: |",
+    ]
+    for grid, data in grids:
+        lines += time_rows(grid, data)
     lines += [
         "",
-        "A ratio far below 1 means the run was slower than the calibration says the machine "
-        "can be: the calibration takes the fastest of its runs, so on a shared, busy machine "
-        "(threads waiting for a core) the measured runs fall behind. The target is within 2x "
-        "on a quiet machine. The throughput ratios of `lstm_shapes.theory.cost` were fitted "
-        "on this grid (in-sample); the fixed cost of one call is not modelled, so the "
-        "smallest configurations come out fast (0.4x for 16 -> 32, N=1, L=10). Re-measure "
-        "with `.venv/bin/python benchmarks/time_grid.py`, then `cost_doc.py`.",
+        "The coefficients of `lstm_shapes.theory.cost.TIME_MODEL` were fitted on the fitting "
+        "grid (`benchmarks/fit_time.py`), the held-out grid measured after. The target is "
+        "within 2x on a quiet machine: a busy one (threads waiting for a core) makes the "
+        "runs many times slower than the calibration, which takes the fastest of its runs. "
+        "Re-measure with `.venv/bin/python benchmarks/time_grid.py` (and `--grid holdout`), "
+        "then `cost_doc.py`.",
     ]
     return lines
 
 
 def section() -> str:
-    memory, timing = _load("memory-grid-results.json"), _load("time-grid-results.json")
+    memory = [(grid, data) for grid, name in GRIDS if (data := _load(name))]
+    timing = [(grid, data) for grid, name in TIME_GRIDS if (data := _load(name))]
     body = [HEADING, "", "Written by `benchmarks/cost_doc.py` from the last `make bench`.", ""]
     body += memory_part(memory) if memory else ["Memory: not measured yet."]
     body += time_part(timing) if timing else ["", "Time: not measured yet."]

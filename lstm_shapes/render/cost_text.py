@@ -10,7 +10,7 @@ from lstm_shapes.report.cost import CPU_PEAK_METHOD, CostReport
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.reduced import listed_layers
 from lstm_shapes.spec.units import format_bytes, format_flops, format_seconds
-from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS
+from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS, CostEstimate
 
 
 def reduced_line(report: Report) -> str | None:
@@ -63,7 +63,8 @@ def _rates_text(cost: CostReport) -> str:
     rates = cost.rates
     speed = (
         f"{format_flops(rates.flops_per_second)}/s for a matrix product and "
-        f"{format_seconds(rates.seconds_per_step)} per step"
+        f"{format_seconds(rates.seconds_per_step)} per step and "
+        f"{format_seconds(rates.seconds_per_call)} per call"
     )
     if rates.calibrated:
         return f"{speed}, calibrated on this machine in {format_seconds(rates.calibration_seconds)}"
@@ -115,8 +116,8 @@ def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
         (
             "your model's forward, memory",
             f"{format_bytes(mem.inference)} = parameters {format_bytes(mem.parameters)} + "
-            f"input {format_bytes(mem.input)} + output {format_bytes(mem.output)} + "
-            f"h/c {format_bytes(mem.states)} + workspace {format_bytes(mem.workspace)} "
+            f"input {format_bytes(mem.input)} + {_outputs_text(est)} + "
+            f"workspace {format_bytes(mem.workspace)} "
             f"(torch's default path: {path}; {_band(est.kernel, 'forward')})",
         ),
         (
@@ -132,6 +133,15 @@ def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
             f"{format_seconds(cost.training_seconds)}, at {_rates_text(cost)}",
         ),
     ]
+
+
+def _outputs_text(est: CostEstimate) -> str:
+    """What the forward returns: a cell's h1 (and c1) are its only outputs."""
+    mem = est.memory
+    if est.spec.module.is_cell:
+        names = "h1/c1" if est.spec.module.has_cell else "h1"
+        return f"{names} {format_bytes(mem.states)}"
+    return f"output {format_bytes(mem.output)} + h/c {format_bytes(mem.states)}"
 
 
 def _training_lines(cost: CostReport) -> list[tuple[str, str]]:

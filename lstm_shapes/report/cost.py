@@ -15,7 +15,8 @@ from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates, T
 
 #: How lstm_shapes.probe.measure measures the peak, as the reports name it.
 CPU_PEAK_METHOD = (
-    "rise of the process's peak RSS (malloc_trim, then VmHWM reset via /proc/self/clear_refs)"
+    "rise of the process's peak RSS (glibc's mmap threshold fixed at 128 KiB, malloc_trim, "
+    "then VmHWM reset via /proc/self/clear_refs)"
 )
 CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
 
@@ -152,6 +153,13 @@ class CostReport:
             "probe_seconds": round(self.decision.seconds, 6),
         }
         data["measured"] = self.measurement.as_dict() if self.measurement else None
+        if data["measured"] is not None:
+            # the estimates on the measurement's footing: what a call adds on top of the
+            # parameters and the input, which exist before it
+            mem = self.estimate.memory
+            before = mem.parameters + mem.input
+            data["measured"]["peak_forward_estimate"] = mem.inference - before
+            data["measured"]["peak_forward_backward_estimate"] = mem.training - before
         data["flop_counter"] = self.flop_counter_note
         if self.not_measured:
             data["not_measured"] = self.not_measured

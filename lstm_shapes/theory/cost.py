@@ -30,6 +30,9 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 #: (H), tanh (H), h = (1-z)*n + z*h (4H). RNN: sum (H), the nonlinearity (H).
 ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 
+#: Weights read at every step beyond this many bytes come from memory, not the cache.
+CACHE_BYTES = 8 * 2**20
+
 #: Building the module: allocating and initializing each layer and direction's weights.
 SECONDS_PER_LAYER_BUILT = 400e-6
 
@@ -42,6 +45,8 @@ class MachineRates:
 
     flops_per_second: float
     seconds_per_step: float
+    #: a whole call of a one-step module, beyond its one step: Python, dispatch and setup
+    seconds_per_call: float = 0.0
     calibration_seconds: float = 0.0
 
     @property
@@ -52,26 +57,73 @@ class MachineRates:
         return {
             "flops_per_second": round(self.flops_per_second),
             "seconds_per_step": self.seconds_per_step,
+            "seconds_per_call": self.seconds_per_call,
             "calibrated": self.calibrated,
             "calibration_seconds": round(self.calibration_seconds, 4),
         }
 
 
 #: Used before anything is calibrated (no torch): a slow, busy 2-core CPU.
-ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6)
-#: The fused oneDNN kernel's cost per step relative to the step-by-step kernel's (it
-#: skips Python-level dispatch per step), and its throughput relative to the calibration's
-#: plain matrix product. Fitted on benchmarks/time_grid.py's 12 configurations on a quiet
-#: 2-core machine (benchmarks/time-grid-results.json): the worst estimate/measured ratio
-#: over forward, step-by-step and training was 2.0x.
-FUSED_STEP_RATIO = 0.5
-FUSED_THROUGHPUT_RATIO = 1.25
-#: The step-by-step kernel's throughput relative to a plain matrix product: its small
-#: per-step products run far below the calibration's one large product.
-STEPWISE_THROUGHPUT_RATIO = 0.4
-#: The backward pass's throughput relative to a plain matrix product, per path.
-FUSED_BACKWARD_THROUGHPUT_RATIO = 0.8
-STEPWISE_BACKWARD_THROUGHPUT_RATIO = 0.4
+ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6, seconds_per_call=100e-6)
+#: How many of each term of :meth:`CostEstimate.time_terms` one pass takes, per path
+#: (fused oneDNN / step-by-step) and pass (forward / training: forward + backward). Each
+#: term is seconds at this machine's calibrated rates; a coefficient is the share of that
+#: rate the kernel reaches (a product's FLOPs at 1/k of the calibration's throughput).
+#: Fitted by benchmarks/fit_time.py (the smallest worst ratio) on the fitting grid's
+#: measured runs (benchmarks/time-grid-results.json); benchmarks/holdout-grid.json checks
+#: them on configurations they were not fitted on (docs/cost.md).
+TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
+    "fused": {
+        "forward": {
+            "call": 1.086,
+            "input_projection": 0.467,
+            "recurrent": 0.05,
+            "recurrent_weights": 0.247,
+            "uncached_weights": 4.817,
+            "lstm_steps": 0.273,
+            "weights": 37.973,
+            "gates": 50.595,
+        },
+        "training": {
+            "call": 3.799,
+            "input_projection": 1.324,
+            "recurrent": 0.0,
+            "recurrent_weights": 0.0,
+            "uncached_weights": 7.7,
+            "lstm_steps": 0.106,
+            "weights": 158.627,
+            "gates": 211.393,
+            "backward": 0.161,
+        },
+    },
+    "step-by-step": {
+        "forward": {
+            "call": 2.676,
+            "input_projection": 1.943,
+            "recurrent": 0.0,
+            "recurrent_weights": 4.876,
+            "uncached_weights": 12.431,
+            "lstm_steps": 0.905,
+            "gru_steps": 0.0,
+            "rnn_steps": 0.27,
+            "projection_steps": 0.0,
+            "gates": 83.471,
+        },
+        "training": {
+            "call": 4.072,
+            "input_projection": 0.635,
+            "recurrent": 6.408,
+            "recurrent_weights": 7.024,
+            "uncached_weights": 56.667,
+            "lstm_steps": 13.306,
+            "gru_steps": 17.057,
+            "rnn_steps": 3.694,
+            "projection_steps": 4.392,
+            "gates": 0.0,
+            "backward": 0.0,
+        },
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -211,29 +263,54 @@ class CostEstimate:
         m = self.spec.module
         return self.spec.input.seq_len * m.num_layers * m.D
 
+    def time_terms(self, rates: MachineRates = ASSUMED_RATES) -> dict[str, float]:
+        """The seconds :data:`TIME_MODEL` weighs, at ``rates``: the fixed cost of a call
+        (per layer and direction, each a kernel call of its own), the input projections
+        (one large product per layer and direction), the recurrent products (one small
+        product per step: ``N`` rows), the bytes of weights those read again at every step
+        (what bounds them when ``N`` is small), the element-wise work, the fixed cost per
+        step (per family: their steps run different numbers of operations), the weights
+        (oneDNN copies them on every call) and the backward pass's FLOPs. Products run at
+        the calibrated float32 rate, float64 ones at half of it."""
+        m = self.spec.module
+        size = DTYPE_BYTES[self.spec.run.dtype]
+        rate = rates.flops_per_second * (0.5 if size == 8 else 1.0)
+        recurrent = sum(c.recurrent_projection + c.projection for c in self.layers)
+        weight_bytes = (m.gates * m.hidden_size * m.H_out + m.proj_size * m.hidden_size) * size
+        step_seconds = self.steps * rates.seconds_per_step
+        terms = {
+            "call": rates.seconds_per_call * (1 + m.num_layers * m.D),
+            "input_projection": sum(c.input_projection for c in self.layers) / rate,
+            "recurrent": recurrent / rate,
+            "recurrent_weights": self.steps * weight_bytes / rates.flops_per_second,
+            "uncached_weights": self.steps * max(0, weight_bytes - CACHE_BYTES)
+            / rates.flops_per_second,
+            "elementwise": self.forward_elementwise / rate,
+            "gates": self.steps // max(1, self.spec.input.seq_len) * computed_steps(self.spec)
+            * m.gates * m.hidden_size * size / rates.flops_per_second,
+            "weights": self.parameter_bytes / rates.flops_per_second,
+            "backward": (self.training - self.forward) / rate,
+        }
+        for family in ("lstm", "gru", "rnn"):
+            terms[f"{family}_steps"] = step_seconds if m.family == family else 0.0
+        terms["projection_steps"] = step_seconds if m.proj_size else 0.0
+        return terms
+
+    def _seconds(self, path: str, kind: str, rates: MachineRates) -> float:
+        terms = self.time_terms(rates)
+        return sum(terms[name] * k for name, k in TIME_MODEL[path][kind].items())
+
     def forward_seconds(
         self, *, stepwise: bool = False, rates: MachineRates = ASSUMED_RATES
     ) -> float:
         """One forward pass at ``rates``, on the path torch takes by default, or on the
-        step-by-step path (``stepwise``): the FLOPs at the machine's throughput, plus a
-        fixed cost per sequential step."""
-        if self.fused and not stepwise:
-            rate = rates.flops_per_second * FUSED_THROUGHPUT_RATIO
-            per_step = rates.seconds_per_step * FUSED_STEP_RATIO
-        else:
-            rate = rates.flops_per_second * STEPWISE_THROUGHPUT_RATIO
-            per_step = rates.seconds_per_step
-        return self.forward / rate + self.steps * per_step
+        step-by-step path (``stepwise``)."""
+        path = "fused" if self.fused and not stepwise else "step-by-step"
+        return self._seconds(path, "forward", rates)
 
     def training_seconds(self, *, rates: MachineRates = ASSUMED_RATES) -> float:
-        """One forward + backward pass: the backward's FLOPs at the step-by-step rate."""
-        ratio = (
-            FUSED_BACKWARD_THROUGHPUT_RATIO if self.fused else STEPWISE_BACKWARD_THROUGHPUT_RATIO
-        )
-        backward = (self.training - self.forward) / (rates.flops_per_second * ratio)
-        return (
-            self.forward_seconds(rates=rates) + backward + 2 * self.steps * rates.seconds_per_step
-        )
+        """One forward + backward pass on the path torch takes by default."""
+        return self._seconds("fused" if self.fused else "step-by-step", "training", rates)
 
     def build_seconds(self) -> float:
         """Creating and initializing the module: per layer and direction, plus the
@@ -332,6 +409,129 @@ def _backward_matmul(spec: Spec, layers: tuple[LayerCost, ...]) -> int:
     return total
 
 
+def widest_weights(spec: Spec) -> int:
+    """Elements of the largest weight set of one layer and direction (with biases): what
+    oneDNN copies into its own layout for one call of its layer kernel."""
+    m = spec.module
+    rows = m.gates * m.hidden_size
+    return max(
+        rows * (layer_input_size(m, k) + m.H_out + (2 if m.bias else 0))
+        + m.proj_size * m.hidden_size
+        for k in range(m.num_layers)
+    )
+
+
+#: What autograd keeps per step, layer and direction on the step-by-step path, in units of
+#: H (plus proj_size's h): LSTM the four gates, c, tanh(c) and h; GRU its gates, r * (W_hn
+#: h + b_hn), the candidate and h; RNN h only. Counted with torch's saved-tensor hooks
+#: (tests/probe/test_cost_vs_torch.py keeps them equal).
+SAVED_PER_STEP = {"lstm": 7, "gru": 7, "rnn": 1}
+#: ... and once per layer and direction, in units of N*H: RNN's h0 (LSTM and GRU count
+#: their h_{t-1} among the per-step tensors, and the last h is not kept).
+SAVED_INITIAL = {"lstm": 0, "gru": 0, "rnn": 1}
+#: Tensors autograd keeps per step, layer and direction (the same hooks; one more with
+#: proj_size): each costs its graph node and bookkeeping, whatever its size.
+SAVED_TENSORS_PER_STEP = {"lstm": 4, "gru": 5, "rnn": 1}
+
+
+def saved_for_backward(spec: Spec) -> int:
+    """Elements autograd keeps for backward on the step-by-step path: exactly what torch's
+    saved-tensor hooks count (the per-step tensors of every layer and direction, and the
+    input of every layer above the first)."""
+    m = spec.module
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    tokens = spec.input.seq_len * batch
+    per_step = SAVED_PER_STEP[m.family] * m.hidden_size + m.proj_size
+    initial = SAVED_INITIAL[m.family] * batch * m.hidden_size
+    upper_inputs = sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
+    return m.D * m.num_layers * (tokens * per_step + initial) + upper_inputs
+
+
+def memory_terms(spec: Spec) -> dict[str, int]:
+    """The sizes the memory model weighs, in bytes: each is a tensor (or a group of
+    tensors) one of the CPU kernels allocates; :data:`MEMORY_MODEL` says how many of each
+    are alive at the peak, per path and pass."""
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+    inputs = [tokens * layer_input_size(m, k) for k in range(m.num_layers)]
+    output = tokens * m.D * m.H_out
+    layer_gates = tokens * m.D * m.gates * m.hidden_size
+    elements = {
+        "weights_copy": widest_weights(spec),
+        "output": output,
+        "upper_output": output if m.num_layers > 1 else 0,
+        "input_projection": tokens * m.gates * m.hidden_size,
+        "bidirectional_output": output if m.D == 2 else 0,
+        "bidirectional_input": max(inputs) if m.D == 2 else 0,
+        "bidirectional_upper_inputs": sum(inputs[1:]) if m.D == 2 else 0,
+        "first_input": inputs[0],
+        "hidden_before_projection": tokens * m.D * m.num_layers * m.hidden_size
+        if m.proj_size
+        else 0,
+        "layer_gates": layer_gates,
+        "all_gates": layer_gates * m.num_layers,
+        "saved": saved_for_backward(spec),
+        "gradients": parameter_count(m),
+    }
+    terms = {name: value * size for name, value in elements.items()}
+    # one KiB per kept tensor: its coefficient is the bookkeeping per tensor, in KiB
+    per_step = SAVED_TENSORS_PER_STEP[m.family] + (1 if m.proj_size else 0)
+    terms["saved_tensors"] = spec.input.seq_len * m.D * m.num_layers * per_step * 1024
+    return terms
+
+
+#: How many of each term of :func:`memory_terms` the measured peak holds, per path and
+#: pass (training: forward and backward, with the gradients). Fitted by
+#: benchmarks/fit_memory.py (the smallest worst relative error) on the fitting grid's
+#: measured peaks (benchmarks/memory-grid-results.json); benchmarks/holdout-grid.json
+#: checks them on configurations they were not fitted on (docs/cost.md).
+MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
+    "fused": {
+        "forward": {
+            "weights_copy": 1.068,
+            "output": 1.817,
+            "upper_output": 1.485,
+            "bidirectional_input": 2.25,
+        },
+        "training": {
+            "gradients": 1.0,
+            "weights_copy": 1.646,
+            "all_gates": 1.46,
+            "layer_gates": 1.74,
+            "first_input": 3.608,
+            "bidirectional_input": 1.15,
+            "bidirectional_upper_inputs": 0.559,
+        },
+    },
+    "step-by-step": {
+        "forward": {
+            "output": 1.381,
+            "upper_output": 1.499,
+            "input_projection": 1.33,
+            "bidirectional_output": 0.938,
+            "hidden_before_projection": 0.634,
+        },
+        "training": {
+            "gradients": 1.0,
+            "saved": 0.675,
+            "input_projection": 0.34,
+            "output": 3.133,
+            "upper_output": 5.569,
+            "saved_tensors": 5.12,
+            "weights_copy": 0.723,
+        },
+    },
+}
+
+
+def modelled_peak(spec: Spec, path: str, kind: str) -> int:
+    """Bytes the ``kind`` pass (``forward``/``training``) adds on ``path`` (``fused``/
+    ``step-by-step``) on top of the parameters and the input: the fitted model."""
+    terms = memory_terms(spec)
+    return round(sum(terms[name] * k for name, k in MEMORY_MODEL[path][kind].items()))
+
+
 def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     """Bytes of one forward (and training) pass on the path torch takes by default, or on
     the step-by-step path (``stepwise``: the shape probe runs there)."""
@@ -339,74 +539,52 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     size = DTYPE_BYTES[spec.run.dtype]
     batch = 1 if spec.input.unbatched else spec.input.batch
     tokens = spec.input.seq_len * batch  # N*L
-    output = tokens * m.D * m.H_out
-    states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0))
-    params = parameter_count(m)
+    output = tokens * m.D * m.H_out * size
+    states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0)) * size
+    params = parameter_count(m) * size
+    fixed = {"parameters": params, "input": tokens * m.input_size * size, "gradients": params}
     path = "step-by-step" if stepwise else kernel(spec)
-    if path == "cudnn":
-        # On paper, unverified (no GPU here): cuDNN's workspace holds the input
-        # projections of one layer for the whole sequence; nn.LSTM's weights are already
-        # one flat buffer, so nothing is copied.
-        workspace = tokens * m.D * m.gates * m.hidden_size
-    elif path == "onednn":
-        # oneDNN (torch's mkldnn_rnn_layer, one layer at a time): a fresh copy of the
-        # layer's weights in its own layout on every call, and its states for every step
-        # (L+1 rows of N*H per direction); the layer below's output stays alive meanwhile.
-        workspace = params + (spec.input.seq_len + 1) * batch * m.D * m.H_out
-    else:
-        # One direction at a time: its input projections for the whole sequence, its
-        # list of per-step h and their stacked copy (which is the output itself with one
-        # direction; two are concatenated). Each step's gates are freed between two h that
-        # stay, so the allocator keeps holes that larger requests cannot reuse:
-        # STEP_HOLES gates blocks per step and direction, fitted on benchmarks/memory_grid.py.
-        workspace = tokens * (m.gates * m.hidden_size + m.D * m.H_out)
-        if m.D == 2:
-            workspace += tokens * m.D * m.H_out
-        workspace += int(STEP_HOLES * tokens * m.D * m.gates * m.hidden_size)
     if m.is_cell:
         # one step: h1 (and c1) are the states and there is no separate output; the
-        # workspace is the two gate projections, W_ih @ x and W_hh @ h0
-        output = 0
-        workspace = 2 * batch * m.gates * m.hidden_size
-    if m.num_layers > 1:
-        workspace += output
-    # Autograd keeps, per layer, direction and step: the gate activations, the cell state
-    # and tanh(c) (LSTM), the hidden state (and h before the projection), and each
-    # layer's input sequence. oneDNN keeps its workspace instead: the gates and the h and
-    # c states of every step; cuDNN its reserve space, on paper the same.
-    fused = path in ("onednn", "cudnn")
-    per_step = m.gates * m.hidden_size + m.H_out
-    if m.has_cell:
-        per_step += m.hidden_size if fused else 2 * m.hidden_size
-    if m.proj_size:
-        per_step += m.hidden_size
-    if m.family == "gru":
-        # GRU also keeps r * (W_hn h + b_hn), the candidate's pre-activation and 1 - z
-        per_step += 3 * m.hidden_size
-    saved = tokens * m.D * m.num_layers * per_step
-    saved += sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
-    backward = 0
-    if not fused:
-        # the same holes, left by every layer's steps while autograd keeps their tensors
-        backward = int(STEP_HOLES * tokens * m.D * (m.num_layers - 1) * m.gates * m.hidden_size)
-    if fused:
-        # oneDNN's backward, one layer at a time: gradients of the gates and states of
-        # every step, of the output and of the layer's input, and its own copy of the
-        # weight gradients in its layout.
-        widest = max(layer_input_size(m, k) for k in range(m.num_layers))
-        backward = tokens * m.D * per_step + output + tokens * widest
-        if path == "onednn":
-            backward += params
-    return Memory(
-        parameters=params * size,
-        input=tokens * m.input_size * size,
-        output=output * size,
-        states=states * size,
-        workspace=workspace * size,
-        saved_for_backward=saved * size,
-        gradients=params * size,
-        backward_workspace=backward * size,
-    )
+        # workspace is the two gate projections, W_ih @ x and W_hh @ h0, and autograd
+        # keeps the gates and the states
+        gates = batch * m.gates * m.hidden_size * size
+        return Memory(**fixed, output=0, states=states, workspace=2 * gates,
+                      saved_for_backward=gates + states, backward_workspace=gates)  # fmt: skip
+    if path == "cudnn":
+        return _cudnn_memory(spec, fixed, output, states)
+    key = "fused" if path == "onednn" else "step-by-step"
+    forward = modelled_peak(spec, key, "forward")
+    training = modelled_peak(spec, key, "training")
+    workspace = max(0, forward - output - states)
+    # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
+    # own workspace instead, on paper the gates and the h and c states of every step
+    if key == "fused":
+        saved = tokens * m.D * m.num_layers * (m.gates + 2) * m.hidden_size * size
+    else:
+        saved = saved_for_backward(spec) * size
+    rest = training - params - output - 2 * states - workspace
+    saved = max(0, min(saved, rest))
+    return Memory(**fixed, output=output, states=states, workspace=workspace,
+                  saved_for_backward=saved, backward_workspace=max(0, rest - saved))  # fmt: skip
+
+
+def _cudnn_memory(spec: Spec, fixed: dict[str, int], output: int, states: int) -> Memory:
+    """On paper, unverified (no GPU here): cuDNN's workspace holds the input projections
+    of one layer for the whole sequence (nn.LSTM's weights are already one flat buffer, so
+    nothing is copied), its reserve space for training the gates and states of every step,
+    and its backward the gradients of one layer's gates, output and input."""
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+    workspace = tokens * m.D * m.gates * m.hidden_size * size + (output if m.num_layers > 1 else 0)
+    per_step = m.gates * m.hidden_size + m.H_out + (m.hidden_size if m.has_cell else 0)
+    upper = sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
+    saved = (tokens * m.D * m.num_layers * per_step + upper) * size
+    widest = max(layer_input_size(m, k) for k in range(m.num_layers))
+    backward = (tokens * m.D * per_step + tokens * widest) * size + output
+    return Memory(**fixed, output=output, states=states, workspace=workspace,
+                  saved_for_backward=saved, backward_workspace=backward)  # fmt: skip
 
 
 def estimate(spec: Spec) -> CostEstimate:
@@ -431,9 +609,6 @@ MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
     "fused": {"forward": (-0.176, -0.01), "training": (-0.026, 0.139)},
     "step-by-step": {"forward": (-0.147, 0.168), "training": (-0.154, -0.055)},
 }
-
-#: Allocator holes the step-by-step path leaves, in gates blocks per step and direction.
-STEP_HOLES = 0.5
 
 #: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps
 #: none (SGD with momentum keeps one), Adam and AdamW keep two (exp_avg, exp_avg_sq).

@@ -27,7 +27,35 @@ def test_docs_cost_md_shows_the_stored_results() -> None:
 
 
 def test_the_reported_error_bands_are_the_measured_ones() -> None:
-    stored = json.loads((ROOT / "benchmarks" / "memory-grid-results.json").read_text())
-    for path, kinds in stored["bands"].items():
-        for kind, (low, high) in kinds.items():
-            assert cost.MEMORY_ERROR_BANDS[path][kind] == (low, high), (path, kind)
+    """--cost prints, per path and pass, the wider of the fitting and held-out bands."""
+    wider: dict[str, dict[str, tuple[float, float]]] = {}
+    for name in ("memory-grid-results.json", "holdout-memory-results.json"):
+        stored = json.loads((ROOT / "benchmarks" / name).read_text())
+        for path, kinds in stored["bands"].items():
+            for kind, (low, high) in kinds.items():
+                known = wider.setdefault(path, {}).get(kind, (low, high))
+                wider[path][kind] = (min(low, known[0]), max(high, known[1]))
+    assert wider == cost.MEMORY_ERROR_BANDS
+
+
+def test_the_stored_estimates_are_the_current_models() -> None:
+    """The results files hold the estimates of the model as it is: rerun
+    `memory_grid.py --summary` / `time_grid.py --summary` after changing it."""
+    from lstm_shapes.spec.core import make_spec
+
+    for name in ("memory-grid-results.json", "holdout-memory-results.json"):
+        for row in json.loads((ROOT / "benchmarks" / name).read_text())["rows"]:
+            mem = cost.memory(make_spec(**row["config"]))
+            base = mem.parameters + mem.input
+            assert row["forward_estimate"] == mem.inference - base, (name, row["config"])
+            assert row["training_estimate"] == mem.training - base, (name, row["config"])
+    for name in ("time-grid-results.json", "holdout-time-results.json"):
+        for row in json.loads((ROOT / "benchmarks" / name).read_text())["rows"]:
+            estimate = cost.estimate(make_spec(**row["config"]))
+            rates = cost.MachineRates(
+                flops_per_second=row["rates"]["flops_per_second"],
+                seconds_per_step=row["rates"]["seconds_per_step"],
+                seconds_per_call=row["rates"]["seconds_per_call"],
+            )
+            assert row["forward_estimate"] == estimate.forward_seconds(rates=rates)
+            assert row["training_estimate"] == estimate.training_seconds(rates=rates)

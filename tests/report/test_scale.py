@@ -352,3 +352,13 @@ def test_a_deep_stacks_cost_table_shows_one_row_for_the_layers_between() -> None
         ("19", "backward"),
     ]
     assert rows[4][2:] == rows[2][2:]
+
+
+def test_a_cells_memory_line_names_h1_and_c1_not_an_empty_output(
+    cli: Callable[..., Any],
+) -> None:
+    result = cli("explain", "--kind", "lstmcell", "-i", "4", "-H", "8", "--cost", "--max-memory", "1KiB")
+    assert result.exit_code == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if "forward, memory" in x)
+    assert "h1/c1 192 B" in line
+    assert "output" not in line
