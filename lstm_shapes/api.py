@@ -294,7 +294,17 @@ def spec_cases(path: str | os.PathLike[str]) -> SpecCases:
     from lstm_shapes.spec.specfile import SpecCases
 
     source = Path(path).name
-    return SpecCases(path, check=lambda index, case: _check_names(source, index, case))
+    valid: set[tuple[Spec, tuple[tuple[str, Pattern], ...]]] = set()  # checked already
+
+    def check(index: int, case: Case) -> None:
+        names = (case.spec, case.expect)  # a file repeats a few configurations
+        if names not in valid:
+            _check_names(source, index, case)
+            if len(valid) >= 4096:
+                valid.clear()
+            valid.add(names)
+
+    return SpecCases(path, check=check)
 
 
 def _check_names(source: str, index: int, case: Case) -> None:

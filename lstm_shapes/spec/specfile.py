@@ -15,6 +15,7 @@ module only reads and validates; :func:`lstm_shapes.api.check_cases` runs the ca
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from array import array
@@ -236,6 +237,11 @@ class SpecCases:
     def __len__(self) -> int:
         return self.count
 
+    @property
+    def streamed(self) -> bool:
+        """Read in pieces (not held as a list)."""
+        return self._listed is None
+
     def __iter__(self) -> Iterator[Case]:
         if self._listed is not None:
             yield from self._listed
@@ -304,7 +310,9 @@ def _piece_cases(piece: list[str], headers: int, source: str) -> list[object]:
     """The cases of one piece: it holds ``headers`` [[case]] tables and nothing else (the
     piece before the first header nothing at all, not even ``case = []``)."""
     data = _parse("".join(piece), "TOML", source)
-    if headers == 0 and data == {}:
+    if headers == 0:
+        if data != {}:
+            raise _Unsplittable
         return []
     cases = data.get("case") if isinstance(data, dict) else None
     if not isinstance(cases, list) or len(cases) != headers or len(data) != 1:

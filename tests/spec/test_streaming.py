@@ -120,3 +120,65 @@ def test_memory_stays_flat_over_many_cases(tmp_path: Path, args: tuple[str, ...]
     few = _peak_rss_mib(_cheap_spec(tmp_path, 500), *args)
     many = _peak_rss_mib(_cheap_spec(tmp_path, 10_000), *args)
     assert many - few < FLAT_MIB, f"500 cases: {few:.1f} MiB, 10,000 cases: {many:.1f} MiB"
+
+
+ONE = '[[case]]\nname = "{name}"\nlstm = {{ input_size = 3, hidden_size = {h} }}\n'
+#: files read in pieces, and files read whole, must give the same cases or the same error
+LAYOUTS = {
+    "many pieces": "".join(ONE.format(name=f"c{k}", h=1 + k % 3) for k in range(600)),
+    "comments first": "# shapes\n\n" + ONE.format(name="a", h=2),
+    "quoted headers": '[["case"]]\nname = "a"\nlstm = { input_size = 1, hidden_size = 2 }\n'
+    "[[ 'case' ]]  # b\nname = \"b\"\n[case.lstm]\ninput_size = 1\nhidden_size = 3\n",
+    "multi-line string": ONE.format(name="a", h=2) + "[[case]]\nname = '''\n[[case]]\nb'''\n"
+    "lstm = { input_size = 1, hidden_size = 2 }\n",
+    "inline array": 'case = [{ name = "a", lstm = { input_size = 1, hidden_size = 2 } }]\n',
+    "empty array first": "case = []\n" + ONE.format(name="a", h=2),
+    "other table": ONE.format(name="a", h=2) + "[other]\nx = 1\n",
+    "header in an array": ONE.format(name="a", h=2) + 'x = [\n[["case"]]\n]\n',
+    "repeated name": "".join(ONE.format(name=f"c{k % 400}", h=2) for k in range(500)),
+    "case error, then a syntax error": ONE.format(name="a", h=0)
+    + ONE.format(name="b", h=2)
+    + "[[case]\n",
+    "bad tensor name, then a bad size": ONE.format(name="a", h=2)
+    + "expect = { cn = [1] }\n"
+    + ONE.format(name="b", h=0),
+    "byte order mark": "\ufeff" + ONE.format(name="a", h=2),
+}
+
+
+#: layouts read whole: the pieces could not be trusted
+READ_WHOLE = ("multi-line string", "inline array")
+
+
+@pytest.mark.parametrize(("layout", "text"), LAYOUTS.items(), ids=list(LAYOUTS))
+def test_spec_cases_read_what_load_cases_reads(tmp_path: Path, layout: str, text: str) -> None:
+    from lstm_shapes import api
+    from lstm_shapes.errors import SpecError
+    from lstm_shapes.spec.specfile import load_cases
+
+    path = tmp_path / "shapes.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        listed = load_cases(path)
+        for index, case in enumerate(listed, start=1):
+            api._check_names("shapes.toml", index, case)
+    except SpecError as error:
+        with pytest.raises(SpecError) as streamed:
+            api.spec_cases(path)
+        assert str(streamed.value) == str(error)
+    else:
+        cases = api.spec_cases(path)
+        assert list(cases) == listed
+        assert cases.streamed == (layout not in READ_WHOLE)
+
+
+def test_a_plain_toml_file_is_streamed(tmp_path: Path) -> None:
+    from lstm_shapes import api
+
+    path = tmp_path / "shapes.toml"
+    path.write_text(LAYOUTS["many pieces"], encoding="utf-8")
+    cases = api.spec_cases(path)
+    assert cases.streamed
+    assert len(cases) == 600
+    assert [case.name for case in cases][-2:] == ["c598", "c599"]
+    assert not api.spec_cases(DATA / "more_shapes.json").streamed  # JSON is read whole
