@@ -220,7 +220,9 @@ class SpecCases:
     names before a case runs.
     """
 
-    def __init__(self, path: str | Path, check: Callable[[int, Case], None] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], check: Callable[[int, Case], None] | None = None
+    ) -> None:
         self.path = Path(path)
         self.source = self.path.name
         self._listed: list[Case] | None = None
