@@ -200,8 +200,10 @@ def section(results: dict[str, dict[str, float]], rounds: int, profile: str | No
         "- `handout`: the same myth; the rest is the import of torch.\n"
         "- `check --spec`: each distinct probe runs once and each module is built once "
         "(bounded caches, `probe/runtime.py`), free RAM is read at most twice a second, "
-        "and the full report of each case is dropped once checked unless JSON needs it; "
-        "cases with equal specs share one object.\n"
+        "and each case's result is written out (to a temporary file: every format shows the "
+        "counts first) and dropped as soon as it is checked, so memory stays flat (next "
+        "section). Validating a TOML file before its cases run, then reading it again in "
+        "pieces, costs about 0.4 s of CPU at 10,000 cases.\n"
     )
     if profile:
         text += (

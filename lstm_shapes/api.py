@@ -257,7 +257,9 @@ def check_cases(
     ``max_memory`` and ``max_time`` are each case's budget.
 
     Every case's expected tensor names are checked before the first one runs (a
-    :class:`SpecError` names the file, the case and the key). Torch is imported once,
+    :class:`SpecError` names the file, the case and the key): here for a list, by
+    :func:`spec_cases` for a file read case by case (the results then stream with flat
+    memory: nothing is held but the case being run). Torch is imported once,
     runs on one thread (the modules are tiny: splitting each small matrix across cores
     costs more than it gains), and builds one module per distinct configuration.
     """
