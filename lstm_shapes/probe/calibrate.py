@@ -1,8 +1,8 @@
 """How fast this machine runs what the time model counts, measured once per process.
 
 A short run (tens of milliseconds) times a matrix product of the size the recurrent
-layers multiply, and the per-step cost of torch's step-by-step CPU kernel on a tiny
-module. :func:`lstm_shapes.theory.cost.CostEstimate.forward_seconds` builds the time
+layers multiply, and the cost of torch's step-by-step CPU kernel on a tiny module: per
+step (64 steps against one) and per call (one step's call, less that step). :func:`lstm_shapes.theory.cost.CostEstimate.forward_seconds` builds the time
 estimate on these rates, and the budget decision uses it.
 """
 
@@ -72,18 +72,19 @@ def calibrate() -> MachineRates:
     # 100x slower; the rate of all threads is scaled from it.
     torch.set_num_threads(1)
     try:
-        mm, stepwise = _time_both(torch)
+        mm, stepwise, one_step = _time_all(torch)
     finally:
         torch.set_num_threads(threads)
     flops = 2 * CAL_ROWS * CAL_INNER * CAL_COLUMNS
     return MachineRates(
         flops_per_second=flops / mm * (1 + (threads - 1) * PARALLEL_EFFICIENCY),
-        seconds_per_step=stepwise / CAL_STEPS,
+        seconds_per_step=(stepwise - one_step) / (CAL_STEPS - 1),
+        seconds_per_call=max(0.0, one_step - (stepwise - one_step) / (CAL_STEPS - 1)),
         calibration_seconds=time.perf_counter() - start,
     )
 
 
-def _time_both(torch: Any) -> tuple[float, float]:
+def _time_all(torch: Any) -> tuple[float, float, float]:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         a = torch.randn(CAL_ROWS, CAL_INNER)
@@ -93,4 +94,5 @@ def _time_both(torch: Any) -> tuple[float, float]:
         x = torch.randn(CAL_STEPS, 1, 4)
         with without_onednn(torch):
             stepwise = _best_seconds(lambda: module(x))
-    return mm, stepwise
+            one_step = _best_seconds(lambda: module(x[:1]))
+    return mm, stepwise, one_step

@@ -15,6 +15,8 @@ def test_calibration_measures_positive_rates() -> None:
     assert rates.calibrated
     assert rates.flops_per_second > 1e8
     assert 0 < rates.seconds_per_step < 1e-2
+    assert 0 <= rates.seconds_per_call < 1e-1
+    assert rates.as_dict()["seconds_per_call"] == rates.seconds_per_call
 
 
 def test_rates_are_cached_per_process_and_feed_the_budget(
