@@ -39,7 +39,7 @@ from lstm_shapes.theory.diagnosis import (
 if TYPE_CHECKING:
     from lstm_shapes.report.cost import Measurement
     from lstm_shapes.report.inspect import CheckpointReport
-    from lstm_shapes.spec.specfile import Case
+    from lstm_shapes.spec.specfile import Case, SpecCases
     from lstm_shapes.teach.handout import Built
     from lstm_shapes.theory.budget import Decision
     from lstm_shapes.theory.cost import CostEstimate
@@ -257,21 +257,22 @@ def check_cases(
     ``max_memory`` and ``max_time`` are each case's budget.
 
     Every case's expected tensor names are checked before the first one runs (a
-    :class:`SpecError` names the file, the case and the key). Torch is imported once,
+    :class:`SpecError` names the file, the case and the key): here for a list, by
+    :func:`spec_cases` for a file read case by case (the results then stream with flat
+    memory: nothing is held but the case being run). Torch is imported once,
     runs on one thread (the modules are tiny: splitting each small matrix across cores
     costs more than it gains), and builds one module per distinct configuration.
     """
     from lstm_shapes.probe.runtime import reusing_modules, single_thread
-    from lstm_shapes.report.check import check_expected_names
-    from lstm_shapes.spec.specfile import key_for
+    from lstm_shapes.spec.specfile import SpecCases, key_for
 
-    listed = list(cases)
-    for index, case in enumerate(listed, start=1):
-        try:
-            check_expected_names(case.spec, case.expect)
-        except SpecError as error:
-            where = f"{source}: case {index} ({case.name})"
-            raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+    listed: Iterable[Case]
+    if isinstance(cases, SpecCases):  # checked as it was read, and read again case by case
+        listed = cases
+    else:
+        listed = list(cases)
+        for index, case in enumerate(listed, start=1):
+            _check_names(source, index, case)
     with single_thread(), reusing_modules():
         for index, case in enumerate(listed, start=1):
             try:
@@ -286,6 +287,38 @@ def check_cases(
             except SpecError as error:
                 where = f"{source}: case {index} ({case.name})"
                 raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
+
+
+def spec_cases(path: str | os.PathLike[str]) -> SpecCases:
+    """The cases of a spec file, every one validated (a :class:`SpecError` names the file,
+    the case and the key) and its expected tensor names checked, but none kept: iterate
+    to read them again one by one (:func:`check_cases` runs them with flat memory)."""
+    from lstm_shapes.spec.specfile import SpecCases
+
+    source = Path(path).name
+    valid: set[tuple[Spec, tuple[tuple[str, Pattern], ...]]] = set()  # checked already
+
+    def check(index: int, case: Case) -> None:
+        names = (case.spec, case.expect)  # a file repeats a few configurations
+        if names not in valid:
+            _check_names(source, index, case)
+            if len(valid) >= 4096:
+                valid.clear()
+            valid.add(names)
+
+    return SpecCases(path, check=check)
+
+
+def _check_names(source: str, index: int, case: Case) -> None:
+    """The tensors a case expects are ones its module returns."""
+    from lstm_shapes.report.check import check_expected_names
+    from lstm_shapes.spec.specfile import key_for
+
+    try:
+        check_expected_names(case.spec, case.expect)
+    except SpecError as error:
+        where = f"{source}: case {index} ({case.name})"
+        raise SpecError(f"{where}: key {key_for(str(error))}: {error}") from None
 
 
 def variants(
@@ -542,14 +575,12 @@ def run_spec(
     >>> results.as_dict()["failed"]
     0
     """
-    from lstm_shapes.spec.specfile import load_cases
-
     if not spec:
         raise SpecError("--spec needs at least one file")
     cases: list[CheckResult] = []
     for path in spec:
         within = {"max_memory": max_memory, "max_time": max_time}  # each case's budget
-        cases += check_cases(load_cases(os.fspath(path)), Path(path).name, **within)
+        cases += check_cases(spec_cases(path), Path(path).name, **within)
     return SpecResults(tuple(cases), ", ".join(Path(p).name for p in spec))
 
 

@@ -67,9 +67,16 @@ def test_the_reduced_run_golden_is_a_valid_run() -> None:
     assert data["mode"] == "reduced"
 
 
+def test_the_spec_check_golden_is_valid() -> None:
+    """tests/golden/check/multi_json.json is ``check --spec``'s document of two files."""
+    data = json.loads((GOLDEN_DIR / "check" / "multi_json.json").read_text(encoding="utf-8"))
+    validate("check", data)
+
+
 def test_no_golden_json_goes_unchecked() -> None:
     every = {p.relative_to(GOLDEN_DIR).as_posix() for p in GOLDEN_DIR.rglob("*.json")}
-    assert every == {p.name for p in GOLDEN_JSON} | {"scale/reduced-run.json"}
+    checked = {"scale/reduced-run.json", "check/multi_json.json"}
+    assert every == {p.name for p in GOLDEN_JSON} | checked
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:

@@ -14,8 +14,10 @@ from lstm_shapes.errors import SpecError
 from lstm_shapes.spec.core import INPUT_DTYPES, parse_choice
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lstm_shapes.report.check import CheckResult
-    from lstm_shapes.spec.specfile import Case
+    from lstm_shapes.spec.specfile import SpecCases
 
 CHECK_FORMATS = ("table", "json", "junit", "markdown")
 SHAPES = "Your tensors"
@@ -125,8 +127,6 @@ def check_command(
 
     with user_errors():
         fmt = parse_choice("--format", options.output_format, CHECK_FORMATS)
-        source: str | None = None
-        results: list[CheckResult]
         if more_spec_files and spec_file is None:
             raise SpecError(
                 f"check takes no FILE arguments without --spec "
@@ -149,96 +149,100 @@ def check_command(
                     f"--spec takes every case from the file: leave out {', '.join(given)} "
                     "(write them in the case)"
                 )
-            from lstm_shapes.spec.specfile import load_cases
-
             files = [Path(f) for f in (*spec_file, *(more_spec_files or []))]
-            source = ", ".join(f.name for f in files)
-            results = []
-            for file in files:
-                results += _run_cases(
-                    load_cases(file),
-                    file.name,
-                    keep_reports=fmt == "json",
-                    max_memory=max_memory,
-                    max_time=max_time,
-                )
-        else:
-            if options.input_size is None or options.hidden_size is None:
-                missing = "--input-size" if options.input_size is None else "--hidden-size"
-                raise SpecError(f"{missing} is required (or check a spec file with --spec FILE)")
-            results = [
-                check(
-                    input_shape=input_shape,
-                    h0_shape=h0_shape,
-                    c0_shape=c0_shape,
-                    input_dtype=input_dtype,
-                    expect=expect,
-                    max_memory=max_memory,
-                    max_time=max_time,
-                    **options.spec_values(),
-                )
-            ]
+            quiet = options.quiet and fmt in ("table", "markdown")
+            return _run_spec_files(
+                files, "quiet" if quiet else fmt, max_memory=max_memory, max_time=max_time
+            )
+        if options.input_size is None or options.hidden_size is None:
+            missing = "--input-size" if options.input_size is None else "--hidden-size"
+            raise SpecError(f"{missing} is required (or check a spec file with --spec FILE)")
+        result = check(
+            input_shape=input_shape,
+            h0_shape=h0_shape,
+            c0_shape=c0_shape,
+            input_dtype=input_dtype,
+            expect=expect,
+            max_memory=max_memory,
+            max_time=max_time,
+            **options.spec_values(),
+        )
     if options.quiet and fmt in ("table", "markdown"):
         from lstm_shapes.render.check import quiet_text
 
-        emit_text(quiet_text(results, source))
+        emit_text(quiet_text([result]))
     else:
-        _render(results, fmt, source)
-    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+        _render(result, fmt)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _run_spec_files(
+    files: list[Path], fmt: str, *, max_memory: object = None, max_time: object = None
+) -> int:
+    """Check every case of the files, each written out in ``fmt`` as soon as it is checked
+    and its result dropped, so memory stays flat over any number of cases. Every format
+    shows the counts first: the cases wait in a temporary file until the last one is done
+    (then nothing reaches stdout if a file turns out to be bad half-way)."""
+    import sys
+    import tempfile
+
+    from lstm_shapes.api import spec_cases
+    from lstm_shapes.render.check import CheckStream
+
+    source = ", ".join(f.name for f in files)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        stream = CheckStream(fmt, source, spool)
+        for file in files:
+            cases = spec_cases(file)
+            for result in _run_cases(cases, file.name, max_memory=max_memory, max_time=max_time):
+                stream.add(result)
+        stream.finish(sys.stdout)
+    sys.stdout.flush()
+    return EXIT_FAILED if stream.failed else EXIT_OK
 
 
 def _run_cases(
-    cases: list[Case],
-    source: str,
-    *,
-    keep_reports: bool,
-    max_memory: object = None,
-    max_time: object = None,
-) -> list[CheckResult]:
-    """Run every case, dropping each case's full report once checked unless the output
-    needs it (memory stays flat over many cases); a progress line on a terminal's stderr."""
+    cases: SpecCases, source: str, *, max_memory: object = None, max_time: object = None
+) -> Iterator[CheckResult]:
+    """Every case's result as it is checked, with a progress line on a terminal's stderr."""
     import sys
     import time
-    from dataclasses import replace
 
     from lstm_shapes.api import check_cases
     from lstm_shapes.render.check import progress_line
 
     show = sys.stderr.isatty()
-    results: list[CheckResult] = []
     shown_at = time.monotonic()
-    for result in check_cases(cases, source, max_memory=max_memory, max_time=max_time):
-        results.append(result if keep_reports else replace(result, report=None))
+    results = check_cases(cases, source, max_memory=max_memory, max_time=max_time)
+    for done, result in enumerate(results, start=1):
+        yield result
         if show and time.monotonic() - shown_at > 0.2:
             shown_at = time.monotonic()
-            sys.stderr.write("\r" + progress_line(len(results), len(cases)))
+            sys.stderr.write("\r" + progress_line(done, len(cases)))
             sys.stderr.flush()
     if show:
         sys.stderr.write("\r\033[K")
         sys.stderr.flush()
-    return results
 
 
-def _render(results: list[CheckResult], fmt: str, source: str | None) -> None:
+def _render(result: CheckResult, fmt: str) -> None:
+    """One case checked from the command line."""
     from lstm_shapes.render import check as render
 
-    single = results[0] if source is None else None
     if fmt == "json":
-        emit_text(render.check_json(results))
+        emit_text(render.check_json([result]))
     elif fmt == "junit":
-        emit_text(render.junit_xml(results, suite=source or "lstm-shapes check"))
+        emit_text(render.junit_xml([result], suite="lstm-shapes check"))
     elif fmt == "markdown":
-        if single is not None and single.report is not None:
+        if result.report is not None:
             from lstm_shapes.render.markdown import explain_markdown
 
-            emit_text(explain_markdown(single.report) + "\n")
-        emit_text(render.check_markdown(results, source))
-    elif single is not None:
-        if single.report is not None:
+            emit_text(explain_markdown(result.report) + "\n")
+        emit_text(render.check_markdown([result]))
+    else:
+        if result.report is not None:
             from lstm_shapes.render.table import explain_renderable
 
-            print_renderable(explain_renderable(single.report))
+            print_renderable(explain_renderable(result.report))
             emit_text("\n")
-        emit_text(render.single_text(single))
-    else:
-        emit_text(render.check_text(results, source))
+        emit_text(render.single_text(result))

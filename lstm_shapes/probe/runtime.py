@@ -119,8 +119,10 @@ REUSE_MAX_PARAMETERS = 4_000_000
 
 
 #: Results of runs kept while :func:`reusing_modules` is active (see :func:`remembered`).
+#: A result holds about 5 KiB of shapes and checks: 1,024 of them, about 5 MiB, is what
+#: a spec file of many distinct configurations adds to the peak at most.
 _runs: dict[tuple[Any, ...], Any] | None = None
-REUSE_MAX_RUNS = 4096
+REUSE_MAX_RUNS = 1024
 
 
 @contextmanager

@@ -15,8 +15,13 @@ module only reads and validates; :func:`lstm_shapes.api.check_cases` runs the ca
 from __future__ import annotations
 
 import json
+import os
+import re
 import tomllib
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +206,155 @@ def load_cases(path: str | Path) -> list[Case]:
             )
         seen[case.name] = index
     return parsed
+
+
+class SpecCases:
+    """The cases of one spec file, validated as :func:`load_cases` validates them (the same
+    first error), but held one at a time: iterating reads the file again, case by case.
+
+    A TOML file is read in pieces of :data:`PIECE_CASES` cases, split at its ``[[case]]``
+    headers, so memory stays flat however many cases it holds. A file that cannot be split
+    safely (JSON, multi-line strings, anything but ``[[case]]`` tables) and any file with
+    an error is read whole by :func:`load_cases`. ``check(index, case)`` is called on every
+    case once all are read (it raises SpecError), as ``check_cases`` checks the tensor
+    names before a case runs.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], check: Callable[[int, Case], None] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.source = self.path.name
+        self._listed: list[Case] | None = None
+        try:
+            self.count = self._validate(check)
+        except (SpecError, _Unsplittable):
+            # the file as a whole gives the first error, as it always did
+            self._listed = load_cases(self.path)
+            self.count = len(self._listed)
+            for index, case in enumerate(self._listed, start=1):
+                if check is not None:
+                    check(index, case)
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def streamed(self) -> bool:
+        """Read in pieces (not held as a list)."""
+        return self._listed is None
+
+    def __iter__(self) -> Iterator[Case]:
+        if self._listed is not None:
+            yield from self._listed
+            return
+        for index, raw in enumerate(_toml_cases(self.path), start=1):
+            yield parse_case(raw, index, self.source)
+
+    def _validate(self, check: Callable[[int, Case], None] | None) -> int:
+        if self.path.suffix.lower() != ".toml":
+            raise _Unsplittable
+        names = _NameSet()
+        first_error: SpecError | None = None
+        count = 0
+        for count, raw in enumerate(_toml_cases(self.path), start=1):
+            case = parse_case(raw, count, self.source)
+            if not names.add(case.name):
+                raise _Unsplittable  # a repeated name (load_cases says which)
+            if check is not None and first_error is None:
+                try:
+                    check(count, case)
+                except SpecError as error:
+                    first_error = error
+        if count == 0:
+            raise _Unsplittable
+        if first_error is not None:
+            raise first_error
+        return count
+
+
+#: cases per piece of a TOML file that :class:`SpecCases` parses at once
+PIECE_CASES = 256
+_CASE_HEADER = re.compile(r"""[ \t]*\[\[[ \t]*(case|"case"|'case')[ \t]*\]\][ \t]*(#.*)?\n?""")
+
+
+class _Unsplittable(Exception):
+    """The file is not read in pieces: :func:`load_cases` reads it whole."""
+
+
+def _toml_cases(path: Path) -> Iterator[object]:
+    """The raw cases of a TOML spec file, parsed a piece of the file at a time.
+
+    A line that is a ``[[case]]`` header starts a new element of ``case`` wherever it is,
+    unless it lies inside a multi-line string (refused: any triple quote) or a multi-line
+    array (then the piece before it does not parse). Each piece parses on its own to
+    nothing but ``case`` tables, so the pieces give what the whole file gives."""
+    source = path.name
+    try:
+        with path.open(encoding="utf-8-sig") as lines:
+            piece: list[str] = []
+            headers = 0
+            for line in lines:
+                if '"""' in line or "'''" in line:
+                    raise _Unsplittable
+                if _CASE_HEADER.fullmatch(line):
+                    if headers in (0, PIECE_CASES):
+                        yield from _piece_cases(piece, headers, source)
+                        piece, headers = [], 0
+                    headers += 1
+                piece.append(line)
+            yield from _piece_cases(piece, headers, source)
+    except (OSError, UnicodeDecodeError):
+        raise _Unsplittable from None
+
+
+def _piece_cases(piece: list[str], headers: int, source: str) -> list[object]:
+    """The cases of one piece: it holds ``headers`` [[case]] tables and nothing else (the
+    piece before the first header nothing at all, not even ``case = []``)."""
+    data = _parse("".join(piece), "TOML", source)
+    if headers == 0:
+        if data != {}:
+            raise _Unsplittable
+        return []
+    cases = data.get("case") if isinstance(data, dict) else None
+    if not isinstance(cases, list) or len(cases) != headers or len(data) != 1:
+        raise _Unsplittable
+    return cases
+
+
+class _NameSet:
+    """Which case names were seen, as 8-byte digests in an open-addressing table: 16 bytes
+    a case. Two names with the same digest count as a repeat (load_cases then decides)."""
+
+    def __init__(self) -> None:
+        self._slots = array("Q", bytes(8 * 1024))
+        self._size = 0
+
+    def add(self, name: str) -> bool:
+        """Remember ``name``; False if it (or its digest) was seen before."""
+        digest = blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        key = int.from_bytes(digest, "little") or 1  # 0 marks an empty slot
+        if not self._insert(self._slots, key):
+            return False
+        self._size += 1
+        if 2 * self._size > len(self._slots):
+            bigger = array("Q", bytes(16 * len(self._slots)))
+            for old in self._slots:
+                if old:
+                    self._insert(bigger, old)
+            self._slots = bigger
+        return True
+
+    @staticmethod
+    def _insert(slots: array[int], key: int) -> bool:
+        mask = len(slots) - 1
+        slot = key & mask
+        while slots[slot]:
+            if slots[slot] == key:
+                return False
+            slot = (slot + 1) & mask
+        slots[slot] = key
+        return True
 
 
 def _parse(text: str, language: str, source: str) -> Any:
