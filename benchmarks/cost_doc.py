@@ -4,7 +4,8 @@
 
 Reads the results of memory_grid.py and time_grid.py on the fitting and the held-out grids
 (benchmarks/*-results.json) and replaces the section "## Measured error bands" of
-docs/cost.md, so that the doc's claims are the figures of the last run.
+docs/cost.md, so that the doc's claims are the figures of the last run; writes the wider of
+the two grids' memory error bands into lstm_shapes/theory/cost.py (MEMORY_ERROR_BANDS).
 """
 
 from __future__ import annotations
@@ -131,7 +132,26 @@ def section() -> str:
     return "\n".join(body) + "\n"
 
 
+def wider_bands() -> dict[str, dict[str, tuple[float, float]]]:
+    """Per path and pass, the wider of the fitting and held-out grids' error bands: what
+    `--cost` prints beside each estimate (MEMORY_ERROR_BANDS)."""
+    wider: dict[str, dict[str, tuple[float, float]]] = {}
+    for _, name in GRIDS:
+        data = _load(name)
+        for path, kinds in (data or {}).get("bands", {}).items():
+            for kind, (low, high) in kinds.items():
+                known = wider.setdefault(path, {}).get(kind, (low, high))
+                wider[path][kind] = (min(low, known[0]), max(high, known[1]))
+    return {path: wider[path] for path in sorted(wider)}
+
+
 def main() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import model_table
+
+    model_table.write_bands(wider_bands())
     text = section()
     old = DOC.read_text(encoding="utf-8")
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)

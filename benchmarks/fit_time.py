@@ -8,8 +8,12 @@ Per path (fused oneDNN / step-by-step) and pass (forward / training), the coeffi
 the terms named in TIME_MODEL are chosen to make the worst ratio estimate / measured (or
 its inverse) as small as possible: a bisection over that ratio, each step a linear
 feasibility problem. The terms are seconds at the rates calibrated in the same run as the
-measurement. Every measured run of a path counts: the step-by-step forward of every
-configuration (``stepwise``), the default forward and training step of each on its path.
+measurement. The cost per step of each family, of a call and of each layer and direction
+is not fitted but measured apart (time_grid.py's step_ratios: modules whose products cost
+nothing), so that long sequences of tiny steps and deep stacks of tiny layers are right by
+construction. Every measured run of a path counts: the
+step-by-step forward of every configuration (``stepwise``), the default forward and
+training step of each on its path.
 Needs scipy (``pip install scipy``), which lstm-shapes itself does not use.
 """
 
@@ -26,7 +30,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = ROOT / "benchmarks" / "time-grid-results.json"
 
 
-def samples(rows: list[dict[str, Any]], path: str, kind: str) -> list[tuple[dict[str, float], float]]:
+def samples(
+    rows: list[dict[str, Any]], path: str, kind: str
+) -> list[tuple[dict[str, float], float]]:
     """(terms, measured seconds) of every run of ``path`` and ``kind``."""
     from lstm_shapes.spec.core import make_spec
     from lstm_shapes.theory import cost
@@ -58,17 +64,25 @@ def feasible(data: list[tuple[dict[str, float], float]], names: list[str], ratio
     lhs, rhs = [], []
     for terms, measured in data:
         shares = [terms[n] / measured for n in names]
+        known = terms["_fixed"] / measured
         lhs += [shares, [-s for s in shares]]  # estimate/measured <= ratio, >= 1/ratio
-        rhs += [ratio, -1 / ratio]
+        rhs += [ratio - known, -1 / ratio + known]
     done = linprog([0.0] * len(names), A_ub=lhs, b_ub=rhs, bounds=(0, None))
     return done.x if done.success else None
 
 
-def fit(rows: list[dict[str, Any]], path: str, kind: str) -> tuple[dict[str, float], float]:
+def fit(
+    rows: list[dict[str, Any]], path: str, kind: str, fixed: dict[str, float]
+) -> tuple[dict[str, float], float]:
+    """The coefficients of ``path``/``kind``; those in ``fixed`` (the cost per step, measured
+    apart by time_grid.py's step_ratios) are kept as they are."""
     from lstm_shapes.theory import cost
 
-    names = list(cost.TIME_MODEL[path][kind])
-    data = samples(rows, path, kind)
+    names = [n for n in cost.TIME_MODEL[path][kind] if n not in fixed]
+    data = [
+        ({**terms, "_fixed": sum(terms[n] * k for n, k in fixed.items())}, measured)
+        for terms, measured in samples(rows, path, kind)
+    ]
     low, high = 1.0, 64.0
     best = feasible(data, names, high)
     if best is None:
@@ -80,18 +94,27 @@ def fit(rows: list[dict[str, Any]], path: str, kind: str) -> tuple[dict[str, flo
             low = middle
         else:
             high, best = middle, found
-    return {n: round(float(k), 3) for n, k in zip(names, best)}, high
+    fitted = {n: round(float(k), 3) for n, k in zip(names, best, strict=True)}
+    return {n: fixed.get(n, fitted.get(n, 0.0)) for n in cost.TIME_MODEL[path][kind]}, high
+
+
+def fixed_steps(stored: dict[str, Any], path: str, kind: str) -> dict[str, float]:
+    """The *_steps coefficients measured by time_grid.py (step_ratios)."""
+    ratios = (stored.get("step_ratios") or {}).get(path, {}).get(kind, {})
+    names = {"call": "call", "layer": "layer_calls"}
+    return {names.get(key, f"{key}_steps"): k for key, k in ratios.items()}
 
 
 def main() -> None:
-    rows = json.loads(RESULTS.read_text())["rows"]
+    stored = json.loads(RESULTS.read_text())
+    rows = stored["rows"]
     write = "--write" in sys.argv[1:]
     from lstm_shapes.theory import cost
 
     model: dict[str, dict[str, dict[str, float]]] = {}
     for path, kinds in cost.TIME_MODEL.items():
         for kind in kinds:
-            coefficients, worst = fit(rows, path, kind)
+            coefficients, worst = fit(rows, path, kind, fixed_steps(stored, path, kind))
             model.setdefault(path, {})[kind] = coefficients
             print(f"# {path} {kind}: worst ratio {worst:.2f}x")
     print(json.dumps(model, indent=4))

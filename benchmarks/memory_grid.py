@@ -43,6 +43,8 @@ def configurations(files: tuple[str, ...]) -> list[dict[str, Any]]:
         for name in files
         for config in json.loads((ROOT / "benchmarks" / name).read_text())["configurations"]
     ]
+
+
 MiB = 2**20
 
 ONE = """

@@ -28,3 +28,17 @@ def write(name: str, model: dict[str, dict[str, dict[str, float]]]) -> None:
     end = text.index("\n}", start) + len("\n}")
     end = text.index("\n", end) + 1  # the rest of the closing line (a trailing comment)
     COST.write_text(text[:start] + literal(name, model) + text[end:], encoding="utf-8")
+
+
+def write_bands(bands: dict[str, dict[str, tuple[float, float]]]) -> None:
+    """Replace MEMORY_ERROR_BANDS with ``bands`` (path -> pass -> (low, high))."""
+    text = COST.read_text(encoding="utf-8")
+    name = "MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {"
+    start = text.index(name)
+    end = text.index("\n}\n", start) + len("\n}\n")
+    lines = [name]
+    for path, kinds in bands.items():
+        inner = ", ".join(f'"{kind}": ({low}, {high})' for kind, (low, high) in kinds.items())
+        lines.append(f'    "{path}": {{{inner}}},')
+    lines.append("}")
+    COST.write_text(text[:start] + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")

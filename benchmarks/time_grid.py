@@ -5,6 +5,7 @@ benchmarks/drawn-grid.json) or the held-out one (benchmarks/holdout-grid.json).
     .venv/bin/python benchmarks/time_grid.py --grid holdout  # the held-out grid
     .venv/bin/python benchmarks/time_grid.py --quick         # the first few configurations only
     .venv/bin/python benchmarks/time_grid.py --summary       # re-judge the stored measurements
+    .venv/bin/python benchmarks/time_grid.py --steps-only    # only the cost per step
 
 For every configuration, in one process: the calibration of this machine
 (lstm_shapes.probe.calibrate), the estimate built on it, and the measured median of 7
@@ -112,6 +113,97 @@ def measure_one(config: dict[str, Any], device_name: str) -> dict[str, Any]:
     }
 
 
+#: (family, proj_size) of the step-dominated modules timed by step_ratios
+STEP_MODULES = {
+    "lstm": ("lstm", 0),
+    "gru": ("gru", 0),
+    "rnn": ("rnn", 0),
+    "projection": ("lstm", 1),
+}
+STEP_LENGTH = 2000
+
+
+def step_ratios() -> dict[str, dict[str, dict[str, float]]]:
+    """The fixed cost of one step, per kernel, family and pass, as a multiple of the
+    calibrated step (an nn.LSTM(4, 8) step on the step-by-step path): 2,000 steps of a
+    module with hidden size 2, whose products cost nothing. fit_time.py takes them as the
+    coefficients of the *_steps terms (``projection``: what proj_size adds to an LSTM
+    step). The fastest of a few runs, as the calibration takes."""
+    import torch
+
+    from lstm_shapes.probe.calibrate import calibrate
+    from lstm_shapes.probe.runtime import without_onednn
+
+    calibrated = calibrate().seconds_per_step
+    x = torch.randn(STEP_LENGTH, 1, 1)
+
+    def per_step(module: Any, train: bool) -> float:
+        def run() -> None:
+            if train:
+                output, _ = module(x)
+                output.sum().backward()
+            else:
+                with torch.no_grad():
+                    module(x)
+
+        run()
+        best = min(_seconds(run) for _ in range(5))
+        return best / STEP_LENGTH / calibrated
+
+    out: dict[str, dict[str, dict[str, float]]] = {"fused": {}, "step-by-step": {}}
+    fused = torch.nn.LSTM(1, 2)
+    for kind in ("forward", "training"):
+        out["fused"][kind] = {"lstm": round(per_step(fused, kind == "training"), 3)}
+        out["fused"][kind].update(call_ratios(torch, kind == "training"))
+    with without_onednn(torch):
+        for kind in ("forward", "training"):
+            times = {}
+            for name, (family, proj) in STEP_MODULES.items():
+                make = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[family]
+                module = make(1, 2, proj_size=proj) if proj else make(1, 2)
+                times[name] = per_step(module, kind == "training")
+            times["projection"] -= times["lstm"]
+            out["step-by-step"][kind] = {k: round(max(0.0, v), 3) for k, v in times.items()}
+            out["step-by-step"][kind].update(call_ratios(torch, kind == "training"))
+    return out
+
+
+def call_ratios(torch: Any, train: bool) -> dict[str, float]:
+    """The fixed cost of a call and of each further layer and direction, as multiples of
+    the calibrated cost of a call: one step of nn.LSTM(1, 2), and of 8 bidirectional
+    layers of it (15 more layers and directions). Keyed ``call`` and ``layer`` (the
+    coefficients of the call and layer_calls terms)."""
+    from lstm_shapes.probe.calibrate import calibrate
+
+    calibrated = calibrate().seconds_per_call
+    x = torch.randn(1, 1, 1)
+
+    def seconds(module: Any) -> float:
+        def run() -> None:
+            if train:
+                output, _ = module(x)
+                output.sum().backward()
+            else:
+                with torch.no_grad():
+                    module(x)
+
+        run()
+        return min(_seconds(run) for _ in range(7))
+
+    one = seconds(torch.nn.LSTM(1, 2))
+    deep = seconds(torch.nn.LSTM(1, 2, num_layers=8, bidirectional=True))
+    return {
+        "call": round(one / calibrated, 3),
+        "layer": round(max(0.0, deep - one) / 15 / calibrated, 3),
+    }
+
+
+def _seconds(run: Any) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
 def with_estimates(row: dict[str, Any]) -> dict[str, Any]:
     """The row with the current model's estimates at the rates calibrated in its run."""
     from lstm_shapes.spec.core import make_spec
@@ -138,7 +230,13 @@ def ratios(row: dict[str, Any]) -> list[float]:
     return [row[f"{k}_estimate"] / row[f"{k}_measured"] for k in KINDS]
 
 
-def write(results: Path, device: str, rows: list[dict[str, Any]], machine: str) -> None:
+def write(
+    results: Path,
+    device: str,
+    rows: list[dict[str, Any]],
+    machine: str,
+    steps: dict[str, Any] | None = None,
+) -> None:
     import torch
 
     rows = [with_estimates(row) for row in rows]
@@ -151,6 +249,7 @@ def write(results: Path, device: str, rows: list[dict[str, Any]], machine: str) 
         "torch": torch.__version__,
         "device": device,
         "ratios": spread,
+        "step_ratios": steps,
         "rows": rows,
     }
     results.write_text(json.dumps(document, indent=1) + "\n")
@@ -164,12 +263,18 @@ def main() -> None:
     parser.add_argument(
         "--summary", action="store_true", help="re-judge the stored results, measure nothing"
     )
+    parser.add_argument(
+        "--steps-only",
+        action="store_true",
+        help="measure only the cost per step (step_ratios) into the stored results",
+    )
     args = parser.parse_args()
     files, name = GRIDS[args.grid]
     results = ROOT / "benchmarks" / name
-    if args.summary:
+    if args.summary or args.steps_only:
         stored = json.loads(results.read_text())
-        write(results, stored["device"], stored["rows"], stored["machine"])
+        steps = step_ratios() if args.steps_only else stored.get("step_ratios")
+        write(results, stored["device"], stored["rows"], stored["machine"], steps)
         return
     grid = configurations(files)
     rows = []
@@ -178,7 +283,7 @@ def main() -> None:
         rows.append(row)
         print(config, " ".join(f"{r:.2f}" for r in ratios(row)), flush=True)
     machine = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
-    write(results, args.device, rows, machine)
+    write(results, args.device, rows, machine, step_ratios() if args.device == "cpu" else None)
 
 
 if __name__ == "__main__":

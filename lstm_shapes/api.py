@@ -240,7 +240,8 @@ def _measured(
     from lstm_shapes.probe.measure import measure
 
     # below 16 MiB the CPU peak is pages and the allocator (the report says so): one call
-    runs = 3 if estimate.memory.inference >= 16 * 2**20 else 1
+    largest = estimate.memory.training if backward else estimate.memory.inference
+    runs = 3 if largest >= 16 * 2**20 else 1
     return measure(
         spec, timing=time, backward=backward, verify_flops=verify_flops, peak_runs=runs
     ), None

@@ -2,8 +2,9 @@
 
 A short run (tens of milliseconds) times a matrix product of the size the recurrent
 layers multiply, and the cost of torch's step-by-step CPU kernel on a tiny module: per
-step (64 steps against one) and per call (one step's call, less that step). :func:`lstm_shapes.theory.cost.CostEstimate.forward_seconds` builds the time
-estimate on these rates, and the budget decision uses it.
+step (64 steps against one) and per call (one step's call, less that step).
+:func:`lstm_shapes.theory.cost.CostEstimate.forward_seconds` builds the time estimate on
+these rates, and the budget decision uses it.
 """
 
 from __future__ import annotations

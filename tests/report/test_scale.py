@@ -133,7 +133,7 @@ def test_the_100_000_step_configuration_is_answered_reduced() -> None:
     assert report.parameter_count == 5_637_668_864
     run = report.as_dict()["run"]
     assert run["reason"] == (
-        "this tool's check at full size needs about 28.3 TiB and 11.4 years, over the memory "
+        "this tool's check at full size needs about 23.8 TiB and 1.88 years, over the memory "
         "budget of 2 GiB (--max-memory)"
     )
     assert run["reduced_sizes"] == "N=3 L=4 H_in=5 D=2 num_layers=4 H_out=7 H_cell=7"
@@ -357,7 +357,9 @@ def test_a_deep_stacks_cost_table_shows_one_row_for_the_layers_between() -> None
 def test_a_cells_memory_line_names_h1_and_c1_not_an_empty_output(
     cli: Callable[..., Any],
 ) -> None:
-    result = cli("explain", "--kind", "lstmcell", "-i", "4", "-H", "8", "--cost", "--max-memory", "1KiB")
+    result = cli(
+        "explain", "--kind", "lstmcell", "-i", "4", "-H", "8", "--cost", "--max-memory", "1KiB"
+    )
     assert result.exit_code == 0, result.stderr
     line = next(x for x in result.stdout.splitlines() if "forward, memory" in x)
     assert "h1/c1 192 B" in line

@@ -265,7 +265,7 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     with pytest.raises(SpecError) as error:
         budget.decide(estimate, budget.default_budget(16 * 1024**3), full=True)
     assert str(error.value) == (
-        "--full would need about 28.3 TiB but only 16 GiB is free; drop --full to get the "
+        "--full would need about 23.8 TiB but only 16 GiB is free; drop --full to get the "
         "reduced probe"
     )
 
