@@ -268,7 +268,7 @@ def check_cases(
     from lstm_shapes.spec.specfile import SpecCases, key_for
 
     listed: Iterable[Case]
-    if isinstance(cases, SpecCases):  # checked as it was read, and read again case by case
+    if isinstance(cases, SpecCases):  # checked as it was read, and held compressed
         listed = cases
     else:
         listed = list(cases)

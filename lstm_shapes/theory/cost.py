@@ -537,10 +537,10 @@ MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
 }
 
 
-def modelled_peak(spec: Spec, path: str, kind: str) -> int:
+def modelled_peak(terms: dict[str, int], path: str, kind: str) -> int:
     """Bytes the ``kind`` pass (``forward``/``training``) adds on ``path`` (``fused``/
-    ``step-by-step``) on top of the parameters and the input: the fitted model."""
-    terms = memory_terms(spec)
+    ``step-by-step``) on top of the parameters and the input, from the sizes of
+    :func:`memory_terms`: the fitted model."""
     return round(sum(terms[name] * k for name, k in MEMORY_MODEL[path][kind].items()))
 
 
@@ -566,8 +566,9 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     if path == "cudnn":
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
-    forward = modelled_peak(spec, key, "forward")
-    training = modelled_peak(spec, key, "training")
+    terms = memory_terms(spec)
+    forward = modelled_peak(terms, key, "forward")
+    training = modelled_peak(terms, key, "training")
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step

@@ -6,6 +6,7 @@ refuses to print anything where the two disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -348,8 +349,10 @@ def cell_parameter_shapes(m: ModuleSpec) -> list[ParamShape]:
     return params
 
 
+@functools.lru_cache(maxsize=1024)
 def parameter_count(m: ModuleSpec) -> int:
-    """The sum of :func:`parameter_shapes`' sizes, without listing them (deep stacks)."""
+    """The sum of :func:`parameter_shapes`' sizes, without listing them (deep stacks);
+    remembered per module (``check --spec`` asks again for every case)."""
     per_layer = sum(p.numel for p in parameter_shapes(m, range(min(m.num_layers, 2))))
     if m.num_layers <= 2:
         return per_layer

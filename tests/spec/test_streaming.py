@@ -182,3 +182,26 @@ def test_a_plain_toml_file_is_streamed(tmp_path: Path) -> None:
     assert len(cases) == 600
     assert [case.name for case in cases][-2:] == ["c598", "c599"]
     assert not api.spec_cases(DATA / "more_shapes.json").streamed  # JSON is read whole
+
+
+def test_validated_cases_wait_compressed_and_read_back_the_same(tmp_path: Path) -> None:
+    """The raw cases kept while validating (compressed JSON) give what the file gives; a
+    value without a JSON form (a TOML date) makes the run read the file again."""
+    import datetime
+
+    from lstm_shapes.spec import specfile
+
+    path = tmp_path / "many.toml"
+    path.write_text(
+        "".join(
+            f'[[case]]\nname = "c{k}"\nlstm = {{ input_size = {k % 7 + 1}, hidden_size = 3 }}\n'
+            f"input = {{ batch = 2, seq_len = 3 }}\nexpect = {{ output = [3, 2, 3] }}\n\n"
+            for k in range(600)
+        ),
+        encoding="utf-8",
+    )
+    kept = specfile.SpecCases(path)
+    assert kept.streamed and kept._kept is not None
+    assert list(kept) == specfile.load_cases(path)
+    assert specfile._KeptCases().add({"when": datetime.date(2026, 1, 1)}) is not None
+    assert specfile._KeptCases().add({"when": datetime.date(2026, 1, 1)}).close() is None  # type: ignore[union-attr]
