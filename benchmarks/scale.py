@@ -296,7 +296,7 @@ def markdown(
         "| varied | value | forward FLOPs | probe | estimate | forward | estimate | default |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    from lstm_shapes.theory.cost import format_flops
+    from lstm_shapes.spec.units import format_flops
 
     for row in grow:
         lines.append(
@@ -316,7 +316,8 @@ def markdown(
         "",
         "`explain ARGS --verify-flops --backward --full -f json`, each in a fresh process. "
         "Peak memory is measured as the rise of the process's peak RSS during a call "
-        "(glibc `malloc_trim`, then `VmHWM` reset through `/proc/self/clear_refs`), on top "
+        "(glibc's mmap threshold fixed at 128 KiB, `malloc_trim`, then `VmHWM` reset "
+        "through `/proc/self/clear_refs`), on top "
         "of parameters and input, the median of 3 calls after a first one; the estimate is "
         "on the same footing. Error = estimate / measured - 1.",
         "",
@@ -341,8 +342,9 @@ def markdown(
         "",
         f"Forward (inference) memory: error from {min(fwd):+.0%} to {max(fwd):+.0%}; "
         f"training memory: from {min(trn):+.0%} to {max(trn):+.0%}. The model is per "
-        "kernel (oneDNN, step by step); its error bands per path over the larger grid of "
-        "benchmarks/time-grid.json are in docs/cost.md. Matrix-multiply FLOPs are exact wherever "
+        "kernel (oneDNN, step by step); none of these configurations is in its fitting grid, "
+        "and its error bands per path over the fitting and held-out grids are in "
+        "docs/cost.md. Matrix-multiply FLOPs are exact wherever "
         "FlopCounterMode can count them (tested property: `tests/theory/test_cost.py`); "
         "element-wise FLOPs are a convention (1 per element and operation).",
         END,
