@@ -76,6 +76,10 @@ def fit(rows: list[dict[str, Any]], path: str, kind: str) -> tuple[dict[str, flo
 
 
 def main() -> None:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
     rows = json.loads(RESULTS.read_text())["rows"]
     write = "--write" in sys.argv[1:]
     from lstm_shapes.theory import cost

@@ -106,6 +106,10 @@ def fixed_steps(stored: dict[str, Any], path: str, kind: str) -> dict[str, float
 
 
 def main() -> None:
+    try:
+        import scipy  # noqa: F401
+    except ImportError:
+        raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
     stored = json.loads(RESULTS.read_text())
     rows = stored["rows"]
     write = "--write" in sys.argv[1:]
