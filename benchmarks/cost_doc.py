@@ -103,7 +103,8 @@ def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
     lines = [
         "",
         "Time (`benchmarks/time_grid.py`; estimate / measured median of 7 runs after a "
-        "warm-up, as `--time` measures, in one process after the calibration of this machine; "
+        "warm-up, as `--time` measures (3 when one run takes over 0.5 s), in one process "
+        "after the calibration of this machine; "
         f"{machines}):",
         "",
         "| what | grid | median ratio | range | configurations |",

@@ -134,10 +134,11 @@ def memory_section(counts: list[int], table: dict[str, list[tuple[float, float]]
         f"pieces of {PIECE_CASES} cases and validated, its cases wait as compressed JSON, "
         "each case's output waits in a temporary file (every format shows the counts before "
         "the cases) and its result is dropped, and the caches of modules and runs are "
-        "bounded. What remains is about 40-60 bytes a case (4-6 MiB at 100,000 cases): the "
-        "compressed cases (about 24 bytes) and the check for repeated case names (8-byte "
-        "digests, 16-32 bytes). A JSON spec file, or a TOML file with multi-line strings, is "
-        "still read whole (about 2 KiB a case).\n\n"
+        "bounded. What still grows is about 40-60 bytes a case (4-6 MiB at 100,000 cases): "
+        "the compressed cases (about 24 bytes) and the check for repeated case names "
+        "(8-byte digests, 16-32 bytes). It stays below the peak the process reaches earlier, "
+        "while torch loads, so `ru_maxrss` does not show it. A JSON spec file, or a TOML file "
+        "with multi-line strings, is still read whole (about 2 KiB a case).\n\n"
         "Rerun: `.venv/bin/python benchmarks/fast_paths.py --skip-timing --write`.\n"
     )
 

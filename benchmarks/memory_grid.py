@@ -110,7 +110,7 @@ def with_estimates(row: dict[str, Any]) -> dict[str, Any]:
     base = mem.parameters + mem.input
     return {
         **row,
-        "fused": cost.kernel(spec) != "step-by-step",
+        "fused": cost.kernel(spec) == "onednn",
         "forward_estimate": mem.inference - base,
         "training_estimate": mem.training - base,
     }
@@ -141,6 +141,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     files, name = GRIDS[args.grid]
+    if args.device != "cpu":  # another device's peaks are not the CPU model's bands
+        name = name.replace("-results.json", f"-{args.device.replace(':', '')}-results.json")
     results = ROOT / "benchmarks" / name
     if args.summary:
         stored = json.loads(results.read_text())

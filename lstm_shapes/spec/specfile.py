@@ -282,8 +282,8 @@ class SpecCases:
 
 
 class _KeptCases:
-    """The raw cases read while validating, kept for the run as compressed JSON pieces (a
-    few bytes a case), so that the file's TOML is parsed once: JSON reads back far faster.
+    """The raw cases read while validating, kept for the run as compressed JSON pieces
+    (about 24 bytes a case), so that the file's TOML is parsed once: JSON reads back far faster.
     ``add`` gives None when a value has no JSON form (TOML dates): the run then reads the
     file again."""
 

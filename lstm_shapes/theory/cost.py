@@ -268,15 +268,18 @@ class CostEstimate:
         return self.spec.input.seq_len * m.num_layers * m.D
 
     def time_terms(self, rates: MachineRates = ASSUMED_RATES) -> dict[str, float]:
-        """The seconds :data:`TIME_MODEL` weighs, at ``rates``: the fixed cost of a call
-        and of each further layer and direction (each a kernel call of its own), the input
-        projections
-        (one large product per layer and direction), the recurrent products (one small
-        product per step: ``N`` rows), the bytes of weights those read again at every step
-        (what bounds them when ``N`` is small), the element-wise work, the fixed cost per
-        step (per family: their steps run different numbers of operations), the weights
-        (oneDNN copies them on every call) and the backward pass's FLOPs. Products run at
-        the calibrated float32 rate, float64 ones at half of it."""
+        """The terms :data:`TIME_MODEL` weighs, at ``rates``: the fixed cost of a call and
+        of each further layer and direction (each a kernel call of its own), the input
+        projections (one large product per layer and direction), the recurrent products
+        (one small product per step: ``N`` rows), the bytes of weights those read again at
+        every step (what bounds them when ``N`` is small; beyond :data:`CACHE_BYTES` they
+        come from memory), the bytes of gates written and read at every step (``gates``),
+        the fixed cost per step (per family: their steps run different numbers of
+        operations), the weights (oneDNN copies them on every call) and the backward
+        pass's FLOPs. FLOP terms are seconds at the calibrated float32 rate (float64 at
+        half of it); byte terms are bytes at that rate, pseudo-seconds whose coefficient
+        carries the ratio to the memory's speed. Some coefficients are fitted to 0 (the
+        table keeps the term, so that a refit can use it)."""
         m = self.spec.module
         size = DTYPE_BYTES[self.spec.run.dtype]
         rate = rates.flops_per_second * (0.5 if size == 8 else 1.0)
@@ -292,7 +295,6 @@ class CostEstimate:
             "uncached_weights": self.steps
             * max(0, weight_bytes - CACHE_BYTES)
             / rates.flops_per_second,
-            "elementwise": self.forward_elementwise / rate,
             "gates": self.steps
             // max(1, self.spec.input.seq_len)
             * computed_steps(self.spec)
@@ -495,7 +497,7 @@ def memory_terms(spec: Spec) -> dict[str, int]:
 
 #: How many of each term of :func:`memory_terms` the measured peak holds, per path and
 #: pass (training: forward and backward, with the gradients). Fitted by
-#: benchmarks/fit_memory.py (the smallest worst relative error) on the fitting grid's
+#: benchmarks/fit_memory.py (robust least squares of the relative error) on the fitting grid's
 #: measured peaks (benchmarks/memory-grid-results.json); benchmarks/holdout-grid.json
 #: checks them on configurations they were not fitted on (docs/cost.md).
 MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
@@ -592,6 +594,8 @@ def _cudnn_memory(spec: Spec, fixed: dict[str, int], output: int, states: int) -
     tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
     workspace = tokens * m.D * m.gates * m.hidden_size * size + (output if m.num_layers > 1 else 0)
     per_step = m.gates * m.hidden_size + m.H_out + (m.hidden_size if m.has_cell else 0)
+    per_step += m.hidden_size if m.proj_size else 0  # h before the projection
+    per_step += 3 * m.hidden_size if m.family == "gru" else 0  # GRU's r*(W_hn h + b_hn) and more
     upper = sum(tokens * layer_input_size(m, k) for k in range(1, m.num_layers))
     saved = (tokens * m.D * m.num_layers * per_step + upper) * size
     widest = max(layer_input_size(m, k) for k in range(m.num_layers))

@@ -51,4 +51,5 @@ def test_the_stored_estimates_are_the_current_models() -> None:
                 seconds_per_call=row["rates"]["seconds_per_call"],
             )
             assert row["forward_estimate"] == estimate.forward_seconds(rates=rates)
+            assert row["stepwise_estimate"] == estimate.forward_seconds(stepwise=True, rates=rates)
             assert row["training_estimate"] == estimate.training_seconds(rates=rates)
