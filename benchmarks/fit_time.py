@@ -27,6 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import time_grid  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "time-grid-results.json"
 
 
@@ -40,13 +43,7 @@ def samples(
     out = []
     for row in rows:
         estimate = cost.estimate(make_spec(**row["config"]))
-        stored = row["rates"]
-        rates = cost.MachineRates(
-            flops_per_second=stored["flops_per_second"],
-            seconds_per_step=stored["seconds_per_step"],
-            seconds_per_call=stored.get("seconds_per_call", 0.0),
-        )
-        terms = estimate.time_terms(rates)
+        terms = estimate.time_terms(time_grid.stored_rates(row))
         on_path = estimate.fused == (path == "fused")
         if kind == "forward":
             if path == "step-by-step":

@@ -138,17 +138,7 @@ def step_ratios() -> dict[str, dict[str, dict[str, float]]]:
     x = torch.randn(STEP_LENGTH, 1, 1)
 
     def per_step(module: Any, train: bool) -> float:
-        def run() -> None:
-            if train:
-                output, _ = module(x)
-                output.sum().backward()
-            else:
-                with torch.no_grad():
-                    module(x)
-
-        run()
-        best = min(_seconds(run) for _ in range(5))
-        return best / STEP_LENGTH / calibrated
+        return _fastest(torch, module, x, train, 5) / STEP_LENGTH / calibrated
 
     out: dict[str, dict[str, dict[str, float]]] = {"fused": {}, "step-by-step": {}}
     fused = torch.nn.LSTM(1, 2)
@@ -177,31 +167,46 @@ def call_ratios(torch: Any, train: bool) -> dict[str, float]:
 
     calibrated = calibrate().seconds_per_call
     x = torch.randn(1, 1, 1)
-
-    def seconds(module: Any) -> float:
-        def run() -> None:
-            if train:
-                output, _ = module(x)
-                output.sum().backward()
-            else:
-                with torch.no_grad():
-                    module(x)
-
-        run()
-        return min(_seconds(run) for _ in range(7))
-
-    one = seconds(torch.nn.LSTM(1, 2))
-    deep = seconds(torch.nn.LSTM(1, 2, num_layers=8, bidirectional=True))
+    one = _fastest(torch, torch.nn.LSTM(1, 2), x, train, 7)
+    deep = _fastest(torch, torch.nn.LSTM(1, 2, num_layers=8, bidirectional=True), x, train, 7)
     return {
         "call": round(one / calibrated, 3),
         "layer": round(max(0.0, deep - one) / 15 / calibrated, 3),
     }
 
 
-def _seconds(run: Any) -> float:
-    start = time.perf_counter()
+def _fastest(torch: Any, module: Any, x: Any, train: bool, repeats: int) -> float:
+    """The fastest of ``repeats`` calls after a warm-up: a forward without autograd, or
+    with ``train`` a forward and backward."""
+
+    def run() -> None:
+        if train:
+            output, _ = module(x)
+            output.sum().backward()
+        else:
+            with torch.no_grad():
+                module(x)
+
     run()
-    return time.perf_counter() - start
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def stored_rates(row: dict[str, Any]) -> Any:
+    """The MachineRates calibrated in the run that measured ``row``."""
+    from lstm_shapes.theory import cost
+
+    stored = row["rates"]
+    return cost.MachineRates(
+        flops_per_second=stored["flops_per_second"],
+        seconds_per_step=stored["seconds_per_step"],
+        seconds_per_call=stored.get("seconds_per_call", 0.0),
+        calibration_seconds=stored["calibration_seconds"],
+    )
 
 
 def with_estimates(row: dict[str, Any]) -> dict[str, Any]:
@@ -210,13 +215,7 @@ def with_estimates(row: dict[str, Any]) -> dict[str, Any]:
     from lstm_shapes.theory import cost
 
     estimate = cost.estimate(make_spec(**row["config"]))
-    stored = row["rates"]
-    rates = cost.MachineRates(
-        flops_per_second=stored["flops_per_second"],
-        seconds_per_step=stored["seconds_per_step"],
-        seconds_per_call=stored.get("seconds_per_call", 0.0),
-        calibration_seconds=stored["calibration_seconds"],
-    )
+    rates = stored_rates(row)
     return {
         **row,
         "fused": estimate.fused,
