@@ -295,8 +295,9 @@ class CostEstimate:
             "uncached_weights": self.steps
             * max(0, weight_bytes - CACHE_BYTES)
             / rates.flops_per_second,
-            "gates": self.steps
-            // max(1, self.spec.input.seq_len)
+            # every layer and direction writes and reads its gates at every real step
+            "gates": m.num_layers
+            * m.D
             * computed_steps(self.spec)
             * m.gates
             * m.hidden_size
