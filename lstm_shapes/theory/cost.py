@@ -115,15 +115,15 @@ TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
         "training": {
             "call": 5.56,
             "layer_calls": 4.257,
-            "input_projection": 3.059,
-            "recurrent": 0.124,
-            "recurrent_weights": 21.964,
-            "uncached_weights": 38.707,
+            "input_projection": 0.83,
+            "recurrent": 0.583,
+            "recurrent_weights": 23.148,
+            "uncached_weights": 28.918,
             "lstm_steps": 8.907,
             "gru_steps": 9.791,
             "rnn_steps": 2.543,
             "projection_steps": 1.657,
-            "gates": 740.459,
+            "gates": 727.81,
             "backward": 0.0,
         },
     },
@@ -463,12 +463,14 @@ def saved_for_backward(spec: Spec) -> int:
 
 
 def memory_terms(spec: Spec) -> dict[str, int]:
-    """The sizes the memory model weighs, in bytes: each is a tensor (or a group of
-    tensors) one of the CPU kernels allocates; :data:`MEMORY_MODEL` says how many of each
-    are alive at the peak, per path and pass."""
+    """The sizes the memory model weighs, in bytes, that do not depend on which layer the
+    backward pass is in: each is a tensor (or a group of tensors) one of the CPU kernels
+    allocates; :data:`MEMORY_MODEL` says how many of each are alive at the peak, per path
+    and pass."""
     m = spec.module
     size = DTYPE_BYTES[spec.run.dtype]
-    tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    tokens = spec.input.seq_len * batch
     inputs = [tokens * layer_input_size(m, k) for k in range(m.num_layers)]
     output = tokens * m.D * m.H_out
     layer_gates = tokens * m.D * m.gates * m.hidden_size
@@ -480,23 +482,66 @@ def memory_terms(spec: Spec) -> dict[str, int]:
         "bidirectional_output": output if m.D == 2 else 0,
         "bidirectional_input": max(inputs) if m.D == 2 else 0,
         "bidirectional_upper_inputs": sum(inputs[1:]) if m.D == 2 else 0,
-        "first_input": inputs[0],
         "hidden_before_projection": tokens * m.D * m.num_layers * m.hidden_size
         if m.proj_size
         else 0,
+        # step by step, what each step allocates (h, N*H_out) comes from the heap below
+        # 128 KiB (the measurement's mmap threshold), where freed blocks stay resident
+        "heap_output": output if batch * m.H_out * size < 128 * 1024 else 0,
         "layer_gates": layer_gates,
-        "all_gates": layer_gates * m.num_layers,
-        "saved": saved_for_backward(spec),
-        "gradients": parameter_count(m),
+        # oneDNN's forward scratchpad holds one layer and direction's gates for the whole
+        # sequence when the batch is a single sequence (measured: with two or more it
+        # touches a fraction of it)
+        "single_batch_gates": spec.input.seq_len * m.gates * m.hidden_size if batch == 1 else 0,
     }
-    terms = {name: value * size for name, value in elements.items()}
-    # one KiB per kept tensor: its coefficient is the bookkeeping per tensor, in KiB
-    per_step = SAVED_TENSORS_PER_STEP[m.family] + (1 if m.proj_size else 0)
-    terms["saved_tensors"] = spec.input.seq_len * m.D * m.num_layers * per_step * 1024
-    return terms
+    return {name: value * size for name, value in elements.items()}
 
 
-#: How many of each term of :func:`memory_terms` the measured peak holds, per path and
+def _layer_weights(spec: Spec, layer: int) -> int:
+    """Elements of one direction's weights (with biases) of ``layer``."""
+    m = spec.module
+    rows = m.gates * m.hidden_size
+    bias = 2 if m.bias else 0
+    return rows * (layer_input_size(m, layer) + m.H_out + bias) + m.proj_size * m.hidden_size
+
+
+def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
+    """:func:`memory_terms` and, for each layer from the first, the sizes of the moment the
+    backward pass reaches it (it runs from the top layer down): what the layers up to it
+    still keep for backward (``kept_*``), the gradients of the layers from it up
+    (``grads_above``), and its own weights and input (the kernel's copies of the weights
+    and of their gradients, and the gradient of its input). The modelled peak is the
+    largest over these moments (:func:`modelled_peak`)."""
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    tokens = spec.input.seq_len * (1 if spec.input.unbatched else spec.input.batch)
+    per_step = SAVED_PER_STEP[m.family] * m.hidden_size + m.proj_size
+    initial = SAVED_INITIAL[m.family] * (tokens // spec.input.seq_len) * m.hidden_size
+    weights = [_layer_weights(spec, k) for k in range(m.num_layers)]
+    inputs = [tokens * layer_input_size(m, k) for k in range(m.num_layers)]
+    saved = [m.D * (tokens * per_step + initial) + (inputs[k] if k else 0)
+             for k in range(m.num_layers)]  # fmt: skip
+    tensors = SAVED_TENSORS_PER_STEP[m.family] + (1 if m.proj_size else 0)
+    common = memory_terms(spec)
+    phases = []
+    for k in range(m.num_layers):
+        elements = {
+            "kept_gates": tokens * m.D * m.gates * m.hidden_size * (k + 1),
+            "kept_outputs": tokens * m.D * m.H_out * k,
+            "kept_saved": sum(saved[: k + 1]),
+            "grads_above": m.D * sum(weights[k:]),
+            "layer_weights": weights[k],
+            "layer_input": inputs[k],
+            "layer_input_both": inputs[k] * m.D,
+        }
+        phase = {**common, **{name: value * size for name, value in elements.items()}}
+        # one KiB per kept tensor: its coefficient is the bookkeeping per tensor, in KiB
+        phase["kept_tensors"] = spec.input.seq_len * m.D * (k + 1) * tensors * 1024
+        phases.append(phase)
+    return tuple(phases)
+
+
+#: How many of each term of :func:`memory_phases` the measured peak holds, per path and
 #: pass (training: forward and backward, with the gradients). Fitted by
 #: benchmarks/fit_memory.py (robust least squares of the relative error) on the fitting grid's
 #: measured peaks (benchmarks/memory-grid-results.json); benchmarks/holdout-grid.json
@@ -504,47 +549,52 @@ def memory_terms(spec: Spec) -> dict[str, int]:
 MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {
-            "weights_copy": 1.048,
-            "output": 2.044,
-            "upper_output": 1.099,
-            "bidirectional_input": 1.654,
+            "weights_copy": 1.041,
+            "output": 2.048,
+            "upper_output": 1.092,
+            "bidirectional_input": 1.627,
+            "single_batch_gates": 1.1,
         },
         "training": {
-            "gradients": 1.0,
-            "weights_copy": 1.422,
-            "all_gates": 1.398,
-            "layer_gates": 2.275,
-            "first_input": 3.126,
-            "bidirectional_input": 0.0,
-            "bidirectional_upper_inputs": 2.141,
+            "grads_above": 1.0,
+            "layer_weights": 1.831,
+            "kept_gates": 1.28,
+            "kept_outputs": 0.635,
+            "layer_input": 3.399,
+            "layer_input_both": 0.463,
+            "layer_gates": 1.811,
+            "output": 1.239,
+            "bidirectional_upper_inputs": 1.907,
         },
     },
     "step-by-step": {
         "forward": {
-            "output": 1.957,
-            "upper_output": 1.34,
-            "input_projection": 1.076,
-            "bidirectional_output": 1.078,
-            "hidden_before_projection": 1.188,
+            "output": 1.954,
+            "upper_output": 1.319,
+            "input_projection": 1.07,
+            "bidirectional_output": 1.093,
+            "hidden_before_projection": 0.863,
         },
         "training": {
-            "gradients": 1.0,
-            "saved": 1.0,
-            "input_projection": 0.441,
-            "output": 3.343,
-            "upper_output": 0.448,
-            "saved_tensors": 3.63,
-            "weights_copy": 1.237,
+            "grads_above": 1.0,
+            "kept_saved": 1.0,
+            "layer_weights": 1.328,
+            "layer_gates": 0.501,
+            "layer_input": 0.0,
+            "output": 1.0,
+            "heap_output": 2.124,
+            "kept_tensors": 3.72,
         },
     },
 }
 
 
-def modelled_peak(terms: dict[str, int], path: str, kind: str) -> int:
+def modelled_peak(phases: tuple[dict[str, int], ...], path: str, kind: str) -> int:
     """Bytes the ``kind`` pass (``forward``/``training``) adds on ``path`` (``fused``/
     ``step-by-step``) on top of the parameters and the input, from the sizes of
-    :func:`memory_terms`: the fitted model."""
-    return round(sum(terms[name] * k for name, k in MEMORY_MODEL[path][kind].items()))
+    :func:`memory_phases`: the fitted model, at the largest of its moments."""
+    model = MEMORY_MODEL[path][kind].items()
+    return round(max(sum(terms[name] * k for name, k in model) for terms in phases))
 
 
 def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
@@ -569,9 +619,9 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     if path == "cudnn":
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
-    terms = memory_terms(spec)
-    forward = modelled_peak(terms, key, "forward")
-    training = modelled_peak(terms, key, "training")
+    phases = memory_phases(spec)
+    forward = modelled_peak(phases, key, "forward")
+    training = modelled_peak(phases, key, "training")
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step
@@ -625,8 +675,8 @@ def estimate(spec: Spec) -> CostEstimate:
 #: (benchmarks/*memory-results.json; written by benchmarks/cost_doc.py,
 #: tests/docs/test_cost_doc.py keeps them equal).
 MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
-    "fused": {"training": (-0.138, 0.283), "forward": (-0.259, 0.093)},
-    "step-by-step": {"training": (-0.204, 0.257), "forward": (-0.165, 0.387)},
+    "fused": {"training": (-0.108, 0.221), "forward": (-0.177, 0.092)},
+    "step-by-step": {"training": (-0.2, 0.184), "forward": (-0.17, 0.272)},
 }
 
 #: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps
