@@ -8,8 +8,9 @@ Per path (fused oneDNN / step-by-step) and pass (forward / training), the coeffi
 the terms already named in MEMORY_MODEL are fitted to the relative error (estimate /
 measured - 1) of every configuration whose measured peak is at least 8 MiB, by robust
 least squares (soft L1: a minimax fit followed a few odd rows and did worse on the first
-held-out grid, seed 21, which has since joined the fitting grid, as has seed 28: its
-misses led to the single-sequence term and to the largest-over-moments training models).
+held-out grid, seed 21, which has since joined the fitting grid, as have seeds 28, 35 and
+56: their misses led to the single-sequence term, the largest-over-moments training models
+and the heap terms).
 Coefficients are not negative; the gradients of the layers the backward pass has reached
 and, step by step, what autograd keeps and the output stay at exactly 1 (FIXED,
 FIXED_ON). The training models are the largest over the backward pass's moments

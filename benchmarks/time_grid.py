@@ -263,6 +263,11 @@ def main() -> None:
         "--summary", action="store_true", help="re-judge the stored results, measure nothing"
     )
     parser.add_argument(
+        "--missing",
+        action="store_true",
+        help="measure only configurations without a stored row (keeps the stored step_ratios)",
+    )
+    parser.add_argument(
         "--steps-only",
         action="store_true",
         help="measure only the cost per step (step_ratios) into the stored results",
@@ -276,13 +281,27 @@ def main() -> None:
         write(results, stored["device"], stored["rows"], stored["machine"], steps)
         return
     grid = configurations(files)
+    stored_document = json.loads(results.read_text()) if args.missing else {}
+    stored = {_key(row["config"]): row for row in stored_document.get("rows", [])}
     rows = []
     for config in grid[:4] if args.quick else grid:
+        if _key(config) in stored:
+            rows.append(stored[_key(config)])
+            continue
         row = measure_one(config, args.device)
         rows.append(row)
         print(config, " ".join(f"{r:.2f}" for r in ratios(row)), flush=True)
     machine = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
-    write(results, args.device, rows, machine, step_ratios() if args.device == "cpu" else None)
+    if stored_document:
+        machine = f"{stored_document['machine']}; rows added with {machine}"
+        steps = stored_document.get("step_ratios")
+    else:
+        steps = step_ratios() if args.device == "cpu" else None
+    write(results, args.device, rows, machine, steps)
+
+
+def _key(config: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in config.items() if k != "device"}, sort_keys=True)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,21 @@ def test_memory_phases_walk_the_backward_pass_by_hand() -> None:
     assert phases[0]["kept_saved"] < phases[1]["kept_saved"] < top_kept
 
 
+def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
+    # h is N*H_out: 140 * 159 * 4 bytes = 87 KiB (the heap); 240 * 159 * 4 = 149 KiB (mmap)
+    small = make_spec(input_size=34, hidden_size=159, batch=140, seq_len=10, kind="rnn")
+    large = make_spec(input_size=34, hidden_size=159, batch=240, seq_len=10, kind="rnn")
+    assert cost.HEAP_BYTES == 128 * 1024
+    assert cost.memory_terms(small)["heap_output"] == 140 * 10 * 159 * 4
+    assert cost.memory_terms(small)["heap_hidden"] == 140 * 10 * 159 * 4
+    assert cost.memory_terms(large)["heap_output"] == 0
+    assert cost.memory_terms(large)["heap_hidden"] == 0
+    # with proj_size the kept h is N*proj_size, the temporaries N*H
+    proj = make_spec(input_size=8, hidden_size=256, proj_size=16, batch=200, seq_len=10)
+    assert cost.memory_terms(proj)["heap_output"] == 200 * 10 * 16 * 4
+    assert cost.memory_terms(proj)["heap_hidden"] == 0  # 200 * 256 * 4 = 200 KiB
+
+
 def test_a_single_sequence_costs_one_more_layers_gates_on_the_fused_path() -> None:
     one = make_spec(input_size=128, hidden_size=256, batch=1, seq_len=400)
     two = make_spec(input_size=128, hidden_size=256, batch=2, seq_len=400)
@@ -299,7 +314,7 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     with pytest.raises(SpecError) as error:
         budget.decide(estimate, budget.default_budget(16 * 1024**3), full=True)
     assert str(error.value) == (
-        "--full would need about 23.7 TiB but only 16 GiB is free; drop --full to get the "
+        "--full would need about 22.2 TiB but only 16 GiB is free; drop --full to get the "
         "reduced probe"
     )
 
