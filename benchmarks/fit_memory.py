@@ -41,7 +41,11 @@ SCALE = 0.1
 FIXED = {"grads_above": 1.0, "kept_saved": 1.0}
 #: ... and per path and pass: step by step, training keeps the output and, in turn, its
 #: gradient, once; what the heap keeps beyond that is ``heap_output``'s
-FIXED_ON = {("step-by-step", "training"): {"output": 1.0}}
+FIXED_ON = {
+    ("step-by-step", "training"): {"output": 1.0},
+    # oneDNN's own layout of a layer's weight gradients, copied out: sized exactly
+    ("fused", "training"): {"layer_reordered_gradients": 1.0},
+}
 
 
 def fit(rows: list[dict[str, Any]], path: str, kind: str) -> tuple[dict[str, float], float]:

@@ -171,6 +171,33 @@ def test_memory_phases_walk_the_backward_pass_by_hand() -> None:
     assert phases[0]["kept_saved"] < phases[1]["kept_saved"] < top_kept
 
 
+@pytest.mark.parametrize(
+    ("columns", "ld"),
+    [
+        (100, 112),
+        (139, 144),
+        (200, 208),
+        (1000, 1008),
+        (1408, 1408),
+        (1024, 1040),
+        (2048, 2064),
+    ],
+)
+def test_good_leading_dimension_is_onednns(columns: int, ld: int) -> None:
+    assert cost.good_leading_dimension(columns) == ld
+
+
+def test_fused_backward_copies_only_the_gradients_onednn_lays_out_itself() -> None:
+    # strace of the backward pass: layer 0 (139 inputs) copies W_ih's gradient (5632 x
+    # 144), not W_hh's (1408 columns are a good leading dimension already); layers 1 and
+    # 2 copy neither; a 1024 x 2048 layer copies both, padded to 1040 and 2064
+    spec = make_spec(input_size=139, hidden_size=1408, num_layers=3, batch=5, seq_len=19)
+    phases = cost.memory_phases(spec)
+    assert [p["layer_reordered_gradients"] for p in phases] == [5632 * 144 * 4, 0, 0]
+    wide = make_spec(input_size=1024, hidden_size=2048, batch=16, seq_len=50)
+    assert cost.memory_phases(wide)[0]["layer_reordered_gradients"] == 8192 * (1040 + 2064) * 4
+
+
 def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
     # h is N*H_out: 140 * 159 * 4 bytes = 87 KiB (the heap); 240 * 159 * 4 = 149 KiB (mmap)
     small = make_spec(input_size=34, hidden_size=159, batch=140, seq_len=10, kind="rnn")
