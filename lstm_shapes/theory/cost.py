@@ -499,9 +499,9 @@ def memory_terms(spec: Spec) -> dict[str, int]:
         if batch * m.hidden_size * size < HEAP_BYTES
         else 0,
         "layer_gates": layer_gates,
-        # oneDNN's forward scratchpad holds one layer and direction's gates for the whole
-        # sequence when the batch is a single sequence (measured: with two or more it
-        # touches a fraction of it)
+        # with a batch of one sequence oneDNN projects the input of every step at once (its
+        # "merged layer" GEMM, for mb <= 1), into a scratchpad of one layer and direction's
+        # gates for the whole sequence (measured: with two or more it touches a fraction)
         "single_batch_gates": spec.input.seq_len * m.gates * m.hidden_size if batch == 1 else 0,
     }
     return {name: value * size for name, value in elements.items()}
