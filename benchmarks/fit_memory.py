@@ -95,7 +95,6 @@ def main() -> None:
     except ImportError:
         raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
     rows = json.loads(RESULTS.read_text())["rows"]
-    write = "--write" in sys.argv[1:]
     from lstm_shapes.theory import cost
 
     model: dict[str, dict[str, dict[str, float]]] = {}
@@ -104,12 +103,9 @@ def main() -> None:
             coefficients, worst = fit(rows, path, kind)
             model.setdefault(path, {})[kind] = coefficients
             print(f"# {path} {kind}: worst error {worst:.3f} on peaks of 16 MiB or more")
-    print(json.dumps(model, indent=4))
-    if write:
-        import model_table
+    import model_table
 
-        model_table.write("MEMORY_MODEL", model)
-        print("written into lstm_shapes/theory/cost.py")
+    model_table.finish("MEMORY_MODEL", model)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,6 @@ def main() -> None:
         raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
     stored = json.loads(RESULTS.read_text())
     rows = stored["rows"]
-    write = "--write" in sys.argv[1:]
     from lstm_shapes.theory import cost
 
     model: dict[str, dict[str, dict[str, float]]] = {}
@@ -118,12 +117,9 @@ def main() -> None:
             coefficients, worst = fit(rows, path, kind, fixed_steps(stored, path, kind))
             model.setdefault(path, {})[kind] = coefficients
             print(f"# {path} {kind}: worst ratio {worst:.2f}x")
-    print(json.dumps(model, indent=4))
-    if write:
-        import model_table
+    import model_table
 
-        model_table.write("TIME_MODEL", model)
-        print("written into lstm_shapes/theory/cost.py")
+    model_table.finish("TIME_MODEL", model)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ and fit_time.py with ``--write``."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 COST = Path(__file__).resolve().parent.parent / "lstm_shapes" / "theory" / "cost.py"
@@ -28,6 +30,15 @@ def write(name: str, model: dict[str, dict[str, dict[str, float]]]) -> None:
     end = text.index("\n}", start) + len("\n}")
     end = text.index("\n", end) + 1  # the rest of the closing line (a trailing comment)
     COST.write_text(text[:start] + literal(name, model) + text[end:], encoding="utf-8")
+
+
+def finish(name: str, model: dict[str, dict[str, dict[str, float]]]) -> None:
+    """The end of a fit: with ``--write`` put ``model`` into cost.py first (so that a
+    reader that stops early, ``| head``, cannot lose it), then print it."""
+    if "--write" in sys.argv[1:]:
+        write(name, model)
+        print("written into lstm_shapes/theory/cost.py")
+    print(json.dumps(model, indent=4))
 
 
 def write_bands(bands: dict[str, dict[str, tuple[float, float]]]) -> None:

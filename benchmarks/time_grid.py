@@ -4,6 +4,7 @@ benchmarks/drawn-grid.json) or the held-out one (benchmarks/holdout-grid.json).
     .venv/bin/python benchmarks/time_grid.py                 # measure, print, write the results
     .venv/bin/python benchmarks/time_grid.py --grid holdout  # the held-out grid
     .venv/bin/python benchmarks/time_grid.py --quick         # the first few configurations only
+    .venv/bin/python benchmarks/time_grid.py --missing       # only the rows not stored yet
     .venv/bin/python benchmarks/time_grid.py --summary       # re-judge the stored measurements
     .venv/bin/python benchmarks/time_grid.py --steps-only    # only the cost per step
 
