@@ -8,11 +8,13 @@ figure includes allocator overhead and misses memory that the allocator reuses f
 frees, so it is honest to a few MiB, not to the byte.
 
 glibc's malloc moves its mmap threshold up to the largest block freed so far (up to
-32 MiB), after which blocks below it come from the heap and stay resident when freed: the
-same forward pass then peaks 20-60% higher or not, depending on what the process freed
-before. The measurement fixes the threshold (``mallopt(M_MMAP_THRESHOLD, 128 KiB)``, for
-the rest of the process), so that every tensor of 128 KiB or more is its own mapping and
-the peak is that of the tensors alive at once: two identical runs agree to a few percent.
+32 MiB), after which blocks below it come from the heap and stay there when freed, as free
+chunks that later tensors are cut from: the same forward pass then peaks up to 60% higher
+or not, depending on what the process ran before. lstm-shapes fixes the threshold at 128 KiB
+before torch allocates anything (:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in
+``import_torch``; ``measure`` fixes it again for a process that imported torch itself), so
+that every tensor of 128 KiB or more is its own mapping and the peak is that of the tensors
+alive at once: two identical runs agree to a few percent.
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lstm_shapes.probe.runtime import build_module, import_torch, resolve_device
+from lstm_shapes.probe.runtime import (
+    build_module,
+    fix_mmap_threshold,
+    import_torch,
+    libc,
+    resolve_device,
+)
 from lstm_shapes.report.cost import CPU_PEAK_METHOD, CUDA_PEAK_METHOD, Measurement
 from lstm_shapes.spec.core import Spec
 from lstm_shapes.theory import shapes as theory
@@ -91,40 +99,12 @@ def _status_kib(field: str) -> int | None:
 def _release_free_heap() -> None:
     """Give freed heap pages back to the OS (glibc ``malloc_trim``), so that memory reused
     from earlier frees shows up in the RSS again instead of hiding from the measurement."""
-    libc = _libc()
+    c = libc()
     try:
-        if libc is not None:
-            libc.malloc_trim(0)
+        if c is not None:
+            c.malloc_trim(0)
     except AttributeError:
         return
-
-
-#: glibc's ``M_MMAP_THRESHOLD`` parameter of ``mallopt``, and the value the measurement fixes.
-M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 128 * 1024
-
-
-def _libc() -> Any:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
-    try:
-        return ctypes.CDLL(name)
-    except OSError:
-        return None
-
-
-def fix_mmap_threshold() -> bool:
-    """Stop glibc from raising its mmap threshold (see the module's docstring); False where
-    this is not glibc."""
-    libc = _libc()
-    try:
-        return bool(libc is not None and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-    except AttributeError:
-        return False
 
 
 def _reset_peak_rss() -> bool:

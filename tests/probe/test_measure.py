@@ -95,6 +95,46 @@ def test_the_first_call_peak_equals_ru_maxrss_in_a_fresh_process() -> None:
     assert abs(ours - theirs) <= 0.15 * theirs + 4 * MiB, (ours / MiB, theirs / MiB)
 
 
+def _fresh_process_output(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()[-1]
+
+
+def test_a_peak_does_not_depend_on_what_the_process_ran_before() -> None:
+    """explain's shape check runs the model at full size before the measurement, and a
+    program may have used torch before: the big blocks they free must not become heap
+    chunks that the measured run's tensors are cut from (it measured up to 15% more)."""
+    config = {**BIG, "batch": 64, "proj_size": 128}
+    clean = _fresh_process_output(
+        f"""
+        from lstm_shapes.probe.measure import measure
+        from lstm_shapes.spec.core import make_spec
+        print(measure(make_spec(**{config!r})).peak_forward)
+        """
+    )
+    after_other_work = _fresh_process_output(
+        f"""
+        from lstm_shapes.api import explain
+        from lstm_shapes.probe.runtime import import_torch
+
+        torch = import_torch()
+        # a block of 16 MiB raises glibc's mmap threshold; the smaller ones then fill the heap
+        for size in (16, 8, 4, 2, 1) * 8:
+            blocks = [torch.ones(size * 2**18) for _ in range(4)]
+        del blocks
+        report = explain(**{config!r}, cost=True, full=True)
+        print(report.cost.measurement.peak_forward)
+        """
+    )
+    assert abs(int(after_other_work) - int(clean)) <= 0.05 * int(clean), (
+        int(after_other_work) / MiB,
+        int(clean) / MiB,
+    )
+
+
 def test_packed_input_measures_the_packed_forward() -> None:
     spec = make_spec(input_size=4, hidden_size=8, batch=3, seq_len=5, lengths="5,3,2")
     measured = measure(spec, verify_flops=True)
