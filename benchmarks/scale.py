@@ -184,6 +184,9 @@ def accuracy() -> list[dict[str, Any]]:
         done = subprocess.run(argv, capture_output=True, text=True, check=True)
         data = json.loads(done.stdout)["cost"]
         mem, measured = data["memory"], data["measured"]
+        # the same command once more in a fresh process: how far identical runs agree
+        again = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+        repeated = again["cost"]["measured"]
         training = mem["training"] - mem["parameters"] - mem["input"]
         rows.append(
             {
@@ -193,6 +196,8 @@ def accuracy() -> list[dict[str, Any]]:
                 "inference_measured": measured["peak_forward"],
                 "training_estimate": training,
                 "training_measured": measured["peak_forward_backward"],
+                "inference_again": repeated["peak_forward"],
+                "training_again": repeated["peak_forward_backward"],
                 "fused": measured["flop_counter_forward"] == 0,
                 "flops_match": measured["flop_counter_forward"] == data["flops"]["forward_matmul"],
             }
@@ -338,6 +343,12 @@ def markdown(
         )
     fwd = [r["inference_estimate"] / r["inference_measured"] - 1 for r in acc]
     trn = [r["training_estimate"] / r["training_measured"] - 1 for r in acc]
+    apart = [
+        abs(r[f"{k}_again"] - r[f"{k}_measured"]) / r[f"{k}_measured"]
+        for r in acc
+        if "inference_again" in r
+        for k in ("inference", "training")
+    ]
     lines += [
         "",
         f"Forward (inference) memory: error from {min(fwd):+.0%} to {max(fwd):+.0%}; "
@@ -347,6 +358,15 @@ def markdown(
         "docs/cost.md. Matrix-multiply FLOPs are exact wherever "
         "FlopCounterMode can count them (tested property: `tests/theory/test_cost.py`); "
         "element-wise FLOPs are a convention (1 per element and operation).",
+        *(
+            [
+                "",
+                "Identical runs: each command run again in a fresh process measured peaks "
+                f"within {max(apart):.1%} of the first (forward and training).",
+            ]
+            if apart
+            else []
+        ),
         END,
     ]
     return "\n".join(lines) + "\n"

@@ -429,18 +429,6 @@ def _backward_matmul(spec: Spec, layers: tuple[LayerCost, ...]) -> int:
     return total
 
 
-def widest_weights(spec: Spec) -> int:
-    """Elements of the largest weight set of one layer and direction (with biases): what
-    oneDNN copies into its own layout for one call of its layer kernel."""
-    m = spec.module
-    rows = m.gates * m.hidden_size
-    return max(
-        rows * (layer_input_size(m, k) + m.H_out + (2 if m.bias else 0))
-        + m.proj_size * m.hidden_size
-        for k in range(m.num_layers)
-    )
-
-
 #: What autograd keeps per step, layer and direction on the step-by-step path, in units of
 #: H (plus proj_size's h): LSTM the four gates, c, tanh(c) and h; GRU its gates, r * (W_hn
 #: h + b_hn), the candidate and h; RNN h only. Counted with torch's saved-tensor hooks
@@ -480,12 +468,10 @@ def memory_terms(spec: Spec) -> dict[str, int]:
     output = tokens * m.D * m.H_out
     layer_gates = tokens * m.D * m.gates * m.hidden_size
     elements = {
-        "weights_copy": widest_weights(spec),
         "output": output,
         "upper_output": output if m.num_layers > 1 else 0,
         "input_projection": tokens * m.gates * m.hidden_size,
         "bidirectional_output": output if m.D == 2 else 0,
-        "bidirectional_input": max(inputs) if m.D == 2 else 0,
         "bidirectional_upper_inputs": sum(inputs[1:]) if m.D == 2 else 0,
         "hidden_before_projection": tokens * m.D * m.num_layers * m.hidden_size
         if m.proj_size
@@ -499,12 +485,20 @@ def memory_terms(spec: Spec) -> dict[str, int]:
         if batch * m.hidden_size * size < HEAP_BYTES
         else 0,
         "layer_gates": layer_gates,
-        # with a batch of one sequence oneDNN projects the input of every step at once (its
-        # "merged layer" GEMM, for mb <= 1), into a scratchpad of one layer and direction's
-        # gates for the whole sequence (measured: with two or more it touches a fraction)
-        "single_batch_gates": spec.input.seq_len * m.gates * m.hidden_size if batch == 1 else 0,
+        "batch_first_input": _batch_first_copy(spec),
     }
     return {name: value * size for name, value in elements.items()}
+
+
+def _batch_first_copy(spec: Spec) -> int:
+    """Elements of the time-major copy of a ``batch_first`` input: oneDNN's path makes it
+    for the call (``input.transpose(0, 1).contiguous()``), the step path keeps one for
+    backward. With one sequence or one step the transposed input is contiguous already."""
+    m = spec.module
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    if not m.batch_first or batch == 1 or spec.input.seq_len == 1:
+        return 0
+    return spec.input.seq_len * batch * m.input_size
 
 
 def _layer_weights(spec: Spec, layer: int) -> int:
@@ -574,6 +568,74 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     return tuple(phases)
 
 
+def pages_touched(written: int, row: int, size: int = 4) -> int:
+    """Elements of a row of ``row`` elements that count in the resident set when only its
+    first ``written`` are written: every 4 KiB page a write lands on counts whole (rows
+    shorter than a page touch every page)."""
+    return min(row, written + 4096 // size)
+
+
+def fused_forward_phases(spec: Spec) -> tuple[dict[str, int], ...]:
+    """The moments of a forward pass on oneDNN's path, read from the sources (torch's
+    ``mkldnn_rnn`` and oneDNN 3.x's ``rnn_utils``), with the bytes alive at each.
+
+    torch calls oneDNN once per layer and direction. Each call has its output, oneDNN's
+    copy of that layer's weights in its own layout, the cell state of every step
+    (``ws_states_iter_c``, ``L+1`` steps), the gates of one step (of every step with a
+    batch of one sequence: the merged layer GEMM) and torch's ``h_n``/``c_n`` of the call.
+    The right-to-left direction cannot read the input or write the output in place: it
+    copies the input into, and writes ``h`` to, oneDNN's state workspace, whose rows are
+    ``good_leading_dimension(max(input, H))`` long. Alive beside the call: the layer's
+    input and, bidirectional, the outputs torch concatenates into the next layer's input.
+    The last moments are that concatenation and the end (output, ``h_0``/``c_0``, and
+    ``h_n``/``c_n`` twice: per call and stacked)."""
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    steps, hidden = spec.input.seq_len, m.hidden_size
+    tokens = steps * batch
+    calls = m.num_layers * m.D
+    zero_states = 2 * calls * batch * hidden  # h_0 and c_0, made by nn.LSTM
+    gates_row = good_leading_dimension(m.gates * hidden)
+    common = {
+        "batch_first_input": _batch_first_copy(spec),
+        "gates_scratch": (steps if batch == 1 else batch) * gates_row,
+    }
+    phases: list[dict[str, int]] = []
+    done = 0
+    for k in range(m.num_layers):
+        columns = layer_input_size(m, k)
+        row = good_leading_dimension(max(columns, hidden))
+        upper = tokens * m.D * hidden if k else 0  # this layer's input (torch's concatenation)
+        for direction in range(m.D):
+            done += 1
+            before = (m.D - direction if k and m.D == 2 else 0) + direction
+            reverse = pages_touched(columns, row, size) + pages_touched(hidden, row, size)
+            phases.append({
+                **common,
+                "outputs_alive": upper + tokens * hidden * before,
+                "call_output": tokens * hidden,
+                "weights_copy": m.gates * hidden * (columns + hidden),
+                "cell_states": (steps + 1) * batch * hidden,
+                "reverse_copies": tokens * reverse if direction else 0,
+                "states": zero_states + 2 * done * batch * hidden,
+            })  # fmt: skip
+        if m.D == 2:  # old input, both outputs, their concatenation
+            outputs = upper + 2 * tokens * 2 * hidden
+            phases.append({**common, "outputs_alive": outputs,
+                           "states": zero_states + 2 * done * batch * hidden})  # fmt: skip
+    phases.append({**common, "outputs_alive": tokens * m.D * hidden, "states": 3 * zero_states})
+    names = set().union(*phases)
+    return tuple({n: phase.get(n, 0) * size for n in sorted(names)} for phase in phases)
+
+
+def phases_for(spec: Spec, path: str, kind: str) -> tuple[dict[str, int], ...]:
+    """The moments :data:`MEMORY_MODEL`'s ``path``/``kind`` model is the largest of."""
+    if path == "fused" and kind == "forward":
+        return fused_forward_phases(spec)
+    return memory_phases(spec)
+
+
 #: How many of each term of :func:`memory_phases` the measured peak holds, per path and
 #: pass (training: forward and backward, with the gradients). Fitted by
 #: benchmarks/fit_memory.py (robust least squares of the relative error) on the fitting grid's
@@ -582,11 +644,14 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
 MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {
-            "weights_copy": 1.032,
-            "output": 2.061,
-            "upper_output": 1.058,
-            "bidirectional_input": 1.758,
-            "single_batch_gates": 1.048,
+            "batch_first_input": 1.0,
+            "call_output": 1.0,
+            "cell_states": 1.0,
+            "gates_scratch": 1.0,
+            "outputs_alive": 1.0,
+            "reverse_copies": 1.0,
+            "states": 1.0,
+            "weights_copy": 1.0,
         },
         "training": {
             "grads_above": 1.0,
@@ -599,6 +664,7 @@ MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
             "layer_gates": 1.809,
             "output": 3.086,
             "bidirectional_upper_inputs": 1.873,
+            "batch_first_input": 1.0,
         },
     },
     "step-by-step": {
@@ -621,6 +687,7 @@ MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
             "heap_output": 1.568,
             "heap_hidden": 0.754,
             "kept_tensors": 3.609,
+            "batch_first_input": 1.0,
         },
     },
 }
@@ -656,9 +723,8 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     if path == "cudnn":
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
-    phases = memory_phases(spec)
-    forward = modelled_peak(phases, key, "forward")
-    training = modelled_peak(phases, key, "training")
+    forward = modelled_peak(phases_for(spec, key, "forward"), key, "forward")
+    training = modelled_peak(memory_phases(spec), key, "training")
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step
@@ -712,7 +778,7 @@ def estimate(spec: Spec) -> CostEstimate:
 #: (benchmarks/*memory-results.json; written by benchmarks/cost_doc.py,
 #: tests/docs/test_cost_doc.py keeps them equal).
 MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
-    "fused": {"training": (-0.139, 0.157), "forward": (-0.237, 0.121)},
+    "fused": {"training": (-0.139, 0.157), "forward": (-0.036, 0.026)},
     "step-by-step": {"training": (-0.255, 0.136), "forward": (-0.216, 0.241)},
 }
 

@@ -213,14 +213,64 @@ def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
     assert cost.memory_terms(proj)["heap_hidden"] == 0  # 200 * 256 * 4 = 200 KiB
 
 
-def test_a_single_sequence_costs_one_more_layers_gates_on_the_fused_path() -> None:
+def test_fused_forward_phases_walk_the_calls_by_hand() -> None:
+    """torch calls oneDNN once per layer and direction (mkldnn_rnn); T = N*L = 15 tokens."""
+    spec = make_spec(
+        input_size=21, hidden_size=100, num_layers=2, bidirectional=True, batch=3, seq_len=5
+    )
+    phases = cost.fused_forward_phases(spec)
+    assert len(phases) == 7  # 4 calls, 2 concatenations, the end
+    zero = 2 * 4 * 3 * 100  # h_0 and c_0 of 4 layer-directions
+    common = {"batch_first_input": 0, "gates_scratch": 3 * 400}  # a step's 4H gates, N rows
+    first_reverse = {
+        **common,
+        "outputs_alive": 15 * 100,  # the left-to-right output
+        "call_output": 15 * 100,
+        "weights_copy": 400 * (21 + 100),
+        "cell_states": (5 + 1) * 3 * 100,
+        # its rows are good_leading_dimension(max(21, 100)) = 112 long: input and h copied
+        "reverse_copies": 15 * (112 + 112),
+        "states": zero + 2 * 2 * 300,  # h_n and c_n of the two calls so far
+    }
+    assert phases[1] == {name: value * 4 for name, value in first_reverse.items()}
+    upper_reverse = {
+        **common,
+        # layer 1's input (2H wide), layer 0's reverse output not yet replaced, layer 1's
+        # left-to-right output
+        "outputs_alive": 15 * 200 + 15 * 100 + 15 * 100,
+        "call_output": 15 * 100,
+        "weights_copy": 400 * (200 + 100),
+        "cell_states": (5 + 1) * 3 * 100,
+        "reverse_copies": 15 * (208 + 208),  # good_leading_dimension(200) = 208
+        "states": zero + 2 * 4 * 300,
+    }
+    assert phases[4] == {name: value * 4 for name, value in upper_reverse.items()}
+    concatenation = {**common, "outputs_alive": 15 * 200 + 2 * 15 * 200, "states": zero + 2400}
+    assert {n: v for n, v in phases[5].items() if v} == {
+        name: value * 4 for name, value in concatenation.items() if value
+    }
+    assert phases[6]["outputs_alive"] == 15 * 200 * 4 and phases[6]["states"] == 3 * zero * 4
+
+
+def test_a_single_sequence_keeps_the_gates_of_every_step_on_the_fused_path() -> None:
     one = make_spec(input_size=128, hidden_size=256, batch=1, seq_len=400)
     two = make_spec(input_size=128, hidden_size=256, batch=2, seq_len=400)
-    assert cost.memory_terms(one)["single_batch_gates"] == 400 * 4 * 256 * 4
-    assert cost.memory_terms(two)["single_batch_gates"] == 0
+    # oneDNN's merged layer GEMM (mb <= 1): every step's 4H gates, rows of 1040 (not 1024)
+    assert cost.fused_forward_phases(one)[0]["gates_scratch"] == 400 * 1040 * 4
+    assert cost.fused_forward_phases(two)[0]["gates_scratch"] == 2 * 1040 * 4
     # measured on the forward (eval, no grad): 3.8 MiB for one sequence, 3.0 MiB for two
     fwd = {n: cost.memory(s).inference - cost.memory(s).parameters for n, s in ((1, one), (2, two))}
     assert fwd[1] > fwd[2]
+
+
+def test_a_batch_first_input_is_copied_time_major() -> None:
+    first = make_spec(input_size=256, hidden_size=512, batch=64, seq_len=200, batch_first=True)
+    plain = make_spec(input_size=256, hidden_size=512, batch=64, seq_len=200)
+    one = make_spec(input_size=256, hidden_size=512, batch=1, seq_len=200, batch_first=True)
+    copy = 64 * 200 * 256 * 4  # measured: 12.4 MiB more, forward and training
+    assert cost.memory(first).inference - cost.memory(plain).inference == copy
+    assert cost.memory(first).training - cost.memory(plain).training == copy
+    assert cost.memory_terms(one)["batch_first_input"] == 0  # transposed, still contiguous
 
 
 @pytest.mark.parametrize(
