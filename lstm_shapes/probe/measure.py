@@ -13,8 +13,11 @@ chunks that later tensors are cut from: the same forward pass then peaks up to 6
 or not, depending on what the process ran before. lstm-shapes fixes the threshold at 128 KiB
 before torch allocates anything (:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in
 ``import_torch``; ``measure`` fixes it again for a process that imported torch itself), so
-that every tensor of 128 KiB or more is its own mapping and the peak is that of the tensors
-alive at once: two identical runs agree to a few percent.
+that every tensor of 128 KiB or more is its own mapping. While a peak is measured the
+threshold is 4 KiB (:func:`~lstm_shapes.probe.runtime.mapped_tensors`): the step-by-step
+path's per-step tensors are then mappings too, instead of heap blocks whose freed holes
+the next step cannot reuse, and the peak is that of the tensors alive at once, in whole
+pages: two identical runs agree to a few percent.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from lstm_shapes.probe.runtime import (
     fix_mmap_threshold,
     import_torch,
     libc,
+    mapped_tensors,
     resolve_device,
 )
 from lstm_shapes.report.cost import CPU_PEAK_METHOD, CUDA_PEAK_METHOD, Measurement
@@ -169,7 +173,7 @@ def _peaks(torch: Any, device: Any, run: Callable[[], Any], runs: int) -> tuple[
     """The peak each call of ``run`` adds, measured separately for each call."""
     peaks = []
     for _ in range(runs):
-        with PeakMeter(torch, device) as meter:
+        with mapped_tensors(), PeakMeter(torch, device) as meter:
             run()
         peaks.append(meter.peak)
     return tuple(peaks)
@@ -253,14 +257,12 @@ def _measure(
                 module(model_input)
             sync()
 
+        # every peak before any other run: a timed or counted run (at glibc's 128 KiB
+        # threshold) leaves heap holes that a later measured run would be cut from
         first = _peaks(torch, device, forward, 1)[0]
         forward_peaks = _peaks(torch, device, forward, peak_runs)
-        flops_forward = count_flops(forward) if verify_flops else None
-        forward_times = _timed(forward, sync, repeats) if timing else ()
-
-        flops_training = first_training = None
+        first_training = None
         training_peaks: tuple[int | None, ...] = ()
-        training_times: tuple[float, ...] = ()
         if backward:
             module.train()
 
@@ -275,6 +277,14 @@ def _measure(
 
             first_training = _peaks(torch, device, train_step, 1)[0]
             training_peaks = _peaks(torch, device, train_step, peak_runs)
+            module.eval()
+        flops_forward = count_flops(forward) if verify_flops else None
+        forward_times = _timed(forward, sync, repeats) if timing else ()
+
+        flops_training = None
+        training_times: tuple[float, ...] = ()
+        if backward:
+            module.train()
             flops_training = count_flops(train_step) if verify_flops else None
             training_times = _timed(train_step, sync, repeats) if timing else ()
 

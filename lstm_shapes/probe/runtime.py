@@ -44,7 +44,11 @@ def libc() -> Any:
         return None
 
 
-def fix_mmap_threshold() -> bool:
+#: The threshold while a peak is measured (:func:`mapped_tensors`).
+PEAK_MMAP_THRESHOLD_BYTES = 4 * 1024
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
     """Stop glibc from raising its mmap threshold, for the rest of the process; False where
     the C library is not glibc.
 
@@ -57,9 +61,25 @@ def fix_mmap_threshold() -> bool:
     once. Calling it again is cheap and changes nothing."""
     c = libc()
     try:
-        return bool(c is not None and c.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+        return bool(c is not None and c.mallopt(M_MMAP_THRESHOLD, threshold))
     except AttributeError:
         return False
+
+
+@contextmanager
+def mapped_tensors() -> Iterator[None]:
+    """Every block of 4 KiB or more its own mapping while the block runs (then 128 KiB
+    again): the step-by-step path's per-step tensors (a step's ``h``, often 10-100 KiB)
+    would otherwise come from glibc's heap, where a freed one leaves a hole that the next
+    step's aligned request of the same size does not fit, and the peak would depend on how
+    the holes happen to merge (the same RNN forward measured 467 or 621 MiB in one
+    process). Mapped, a freed tensor is returned at once, and the peak is the tensors
+    alive at once, each rounded up to whole pages."""
+    fix_mmap_threshold(PEAK_MMAP_THRESHOLD_BYTES)
+    try:
+        yield
+    finally:
+        fix_mmap_threshold()
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from lstm_shapes.theory.cost import ASSUMED_RATES, CostEstimate, MachineRates, T
 
 #: How lstm_shapes.probe.measure measures the peak, as the reports name it.
 CPU_PEAK_METHOD = (
-    "rise of the process's peak RSS (glibc's mmap threshold fixed at 128 KiB, malloc_trim, "
+    "rise of the process's peak RSS (glibc's mmap threshold at 4 KiB during the call, malloc_trim, "
     "then VmHWM reset via /proc/self/clear_refs)"
 )
 CUDA_PEAK_METHOD = "torch.cuda.max_memory_allocated() rise (tensors only)"
