@@ -242,8 +242,14 @@ def _measured(
     # below 16 MiB the CPU peak is pages and the allocator (the report says so): one call
     largest = estimate.memory.training if backward else estimate.memory.inference
     runs = 3 if largest >= 16 * 2**20 else 1
+    # ... and from 16 MiB in a new process, where nothing ran before that could change it
     return measure(
-        spec, timing=time, backward=backward, verify_flops=verify_flops, peak_runs=runs
+        spec,
+        timing=time,
+        backward=backward,
+        verify_flops=verify_flops,
+        peak_runs=runs,
+        fresh=runs > 1,
     ), None
 
 

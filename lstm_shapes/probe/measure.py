@@ -212,13 +212,21 @@ def measure(
     verify_flops: bool = False,
     repeats: int = 7,
     peak_runs: int = 3,
+    fresh: bool = False,
 ) -> Measurement:
     """Run the user's model at full size on torch's default path (packed when ``spec``
     has lengths): the peak memory of the first call and the median of ``peak_runs``
     calls after it, with ``timing`` the seconds of ``repeats`` calls, with
     ``verify_flops`` FlopCounterMode's count; with ``backward`` the same for a training
-    step (forward + backward)."""
+    step (forward + backward). ``fresh``: on the CPU, in a new Python process
+    (:func:`measure_in_fresh_process`), here if that cannot start."""
     torch = import_torch()
+    options = {"timing": timing, "backward": backward, "verify_flops": verify_flops,
+               "repeats": repeats, "peak_runs": peak_runs}  # fmt: skip
+    if fresh and resolve_device(torch, spec.run.device).type == "cpu":
+        measured = measure_in_fresh_process(spec, options, torch.get_num_threads())
+        if measured is not None:
+            return measured
     fix_mmap_threshold()
     # Every object alive now (torch's own, tens of thousands) is left out of the garbage
     # collections the peak meter makes, so that each takes milliseconds, not a third of a
@@ -228,6 +236,62 @@ def measure(
         return _measure(spec, torch, timing, backward, verify_flops, repeats, peak_runs)
     finally:
         gc.unfreeze()
+
+
+def measure_in_fresh_process(
+    spec: Spec, options: dict[str, Any], threads: int
+) -> Measurement | None:
+    """:func:`measure` in a new Python process on ``threads`` threads, or None if it
+    cannot start or fails. A CPU peak counts the resident pages the run adds, and what this
+    process ran before (the shape check at full size, a notebook's training) leaves freed
+    heap chunks that the run's tensors would be cut from: in a new process nothing has.
+    Costs an import of torch (about a second), so ``explain`` asks for it only where the
+    estimate is 16 MiB or more."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])  # where this lstm_shapes is imported from
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); "
+        "from lstm_shapes.probe.measure import measure_requested; measure_requested()"
+    )
+    request = {"spec": dataclasses.asdict(spec), "options": options, "threads": threads}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], input=json.dumps(request), capture_output=True,
+            text=True, check=False,
+        )  # fmt: skip
+        fields = json.loads(done.stdout.splitlines()[-1]) if done.returncode == 0 else None
+    except (OSError, ValueError, IndexError):
+        return None
+    if not isinstance(fields, dict):
+        return None
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    return Measurement(**values)
+
+
+def measure_requested() -> None:
+    """The new process's side of :func:`measure_in_fresh_process`: the request on stdin,
+    the measurement as JSON on stdout."""
+    import dataclasses
+    import json
+    import sys
+
+    from lstm_shapes.spec.core import InputSpec, ModuleSpec, RunSpec
+
+    request = json.loads(sys.stdin.read())
+    given = request["spec"]
+    lengths = given["input"]["lengths"]
+    spec = Spec(
+        ModuleSpec(**given["module"]),
+        InputSpec(**{**given["input"], "lengths": None if lengths is None else tuple(lengths)}),
+        RunSpec(**given["run"]),
+    )
+    import_torch().set_num_threads(request["threads"])
+    measured = measure(spec, **request["options"])
+    print(json.dumps(dataclasses.asdict(measured)))
 
 
 def _measure(

@@ -135,6 +135,20 @@ def test_a_peak_does_not_depend_on_what_the_process_ran_before() -> None:
     )
 
 
+def test_a_fresh_process_measures_the_same_spec() -> None:
+    """The spec crosses to the new process whole (packed lengths, dtype, layers)."""
+    spec = make_spec(
+        input_size=4, hidden_size=8, batch=3, seq_len=5, lengths="5,3,2", num_layers=2,
+        dtype="float64",
+    )  # fmt: skip
+    fresh = measure(spec, verify_flops=True, backward=True, peak_runs=2, fresh=True)
+    here = measure(spec, verify_flops=True, backward=True, peak_runs=2)
+    assert fresh.measured == here.measured == "packed forward"
+    assert fresh.flop_counter_forward == here.flop_counter_forward
+    assert fresh.flop_counter_training == here.flop_counter_training
+    assert len(fresh.peak_forward_runs) == len(fresh.peak_training_runs) == 2
+
+
 def test_packed_input_measures_the_packed_forward() -> None:
     spec = make_spec(input_size=4, hidden_size=8, batch=3, seq_len=5, lengths="5,3,2")
     measured = measure(spec, verify_flops=True)
