@@ -321,8 +321,9 @@ def markdown(
         "",
         "`explain ARGS --verify-flops --backward --full -f json`, each in a fresh process. "
         "Peak memory is measured as the rise of the process's peak RSS during a call "
-        "(glibc's mmap threshold fixed at 128 KiB, `malloc_trim`, then `VmHWM` reset "
-        "through `/proc/self/clear_refs`), on top "
+        "(glibc's mmap threshold at 4 KiB during the call, `malloc_trim`, then `VmHWM` "
+        "reset through `/proc/self/clear_refs`; peaks of 16 MiB or more in a new process: "
+        "docs/cost.md), on top "
         "of parameters and input, the median of 3 calls after a first one; the estimate is "
         "on the same footing. Error = estimate / measured - 1.",
         "",

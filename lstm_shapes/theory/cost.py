@@ -34,9 +34,10 @@ ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 #: the 32 MiB L3 of the machine the model was fitted on (8, 24 and 32 MiB fitted worse).
 CACHE_BYTES = 16 * 2**20
 
-#: Blocks below this many bytes come from glibc's heap, where freed blocks stay resident;
-#: larger ones are mappings of their own (the measurement fixes the mmap threshold here).
-HEAP_BYTES = 128 * 1024
+#: While a peak is measured, blocks of this many bytes or more are mappings of their own
+#: (``lstm_shapes.probe.runtime.PEAK_MMAP_THRESHOLD_BYTES``); smaller ones come from glibc's
+#: heap, where freed blocks stay resident.
+MAPPED_BYTES = 4 * 1024
 
 #: Building the module: allocating and initializing each layer and direction's weights.
 SECONDS_PER_LAYER_BUILT = 400e-6
@@ -440,6 +441,10 @@ SAVED_INITIAL = {"lstm": 0, "gru": 0, "rnn": 1}
 #: Tensors autograd keeps per step, layer and direction (the same hooks; one more with
 #: proj_size): each costs its graph node and bookkeeping, whatever its size.
 SAVED_TENSORS_PER_STEP = {"lstm": 4, "gru": 5, "rnn": 1}
+#: ... their sizes, in units of N*H: LSTM the gates, c, tanh(c) and h (with proj_size, h
+#: before the projection, then the projected h of N*proj_size); GRU its hidden-side gates,
+#: and four of N*H; RNN h.
+SAVED_TENSOR_UNITS = {"lstm": (4, 1, 1, 1), "gru": (3, 1, 1, 1, 1), "rnn": (1,)}
 
 
 def saved_for_backward(spec: Spec) -> int:
@@ -477,12 +482,12 @@ def memory_terms(spec: Spec) -> dict[str, int]:
         if m.proj_size
         else 0,
         # step by step, what each step allocates (h, N*H_out) comes from the heap below
-        # 128 KiB (the measurement's mmap threshold), where freed blocks stay resident
-        "heap_output": output if batch * m.H_out * size < HEAP_BYTES else 0,
+        # 4 KiB (the mmap threshold while a peak is measured), where freed blocks stay resident
+        "heap_output": output if batch * m.H_out * size < MAPPED_BYTES else 0,
         # ... and what a step allocates beside it (N*H_cell, freed): a block that the kept
         # h splits cannot hold the next step's, so the heap grows by about one per step
         "heap_hidden": tokens * m.D * m.num_layers * m.hidden_size
-        if batch * m.hidden_size * size < HEAP_BYTES
+        if batch * m.hidden_size * size < MAPPED_BYTES
         else 0,
         "layer_gates": layer_gates,
         "batch_first_input": _batch_first_copy(spec),
@@ -548,6 +553,10 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     saved = [m.D * (tokens * per_step + initial) + (inputs[k] if k else 0)
              for k in range(m.num_layers)]  # fmt: skip
     tensors = SAVED_TENSORS_PER_STEP[m.family] + (1 if m.proj_size else 0)
+    batch = tokens // spec.input.seq_len
+    sizes = [units * m.hidden_size for units in SAVED_TENSOR_UNITS[m.family]]
+    sizes += [m.proj_size] if m.proj_size else []
+    rounding = sum(mapped_bytes(batch * n * size) - batch * n * size for n in sizes)
     common = memory_terms(spec)
     phases = []
     for k in range(m.num_layers):
@@ -560,10 +569,16 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
             "layer_reordered_gradients": _reordered_gradients(spec, k),
             "layer_input": inputs[k],
             "layer_input_both": inputs[k] * m.D,
+            # a step's gradient of W_hh (and W_hr), the running sum and their sum: autograd
+            # adds each step's into the sum out of place when it arrives as a transposed view
+            "layer_recurrent_weights": m.gates * m.hidden_size * m.H_out
+            + m.proj_size * m.hidden_size,
         }
         phase = {**common, **{name: value * size for name, value in elements.items()}}
         # one KiB per kept tensor: its coefficient is the bookkeeping per tensor, in KiB
         phase["kept_tensors"] = spec.input.seq_len * m.D * (k + 1) * tensors * 1024
+        # ... and what whole pages add to them (each is a mapping of its own when measured)
+        phase["kept_rounding"] = spec.input.seq_len * m.D * (k + 1) * rounding
         phases.append(phase)
     return tuple(phases)
 
@@ -629,11 +644,64 @@ def fused_forward_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     return tuple({n: phase.get(n, 0) * size for n in sorted(names)} for phase in phases)
 
 
+def mapped_bytes(size: int) -> int:
+    """What a tensor of ``size`` bytes adds to the resident set while a peak is measured:
+    from 4 KiB on (with malloc's header and torch's 64-byte alignment) a mapping of its own,
+    in whole pages; below that, a heap block of about its size."""
+    if size < MAPPED_BYTES - 128:
+        return size
+    return -(-(size + 128) // 4096) * 4096
+
+
+def step_forward_phases(spec: Spec) -> tuple[dict[str, int], ...]:
+    """The moments of a forward pass on the step-by-step path, read from torch's
+    ``aten/src/ATen/native/RNN.cpp`` (``FullLayer``, ``FullBidirectionalLayer``), with
+    the bytes alive at each.
+
+    Per layer and direction torch projects the whole sequence's input at once
+    (``linear_ih``: ``L*N*gates*H``), runs the steps, keeping each step's ``h`` as a
+    tensor of its own (``N*H_out``, in whole pages), and stacks them. A bidirectional
+    layer computes the second direction's projection while the first's is alive, and
+    concatenates the two stacked outputs while every step's ``h`` is still kept. Beside
+    them: the layer's input (the layer below's output), a step's temporaries (its gates
+    and a few ``N*H``), ``h_0`` (and ``c_0``) and the final states of the layers below."""
+    m = spec.module
+    size = DTYPE_BYTES[spec.run.dtype]
+    batch = 1 if spec.input.unbatched else spec.input.batch
+    steps, hidden, out = spec.input.seq_len, m.hidden_size, m.H_out
+    tokens = steps * batch
+    per_layer_state = m.D * batch * (out + (hidden if m.has_cell else 0)) * size
+    kept = steps * mapped_bytes(batch * out * size)
+    stacked = tokens * out * size
+    projections = tokens * m.gates * hidden * size
+    common = {
+        "step_temporaries": mapped_bytes(batch * m.gates * hidden * size)
+        + 3 * mapped_bytes(batch * hidden * size),
+    }
+    phases = []
+    for k in range(m.num_layers):
+        layer = {
+            **common,
+            "upper_input": tokens * m.D * out * size if k else 0,
+            "states": (m.num_layers + k) * per_layer_state,
+        }
+        if m.D == 1:
+            phases.append({**layer, "input_projections": projections,
+                           "kept_steps": kept, "stacked_outputs": stacked})  # fmt: skip
+        else:
+            phases.append({**layer, "input_projections": 2 * projections,
+                           "kept_steps": kept, "stacked_outputs": stacked})  # fmt: skip
+            phases.append({**layer, "input_projections": projections,
+                           "kept_steps": 2 * kept, "stacked_outputs": 4 * stacked})  # fmt: skip
+    return tuple(phases)
+
+
 def phases_for(spec: Spec, path: str, kind: str) -> tuple[dict[str, int], ...]:
     """The moments :data:`MEMORY_MODEL`'s ``path``/``kind`` model is the largest of."""
-    if path == "fused" and kind == "forward":
-        return fused_forward_phases(spec)
+    if kind == "forward":
+        return fused_forward_phases(spec) if path == "fused" else step_forward_phases(spec)
     return memory_phases(spec)
+
 
 
 #: How many of each term of :func:`memory_phases` the measured peak holds, per path and
@@ -656,37 +724,38 @@ MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
         "training": {
             "grads_above": 1.0,
             "layer_reordered_gradients": 1.0,
-            "layer_weights": 0.949,
-            "kept_gates": 0.582,
-            "kept_outputs": 3.738,
+            "layer_weights": 0.948,
+            "kept_gates": 1.289,
+            "kept_outputs": 0.904,
             "layer_input": 3.329,
-            "layer_input_both": 0.737,
-            "layer_gates": 1.809,
-            "output": 3.086,
-            "bidirectional_upper_inputs": 1.873,
+            "layer_input_both": 0.733,
+            "layer_gates": 1.392,
+            "output": 1.949,
+            "bidirectional_upper_inputs": 1.886,
             "batch_first_input": 1.0,
         },
     },
     "step-by-step": {
         "forward": {
-            "output": 1.811,
-            "upper_output": 0.933,
-            "input_projection": 1.079,
-            "bidirectional_output": 1.124,
-            "heap_output": 0.0,
-            "heap_hidden": 0.252,
-            "hidden_before_projection": 0.631,
+            "input_projections": 1.0,
+            "kept_steps": 1.0,
+            "stacked_outputs": 1.0,
+            "states": 1.0,
+            "step_temporaries": 1.0,
+            "upper_input": 1.0,
         },
         "training": {
             "grads_above": 1.0,
             "kept_saved": 1.0,
-            "layer_weights": 1.167,
-            "layer_gates": 0.367,
-            "layer_input": 0.0,
+            "layer_weights": 0.0,
+            "layer_gates": 0.582,
+            "layer_input": 0.18,
             "output": 1.0,
-            "heap_output": 1.568,
-            "heap_hidden": 0.754,
-            "kept_tensors": 3.609,
+            "heap_output": 2.211,
+            "heap_hidden": 0.165,
+            "layer_recurrent_weights": 1.527,
+            "kept_rounding": 0.163,
+            "kept_tensors": 3.58,
             "batch_first_input": 1.0,
         },
     },
@@ -724,7 +793,7 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
     forward = modelled_peak(phases_for(spec, key, "forward"), key, "forward")
-    training = modelled_peak(memory_phases(spec), key, "training")
+    training = modelled_peak(phases_for(spec, key, "training"), key, "training")
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step
@@ -778,8 +847,8 @@ def estimate(spec: Spec) -> CostEstimate:
 #: (benchmarks/*memory-results.json; written by benchmarks/cost_doc.py,
 #: tests/docs/test_cost_doc.py keeps them equal).
 MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
-    "fused": {"training": (-0.139, 0.157), "forward": (-0.036, 0.026)},
-    "step-by-step": {"training": (-0.255, 0.136), "forward": (-0.216, 0.241)},
+    "fused": {"training": (-0.138, 0.158), "forward": (-0.032, 0.026)},
+    "step-by-step": {"training": (-0.257, 0.16), "forward": (-0.088, 0.087)},
 }
 
 #: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps

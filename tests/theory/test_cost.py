@@ -199,18 +199,18 @@ def test_fused_backward_copies_only_the_gradients_onednn_lays_out_itself() -> No
 
 
 def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
-    # h is N*H_out: 140 * 159 * 4 bytes = 87 KiB (the heap); 240 * 159 * 4 = 149 KiB (mmap)
-    small = make_spec(input_size=34, hidden_size=159, batch=140, seq_len=10, kind="rnn")
-    large = make_spec(input_size=34, hidden_size=159, batch=240, seq_len=10, kind="rnn")
-    assert cost.HEAP_BYTES == 128 * 1024
-    assert cost.memory_terms(small)["heap_output"] == 140 * 10 * 159 * 4
-    assert cost.memory_terms(small)["heap_hidden"] == 140 * 10 * 159 * 4
+    # h is N*H_out: 6 * 159 * 4 bytes = 3816 (the heap); 7 * 159 * 4 = 4452 (a mapping)
+    small = make_spec(input_size=34, hidden_size=159, batch=6, seq_len=10, kind="rnn")
+    large = make_spec(input_size=34, hidden_size=159, batch=7, seq_len=10, kind="rnn")
+    assert cost.MAPPED_BYTES == 4 * 1024
+    assert cost.memory_terms(small)["heap_output"] == 6 * 10 * 159 * 4
+    assert cost.memory_terms(small)["heap_hidden"] == 6 * 10 * 159 * 4
     assert cost.memory_terms(large)["heap_output"] == 0
     assert cost.memory_terms(large)["heap_hidden"] == 0
     # with proj_size the kept h is N*proj_size, the temporaries N*H
-    proj = make_spec(input_size=8, hidden_size=256, proj_size=16, batch=200, seq_len=10)
-    assert cost.memory_terms(proj)["heap_output"] == 200 * 10 * 16 * 4
-    assert cost.memory_terms(proj)["heap_hidden"] == 0  # 200 * 256 * 4 = 200 KiB
+    proj = make_spec(input_size=8, hidden_size=256, proj_size=16, batch=60, seq_len=10)
+    assert cost.memory_terms(proj)["heap_output"] == 60 * 10 * 16 * 4
+    assert cost.memory_terms(proj)["heap_hidden"] == 0  # 60 * 256 * 4 = 60 KiB
 
 
 def test_fused_forward_phases_walk_the_calls_by_hand() -> None:
@@ -250,6 +250,42 @@ def test_fused_forward_phases_walk_the_calls_by_hand() -> None:
         name: value * 4 for name, value in concatenation.items() if value
     }
     assert phases[6]["outputs_alive"] == 15 * 200 * 4 and phases[6]["states"] == 3 * zero * 4
+
+
+def test_step_forward_phases_walk_the_layers_by_hand() -> None:
+    """torch's FullBidirectionalLayer on the CPU; T = N*L = 15 tokens, float32."""
+    spec = make_spec(
+        input_size=10, hidden_size=100, num_layers=2, bidirectional=True, batch=3, seq_len=5,
+        kind="gru",
+    )  # fmt: skip
+    phases = cost.step_forward_phases(spec)
+    assert len(phases) == 4  # per layer: both projections alive, then the concatenation
+    step = 3 * 100 * 4  # a step's h: 1200 bytes, below 4 KiB, so a heap block of its size
+    common = {"step_temporaries": 3 * 300 * 4 + 3 * step}
+    assert phases[0] == {
+        **common,
+        "upper_input": 0,
+        "states": 2 * 2 * 3 * 100 * 4,  # h_0 of 2 layers and 2 directions
+        "input_projections": 2 * 15 * 300 * 4,
+        "kept_steps": 5 * step,
+        "stacked_outputs": 15 * 100 * 4,
+    }
+    assert phases[3] == {
+        **common,
+        "upper_input": 15 * 200 * 4,
+        "states": 3 * 2 * 3 * 100 * 4,  # ... and layer 0's final h
+        "input_projections": 15 * 300 * 4,
+        "kept_steps": 2 * 5 * step,
+        "stacked_outputs": 4 * 15 * 100 * 4,  # two stacked, their concatenation (2H wide)
+    }
+
+
+def test_a_tensor_of_4_kib_or_more_is_counted_in_whole_pages() -> None:
+    assert cost.MAPPED_BYTES == 4096
+    assert cost.mapped_bytes(3000) == 3000
+    assert cost.mapped_bytes(3968) == 4096  # with malloc's header and the alignment
+    assert cost.mapped_bytes(4096) == 8192
+    assert cost.mapped_bytes(100_000) == 25 * 4096
 
 
 def test_a_single_sequence_keeps_the_gates_of_every_step_on_the_fused_path() -> None:
@@ -391,7 +427,7 @@ def test_full_still_refuses_what_cannot_fit_word_for_word() -> None:
     with pytest.raises(SpecError) as error:
         budget.decide(estimate, budget.default_budget(16 * 1024**3), full=True)
     assert str(error.value) == (
-        "--full would need about 22.2 TiB but only 16 GiB is free; drop --full to get the "
+        "--full would need about 22.1 TiB but only 16 GiB is free; drop --full to get the "
         "reduced probe"
     )
 
