@@ -223,7 +223,8 @@ def measure(
     torch = import_torch()
     options = {"timing": timing, "backward": backward, "verify_flops": verify_flops,
                "repeats": repeats, "peak_runs": peak_runs}  # fmt: skip
-    if fresh and resolve_device(torch, spec.run.device).type == "cpu":
+    on_cpu = resolve_device(torch, spec.run.device).type == "cpu"
+    if fresh and on_cpu and Path("/proc/self/clear_refs").exists():  # a peak it can measure
         measured = measure_in_fresh_process(spec, options, torch.get_num_threads())
         if measured is not None:
             return measured

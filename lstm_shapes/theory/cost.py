@@ -17,6 +17,7 @@ keeps the states of every step. Error bands measured per path: docs/cost.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from lstm_shapes.spec.core import Spec
@@ -552,6 +553,9 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     inputs = [tokens * layer_input_size(m, k) for k in range(m.num_layers)]
     saved = [m.D * (tokens * per_step + initial) + (inputs[k] if k else 0)
              for k in range(m.num_layers)]  # fmt: skip
+    # running sums (a stack of 50,000 layers must not cost a sum per layer)
+    kept_up_to = list(accumulate(saved))
+    weights_from = list(accumulate(reversed(weights)))[::-1]
     tensors = SAVED_TENSORS_PER_STEP[m.family] + (1 if m.proj_size else 0)
     batch = tokens // spec.input.seq_len
     sizes = [units * m.hidden_size for units in SAVED_TENSOR_UNITS[m.family]]
@@ -563,8 +567,8 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
         elements = {
             "kept_gates": tokens * m.D * m.gates * m.hidden_size * (k + 1),
             "kept_outputs": tokens * m.D * m.H_out * k,
-            "kept_saved": sum(saved[: k + 1]),
-            "grads_above": m.D * sum(weights[k:]),
+            "kept_saved": kept_up_to[k],
+            "grads_above": m.D * weights_from[k],
             "layer_weights": weights[k],
             "layer_reordered_gradients": _reordered_gradients(spec, k),
             "layer_input": inputs[k],
@@ -701,7 +705,6 @@ def phases_for(spec: Spec, path: str, kind: str) -> tuple[dict[str, int], ...]:
     if kind == "forward":
         return fused_forward_phases(spec) if path == "fused" else step_forward_phases(spec)
     return memory_phases(spec)
-
 
 
 #: How many of each term of :func:`memory_phases` the measured peak holds, per path and
