@@ -10,14 +10,16 @@ frees, so it is honest to a few MiB, not to the byte.
 glibc's malloc moves its mmap threshold up to the largest block freed so far (up to
 32 MiB), after which blocks below it come from the heap and stay there when freed, as free
 chunks that later tensors are cut from: the same forward pass then peaks up to 60% higher
-or not, depending on what the process ran before. lstm-shapes fixes the threshold at 128 KiB
-before torch allocates anything (:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in
-``import_torch``; ``measure`` fixes it again for a process that imported torch itself), so
-that every tensor of 128 KiB or more is its own mapping. While a peak is measured the
-threshold is 4 KiB (:func:`~lstm_shapes.probe.runtime.mapped_tensors`): the step-by-step
-path's per-step tensors are then mappings too, instead of heap blocks whose freed holes
-the next step cannot reuse, and the peak is that of the tensors alive at once, in whole
-pages: two identical runs agree to a few percent.
+or not, depending on what the process ran before. lstm-shapes fixes the threshold at
+128 KiB before torch allocates anything, and again whenever it asks for torch
+(:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in ``import_torch``, so also in a
+process that imported torch itself), so that every tensor of 128 KiB or more is its own
+mapping. While a peak is measured the threshold is 4 KiB
+(:func:`~lstm_shapes.probe.runtime.mapped_tensors`): the step-by-step path's per-step
+tensors are then mappings too, instead of heap blocks whose freed holes the next step
+cannot reuse, and the peak is that of the tensors alive at once, in whole pages: two
+identical runs agree to a few percent. Peaks of 16 MiB or more are measured in a new
+process (:func:`measure_in_fresh_process`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from typing import Any
 
 from lstm_shapes.probe.runtime import (
     build_module,
-    fix_mmap_threshold,
     import_torch,
     libc,
     mapped_tensors,
@@ -111,10 +112,14 @@ def _release_free_heap() -> None:
         return
 
 
+#: Writing 5 here resets the process's peak RSS (``VmHWM``): Linux only.
+CLEAR_REFS = Path("/proc/self/clear_refs")
+
+
 def _reset_peak_rss() -> bool:
     _release_free_heap()
     try:
-        Path("/proc/self/clear_refs").write_text("5")
+        CLEAR_REFS.write_text("5")
     except OSError:
         return False
     return True
@@ -145,7 +150,7 @@ class PeakMeter:
         """How the peak is measured on this device (``None``: it cannot be)."""
         if self.device.type == "cuda":
             return CUDA_PEAK_METHOD
-        if self.device.type == "cpu" and Path("/proc/self/clear_refs").exists():
+        if self.device.type == "cpu" and CLEAR_REFS.exists():
             return CPU_PEAK_METHOD
         return None
 
@@ -224,11 +229,10 @@ def measure(
     options = {"timing": timing, "backward": backward, "verify_flops": verify_flops,
                "repeats": repeats, "peak_runs": peak_runs}  # fmt: skip
     on_cpu = resolve_device(torch, spec.run.device).type == "cpu"
-    if fresh and on_cpu and Path("/proc/self/clear_refs").exists():  # a peak it can measure
+    if fresh and on_cpu and CLEAR_REFS.exists():  # a peak it can measure
         measured = measure_in_fresh_process(spec, options, torch.get_num_threads())
         if measured is not None:
             return measured
-    fix_mmap_threshold()
     # Every object alive now (torch's own, tens of thousands) is left out of the garbage
     # collections the peak meter makes, so that each takes milliseconds, not a third of a
     # second; what the run leaves behind is still collected.

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from lstm_shapes.errors import SpecError
 from lstm_shapes.report.observation import VerifiedFact
 from lstm_shapes.spec.core import ModuleSpec, Spec
+from lstm_shapes.theory.cost import MAPPED_BYTES
 
 T = TypeVar("T")
 
@@ -44,8 +45,9 @@ def libc() -> Any:
         return None
 
 
-#: The threshold while a peak is measured (:func:`mapped_tensors`).
-PEAK_MMAP_THRESHOLD_BYTES = 4 * 1024
+#: The threshold while a peak is measured (:func:`mapped_tensors`): the memory model counts
+#: tensors from this size on in whole pages.
+PEAK_MMAP_THRESHOLD_BYTES = MAPPED_BYTES
 
 
 def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
@@ -59,9 +61,14 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
     initial 128 KiB before torch allocates anything, every tensor of 128 KiB or more is its
     own mapping, returned when it is freed, and the peak is that of the tensors alive at
     once. Calling it again is cheap and changes nothing."""
+    return _mallopt(M_MMAP_THRESHOLD, threshold)
+
+
+def _mallopt(parameter: int, value: int) -> bool:
+    """glibc's ``mallopt``; False where the C library has none or refuses."""
     c = libc()
     try:
-        return bool(c is not None and c.mallopt(M_MMAP_THRESHOLD, threshold))
+        return bool(c is not None and c.mallopt(parameter, value))
     except AttributeError:
         return False
 
@@ -79,27 +86,19 @@ def mapped_tensors() -> Iterator[None]:
     keeps beyond its last small block, and fragment it (an LSTM's training step in float64,
     N=29, H=38: 59.7 MiB, 49.5 MiB without the pad)."""
     fix_mmap_threshold(PEAK_MMAP_THRESHOLD_BYTES)
-    pad = _top_pad(0)
+    pad = _mallopt(M_TOP_PAD, 0)
     try:
         yield
     finally:
         fix_mmap_threshold()
         if pad:
-            _top_pad(TOP_PAD_BYTES)
+            _mallopt(M_TOP_PAD, TOP_PAD_BYTES)
 
 
 #: glibc's ``M_TOP_PAD`` parameter of ``mallopt`` and its default: what the heap grows by
 #: beyond a request, from which later requests of any size are then cut.
 M_TOP_PAD = -2
 TOP_PAD_BYTES = 128 * 1024
-
-
-def _top_pad(pad: int) -> bool:
-    c = libc()
-    try:
-        return bool(c is not None and c.mallopt(M_TOP_PAD, pad))
-    except AttributeError:
-        return False
 
 
 @contextmanager

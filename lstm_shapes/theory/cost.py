@@ -475,13 +475,7 @@ def memory_terms(spec: Spec) -> dict[str, int]:
     layer_gates = tokens * m.D * m.gates * m.hidden_size
     elements = {
         "output": output,
-        "upper_output": output if m.num_layers > 1 else 0,
-        "input_projection": tokens * m.gates * m.hidden_size,
-        "bidirectional_output": output if m.D == 2 else 0,
         "bidirectional_upper_inputs": sum(inputs[1:]) if m.D == 2 else 0,
-        "hidden_before_projection": tokens * m.D * m.num_layers * m.hidden_size
-        if m.proj_size
-        else 0,
         # step by step, what each step allocates (h, N*H_out) comes from the heap below
         # 4 KiB (the mmap threshold while a peak is measured), where freed blocks stay resident
         "heap_output": output if batch * m.H_out * size < MAPPED_BYTES else 0,
@@ -573,8 +567,8 @@ def memory_phases(spec: Spec) -> tuple[dict[str, int], ...]:
             "layer_reordered_gradients": _reordered_gradients(spec, k),
             "layer_input": inputs[k],
             "layer_input_both": inputs[k] * m.D,
-            # a step's gradient of W_hh (and W_hr), the running sum and their sum: autograd
-            # adds each step's into the sum out of place when it arrives as a transposed view
+            # a step's gradient of W_hh (and W_hr) beside the running sum (fitted: autograd
+            # adds it in place when it can, so the coefficient stands in for more than that)
             "layer_recurrent_weights": m.gates * m.hidden_size * m.H_out
             + m.proj_size * m.hidden_size,
         }
@@ -689,12 +683,10 @@ def step_forward_phases(spec: Spec) -> tuple[dict[str, int], ...]:
             "upper_input": tokens * m.D * out * size if k else 0,
             "states": (m.num_layers + k) * per_layer_state,
         }
-        if m.D == 1:
-            phases.append({**layer, "input_projections": projections,
-                           "kept_steps": kept, "stacked_outputs": stacked})  # fmt: skip
-        else:
-            phases.append({**layer, "input_projections": 2 * projections,
-                           "kept_steps": kept, "stacked_outputs": stacked})  # fmt: skip
+        # bidirectional: both directions' projections alive at once ...
+        phases.append({**layer, "input_projections": m.D * projections,
+                       "kept_steps": kept, "stacked_outputs": stacked})  # fmt: skip
+        if m.D == 2:  # ... then both directions' steps, two stacks and their concatenation
             phases.append({**layer, "input_projections": projections,
                            "kept_steps": 2 * kept, "stacked_outputs": 4 * stacked})  # fmt: skip
     return tuple(phases)
@@ -707,8 +699,9 @@ def phases_for(spec: Spec, path: str, kind: str) -> tuple[dict[str, int], ...]:
     return memory_phases(spec)
 
 
-#: How many of each term of :func:`memory_phases` the measured peak holds, per path and
-#: pass (training: forward and backward, with the gradients). Fitted by
+#: How many of each term of :func:`phases_for` the measured peak holds, per path and pass
+#: (training: forward and backward, with the gradients). The forward models are held at 1
+#: (each term one allocation, read from the sources); the training models are fitted by
 #: benchmarks/fit_memory.py (robust least squares of the relative error) on the fitting grid's
 #: measured peaks (benchmarks/memory-grid-results.json); benchmarks/holdout-grid.json
 #: checks them on configurations they were not fitted on (docs/cost.md).
