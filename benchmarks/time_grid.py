@@ -69,11 +69,12 @@ def measure_one(config: dict[str, Any], device_name: str) -> dict[str, Any]:
     import torch
 
     from lstm_shapes.probe.calibrate import calibrate
-    from lstm_shapes.probe.runtime import build_module, without_onednn
+    from lstm_shapes.probe.runtime import build_module, settle_heap, without_onednn
     from lstm_shapes.spec.core import make_spec
     from lstm_shapes.theory import cost
     from lstm_shapes.theory import shapes as theory
 
+    settle_heap()  # the heap as --time times it (after its measured peaks)
     spec = make_spec(**config, device=device_name)
     rates = calibrate()
     estimate = cost.estimate(spec)

@@ -10,16 +10,14 @@ frees, so it is honest to a few MiB, not to the byte.
 glibc's malloc moves its mmap threshold up to the largest block freed so far (up to
 32 MiB), after which blocks below it come from the heap and stay there when freed, as free
 chunks that later tensors are cut from: the same forward pass then peaks up to 60% higher
-or not, depending on what the process ran before. lstm-shapes fixes the threshold at
-128 KiB before torch allocates anything, and again whenever it asks for torch
-(:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in ``import_torch``, so also in a
-process that imported torch itself), so that every tensor of 128 KiB or more is its own
-mapping. While a peak is measured the threshold is 4 KiB
-(:func:`~lstm_shapes.probe.runtime.mapped_tensors`): the step-by-step path's per-step
-tensors are then mappings too, instead of heap blocks whose freed holes the next step
-cannot reuse, and the peak is that of the tensors alive at once, in whole pages: two
-identical runs agree to a few percent. Peaks of 16 MiB or more are measured in a new
-process (:func:`measure_in_fresh_process`).
+or not, depending on what the process ran before. While a peak is measured the threshold
+is 4 KiB (:func:`~lstm_shapes.probe.runtime.mapped_tensors`): every tensor of 4 KiB or
+more, the step-by-step path's per-step tensors among them, is then a mapping of its own,
+and the peak is that of the tensors alive at once, in whole pages: two identical runs
+agree to a few percent. Peaks of 16 MiB or more are measured in a new process
+(:func:`measure_in_fresh_process`), where nothing ran before. Timed runs come after every
+peak, with the heap where glibc's own threshold would have taken it
+(:func:`~lstm_shapes.probe.runtime.settle_heap`): a time is that of your program's loop.
 """
 
 from __future__ import annotations

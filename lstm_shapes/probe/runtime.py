@@ -19,9 +19,7 @@ T = TypeVar("T")
 
 
 def import_torch() -> ModuleType:
-    """Import torch without letting its import-time warnings (e.g. no NumPy) leak, with
-    glibc's mmap threshold fixed first (:func:`fix_mmap_threshold`)."""
-    fix_mmap_threshold()
+    """Import torch without letting its import-time warnings (e.g. no NumPy) leak."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import torch
@@ -29,9 +27,19 @@ def import_torch() -> ModuleType:
     return torch  # type: ignore[no-any-return]
 
 
-#: glibc's ``M_MMAP_THRESHOLD`` parameter of ``mallopt``, and the value it is fixed at.
+#: glibc's ``mallopt`` parameters: the mmap threshold, the heap's top pad (what the heap
+#: grows by beyond a request, from which later requests of any size are then cut) and the
+#: trim threshold (the free room at the heap's top it keeps instead of returning).
 M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 128 * 1024
+M_TOP_PAD = -2
+M_TRIM_THRESHOLD = -1
+#: The top pad's default.
+TOP_PAD_BYTES = 128 * 1024
+#: Where glibc's dynamic mmap threshold ends in a program that has freed blocks of 32 MiB
+#: (its maximum on 64-bit systems, ``DEFAULT_MMAP_THRESHOLD_MAX``), and the trim threshold
+#: it sets beside it (twice that).
+SETTLED_MMAP_THRESHOLD_BYTES = 32 * 2**20
+SETTLED_TRIM_THRESHOLD_BYTES = 64 * 2**20
 
 
 @cache
@@ -50,20 +58,6 @@ def libc() -> Any:
 PEAK_MMAP_THRESHOLD_BYTES = MAPPED_BYTES
 
 
-def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
-    """Stop glibc from raising its mmap threshold, for the rest of the process; False where
-    the C library is not glibc.
-
-    glibc moves the threshold up to the largest block freed so far (up to 32 MiB); blocks
-    below it then come from the heap, and a freed one stays there as a free chunk that a
-    later tensor of any size may be cut from. A measured peak then depends on what the
-    process ran before (a full-size shape check first: up to 15% more). Fixed at glibc's
-    initial 128 KiB before torch allocates anything, every tensor of 128 KiB or more is its
-    own mapping, returned when it is freed, and the peak is that of the tensors alive at
-    once. Calling it again is cheap and changes nothing."""
-    return _mallopt(M_MMAP_THRESHOLD, threshold)
-
-
 def _mallopt(parameter: int, value: int) -> bool:
     """glibc's ``mallopt``; False where the C library has none or refuses."""
     c = libc()
@@ -73,32 +67,42 @@ def _mallopt(parameter: int, value: int) -> bool:
         return False
 
 
+def settle_heap() -> bool:
+    """Set glibc's heap as its own dynamic threshold leaves a program that has run (and
+    freed) tensors of up to 32 MiB: blocks below 32 MiB come from the heap and are used
+    again, and up to 64 MiB of free room is kept at its top. False where the C library is
+    not glibc.
+
+    Once a program sets the mmap threshold, glibc stops moving it. Left at a small value,
+    every temporary above it would be a mapping of its own, with a page fault for each of
+    its pages at every step: a training step of an RNN with ``H=1495`` and ``N=2`` took
+    2.1 s instead of 0.7 s. So after a measured peak (:func:`mapped_tensors`), timed runs
+    and the rest of the process run with the heap where glibc would have taken it."""
+    done = _mallopt(M_MMAP_THRESHOLD, SETTLED_MMAP_THRESHOLD_BYTES)
+    _mallopt(M_TRIM_THRESHOLD, SETTLED_TRIM_THRESHOLD_BYTES)
+    _mallopt(M_TOP_PAD, TOP_PAD_BYTES)
+    return done
+
+
 @contextmanager
 def mapped_tensors() -> Iterator[None]:
-    """Every block of 4 KiB or more its own mapping while the block runs (then 128 KiB
-    again): the step-by-step path's per-step tensors (a step's ``h``, often 10-100 KiB)
-    would otherwise come from glibc's heap, where a freed one leaves a hole that the next
-    step's aligned request of the same size does not fit, and the peak would depend on how
-    the holes happen to merge (the same RNN forward measured 467 or 621 MiB in one
-    process). Mapped, a freed tensor is returned at once, and the peak is the tensors
-    alive at once, each rounded up to whole pages. The heap's top pad (``M_TOP_PAD``,
-    128 KiB) is 0 meanwhile: a 4 KiB tensor would otherwise be cut from the room the heap
-    keeps beyond its last small block, and fragment it (an LSTM's training step in float64,
-    N=29, H=38: 59.7 MiB, 49.5 MiB without the pad)."""
-    fix_mmap_threshold(PEAK_MMAP_THRESHOLD_BYTES)
-    pad = _mallopt(M_TOP_PAD, 0)
+    """Every block of 4 KiB or more its own mapping while the block runs: the
+    step-by-step path's per-step tensors (a step's ``h``, often 10-100 KiB) would otherwise
+    come from glibc's heap, where a freed one leaves a hole that the next step's aligned
+    request of the same size does not fit, and the peak would depend on how the holes
+    happen to merge (the same RNN forward measured 467 or 621 MiB in one process), or on
+    the free chunks that earlier work left there. Mapped, a freed tensor is returned at
+    once, and the peak is the tensors alive at once, each rounded up to whole pages. The
+    heap's top pad is 0 meanwhile: a 4 KiB tensor would otherwise be cut from the room the
+    heap keeps beyond its last small block, and fragment it (an LSTM's training step in
+    float64, N=29, H=38: 59.7 MiB, 49.5 MiB without the pad). Afterwards the heap is
+    settled (:func:`settle_heap`)."""
+    _mallopt(M_MMAP_THRESHOLD, PEAK_MMAP_THRESHOLD_BYTES)
+    _mallopt(M_TOP_PAD, 0)
     try:
         yield
     finally:
-        fix_mmap_threshold()
-        if pad:
-            _mallopt(M_TOP_PAD, TOP_PAD_BYTES)
-
-
-#: glibc's ``M_TOP_PAD`` parameter of ``mallopt`` and its default: what the heap grows by
-#: beyond a request, from which later requests of any size are then cut.
-M_TOP_PAD = -2
-TOP_PAD_BYTES = 128 * 1024
+        settle_heap()
 
 
 @contextmanager
