@@ -66,28 +66,30 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         lines += [bands_row(grid, path, data) for grid, data in grids]
     lines += [
         "",
-        "The coefficients of `lstm_shapes.theory.cost.MEMORY_MODEL` were fitted on the "
-        "fitting grid (`benchmarks/fit_memory.py`); the held-out grid was drawn apart and "
-        "measured after the fit, so its bands are out of sample. Earlier held-out grids "
-        "(seeds 21, 28, 35 and 56) joined the fitting grid once judged, each after showing a "
-        "weakness (seed 56: two step-by-step configurations 25% and 29% low, whose per-step "
-        "tensors fragment the heap; the `heap_hidden` term came from them). Seeds 42 and 49 "
-        "(40 configurations) were drawn and measured after one fit and before the next: on "
-        "them the model of commit 7578f08 was within "
-        "-13% to +6% (fused forward), -16% to +10% (fused training), -2% to +2% (step-by-step "
-        "forward) and -14% to +19% (step-by-step training) on the peaks of 16 MiB or more. "
-        "Every row was measured again after the measurement changed (peaks at a 4 KiB mmap "
-        "threshold, each before any timed run: the step-by-step path's heap-bound rows had "
-        "varied by up to 33% between runs). "
-        "The step-by-step forward model is not fitted either: read from torch's RNN.cpp, "
-        "it was built after these rows were measured and checked on both grids at once. "
-        "The fused forward model is not fitted at all: after seed 63 (held out) showed a "
-        "bidirectional layer with a small input 24% low, it was rebuilt from torch's and "
-        "oneDNN's sources (the right-to-left direction's copies into oneDNN's padded state "
-        "workspace were the miss). It has no coefficient that any grid chose, but seed 63 "
-        "prompted it, so its held-out band is not a blind one. "
-        "`lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two per path and "
-        "pass, and `--cost` prints it beside each estimate.",
+        "How the grids were used:",
+        "",
+        "- The coefficients of `lstm_shapes.theory.cost.MEMORY_MODEL` were fitted on the "
+        "fitting grid (`benchmarks/fit_memory.py`). The held-out grid (seeds 63, 70 and 77) "
+        "was drawn apart, and no coefficient is fitted on it.",
+        "- Earlier held-out grids (seeds 21, 28, 35 and 56) joined the fitting grid once "
+        "judged, each after showing a weakness (seed 56: two step-by-step configurations 25% "
+        "and 29% low, whose per-step tensors fragment the heap; the `heap_hidden` term came "
+        "from them). Seeds 42 and 49 were measured after one fit and before the next.",
+        "- The three forward and step-by-step training models' tensors are not fitted: they "
+        "are read from torch's and oneDNN's sources. The fused forward model was rebuilt "
+        "after seed 63 showed a bidirectional layer with a small input 24% low (the "
+        "right-to-left direction's copies into oneDNN's padded state workspace), so seed "
+        "63's fused forward band is not a blind one.",
+        "- Seeds 70 and 77 (40 configurations) were drawn and measured blind, against the "
+        "model of commit 44ede8f: -2% to +1% (fused forward), -13% to +15% (fused "
+        "training), +0% to +8% (step-by-step forward) and -6% to +10% (step-by-step "
+        "training) on the peaks of 16 MiB or more. Then the step-by-step training model was "
+        "rebuilt from the sources (prompted by a fitting-grid configuration 25% high, and "
+        "checked against the live tensors torch's profiler records), and its four "
+        "remaining coefficients were refitted on the fitting grid alone: on seeds 70 and 77 "
+        "it is now -7% to +12%.",
+        "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two grids' bands "
+        "per path and pass, and `--cost` prints it beside each estimate.",
     ]
     repeat = _load("repeat-memory-results.json")
     if repeat and repeat.get("disagreement") is not None:
@@ -136,7 +138,14 @@ def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "showed the previous model up to 2.97x too high where a single sequence or two meet "
         "recurrent weights of 8 to 40 MiB (one layer and direction): those weights stream "
         "from the 32 MiB L3, not from memory, so the cache threshold moved from 8 to 16 MiB "
-        "(`CACHE_BYTES`, the best of 4, 8, 16, 24 and 32 MiB on the fitting grid). The target is "
+        "(`CACHE_BYTES`, the best of 4, 8, 16, 24 and 32 MiB on the fitting grid). Seeds 70 "
+        "and 77 first measured step-by-step training up to 3.1x slower than the estimate: "
+        "the measurement, not the model, was at fault (glibc's mmap threshold left at "
+        "128 KiB for the whole process, a page fault per page of every temporary; now fixed, "
+        "`settle_heap`). Measured again, one float64 configuration (`H=1113`, `N=4`) was "
+        "2.15x too high; float64 products read their weights at another speed than float32 "
+        "ones, so those terms are now fitted per dtype (`*_f64`, on the fitting grid alone). "
+        "The target is "
         "within 2x on a quiet machine: a busy one (threads waiting for a core) makes the "
         "runs many times slower than the calibration, which takes the fastest of its runs. "
         "Re-measure with `.venv/bin/python benchmarks/time_grid.py` (and `--grid holdout`), "

@@ -13,9 +13,9 @@ held-out grid, seed 21, which has since joined the fitting grid, as have seeds 2
 and the heap terms).
 The forward models are not fitted: read from torch's and oneDNN's sources, each of their
 terms is one allocation, held at 1 (STRUCTURAL). Coefficients are not negative; the
-gradients of the layers the backward pass has reached and, step by step, what autograd
-keeps and the output stay at exactly 1 (FIXED, FIXED_ON). The training models are the
-largest over the backward pass's moments (lstm_shapes.theory.cost.memory_phases).
+gradients of the layers the backward pass has reached stay at exactly 1 (FIXED), and so
+does every tensor of the step-by-step training model, read from the sources (FIXED_ON).
+The training models are the largest over their moments (lstm_shapes.theory.cost.phases_for).
 Needs scipy (``pip install scipy``), which lstm-shapes itself does not use.
 """
 
@@ -37,16 +37,28 @@ FLOOR = 8 * MiB
 #: measurement must not pull every estimate.
 SCALE = 0.1
 #: Terms held at exactly 1: each parameter of the layers the backward pass has reached has
-#: its gradient, and on the step-by-step path what autograd keeps (equal to torch's
-#: saved-tensor hooks) is alive until the backward pass reaches its layer; a batch_first
-#: input's time-major copy (measured, and no grid row has one).
-FIXED = {"grads_above": 1.0, "kept_saved": 1.0, "batch_first_input": 1.0}
-#: ... and per path and pass: step by step, training keeps the output and, in turn, its
-#: gradient, once; what the heap keeps beyond that is ``heap_output``'s
+#: its gradient; a batch_first input's time-major copy (measured, and no grid row has one).
+FIXED = {"grads_above": 1.0, "batch_first_input": 1.0}
+#: ... and per path and pass: oneDNN's own layout of a layer's weight gradients, copied out,
+#: is sized exactly; step by step, every tensor of the training model is read from the
+#: sources (lstm_shapes.theory.cost.step_training_phases) and held at 1, but for the
+#: bookkeeping per kept tensor, the share of whole pages and the heap.
 FIXED_ON = {
-    ("step-by-step", "training"): {"output": 1.0},
-    # oneDNN's own layout of a layer's weight gradients, copied out: sized exactly
     ("fused", "training"): {"layer_reordered_gradients": 1.0},
+    ("step-by-step", "training"): dict.fromkeys(
+        (
+            "saved",
+            "grads",
+            "accumulation",
+            "incoming",
+            "input_grads",
+            "gate_grads",
+            "projections",
+            "stacked",
+            "output",
+        ),
+        1.0,
+    ),
 }
 #: Models read from the sources, every term sized exactly: not fitted, only judged.
 STRUCTURAL = {("fused", "forward"), ("step-by-step", "forward")}

@@ -147,13 +147,12 @@ def test_memory_parts_by_hand() -> None:
     assert mem.inference == mem.parameters + mem.input + mem.output + mem.states + mem.workspace
 
 
-def test_memory_phases_walk_the_backward_pass_by_hand() -> None:
+def test_fused_training_phases_walk_the_backward_pass_by_hand() -> None:
     """One moment per layer: at layer 0 every gradient exists and only layer 0 still keeps
-    its activations for backward; at the top layer its gradients alone exist and every
-    layer keeps its activations."""
+    its gates; at the top layer its gradients alone exist and every layer keeps them."""
     spec = make_spec(input_size=10, hidden_size=20, num_layers=3, bidirectional=True,
                      batch=3, seq_len=7)  # fmt: skip
-    phases = cost.memory_phases(spec)
+    phases = cost.fused_training_phases(spec)
     assert len(phases) == 3
     tokens, size = 3 * 7, 4
     layer0 = 80 * (10 + 20 + 2)  # one direction: W_ih, W_hh and the two biases
@@ -165,10 +164,43 @@ def test_memory_phases_walk_the_backward_pass_by_hand() -> None:
     inputs = [tokens * 10 * size, tokens * 40 * size, tokens * 40 * size]
     assert [p["layer_input"] for p in phases] == inputs
     assert [p["kept_gates"] for p in phases] == [tokens * 2 * 80 * k * size for k in (1, 2, 3)]
-    # what autograd keeps, step by step: the layers up to this one, all at the top
-    top_kept = phases[2]["kept_saved"]
-    assert top_kept == cost.saved_for_backward(spec) * size
-    assert phases[0]["kept_saved"] < phases[1]["kept_saved"] < top_kept
+
+
+def test_step_training_phases_walk_forward_and_backward_by_hand() -> None:
+    """Forward: each layer and direction, then a bidirectional layer's concatenation. Backward,
+    from the top layer down and one direction after the other: its first steps (two steps'
+    gradients of W_hh and b_hh and their sum), the stack of its gate gradients, then the
+    gradients of its input and of W_ih."""
+    spec = make_spec(input_size=10, hidden_size=20, num_layers=2, bidirectional=True,
+                     batch=3, seq_len=7)  # fmt: skip
+    phases = cost.step_training_phases(spec)
+    tokens, size = 3 * 7, 4
+    assert len(phases) == 2 * 3 + 2 * 2 * 3
+    everything = cost.saved_for_backward(spec) * size
+    kept, tensors, _ = cost.kept_per_direction(spec)
+    assert kept == tokens * 7 * 20  # the gates, c, tanh(c) and h of every step
+    assert tensors == 4
+    # the end of the forward pass: everything kept, and the two stacks and their concatenation
+    assert phases[5]["saved"] == everything
+    assert phases[5]["stacked"] == 4 * tokens * 20 * size
+    assert phases[5]["output"] == 0  # the concatenation is the output
+    # the first steps of the top layer's backward pass
+    first = phases[6]
+    assert first["saved"] == everything - (kept - kept * 5 // 7) * size  # its last two steps done
+    assert first["accumulation"] == 3 * (80 * 20 + 80) * size
+    assert first["grads"] == 0
+    assert first["output"] == tokens * 40 * size
+    assert first["kept_tensors"] == (7 * 3 + 5) * tensors * 1024  # 3 directions and 5 steps
+    # the top layer's second direction: the first's input gradient waits
+    assert phases[9]["input_grads"] == tokens * 40 * size
+    assert phases[9]["grads"] == 80 * (40 + 20 + 2) * size
+    # layer 0 gets the gradient of layer 1's input; its input needs none
+    last = phases[-1]
+    assert last["saved"] == 0
+    assert last["grads"] == cost.parameter_count(spec.module) * size
+    assert last["input_grads"] == 0
+    assert phases[12]["incoming"] == tokens * 40 * size
+    assert last["incoming"] == 0  # freed with the last direction's steps
 
 
 @pytest.mark.parametrize(
@@ -192,10 +224,11 @@ def test_fused_backward_copies_only_the_gradients_onednn_lays_out_itself() -> No
     # 144), not W_hh's (1408 columns are a good leading dimension already); layers 1 and
     # 2 copy neither; a 1024 x 2048 layer copies both, padded to 1040 and 2064
     spec = make_spec(input_size=139, hidden_size=1408, num_layers=3, batch=5, seq_len=19)
-    phases = cost.memory_phases(spec)
+    phases = cost.fused_training_phases(spec)
     assert [p["layer_reordered_gradients"] for p in phases] == [5632 * 144 * 4, 0, 0]
     wide = make_spec(input_size=1024, hidden_size=2048, batch=16, seq_len=50)
-    assert cost.memory_phases(wide)[0]["layer_reordered_gradients"] == 8192 * (1040 + 2064) * 4
+    reordered = cost.fused_training_phases(wide)[0]["layer_reordered_gradients"]
+    assert reordered == 8192 * (1040 + 2064) * 4
 
 
 def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
@@ -203,14 +236,14 @@ def test_heap_terms_count_only_steps_whose_tensors_come_from_the_heap() -> None:
     small = make_spec(input_size=34, hidden_size=159, batch=6, seq_len=10, kind="rnn")
     large = make_spec(input_size=34, hidden_size=159, batch=7, seq_len=10, kind="rnn")
     assert cost.MAPPED_BYTES == 4 * 1024
-    assert cost.memory_terms(small)["heap_output"] == 6 * 10 * 159 * 4
-    assert cost.memory_terms(small)["heap_hidden"] == 6 * 10 * 159 * 4
-    assert cost.memory_terms(large)["heap_output"] == 0
-    assert cost.memory_terms(large)["heap_hidden"] == 0
+    assert cost.heap_terms(small)["heap_output"] == 6 * 10 * 159 * 4
+    assert cost.heap_terms(small)["heap_hidden"] == 6 * 10 * 159 * 4
+    assert cost.heap_terms(large)["heap_output"] == 0
+    assert cost.heap_terms(large)["heap_hidden"] == 0
     # with proj_size the kept h is N*proj_size, the temporaries N*H
     proj = make_spec(input_size=8, hidden_size=256, proj_size=16, batch=60, seq_len=10)
-    assert cost.memory_terms(proj)["heap_output"] == 60 * 10 * 16 * 4
-    assert cost.memory_terms(proj)["heap_hidden"] == 0  # 60 * 256 * 4 = 60 KiB
+    assert cost.heap_terms(proj)["heap_output"] == 60 * 10 * 16 * 4
+    assert cost.heap_terms(proj)["heap_hidden"] == 0  # 60 * 256 * 4 = 60 KiB
 
 
 def test_fused_forward_phases_walk_the_calls_by_hand() -> None:
