@@ -596,7 +596,7 @@ def kept_per_direction(spec: Spec) -> tuple[int, int, int]:
     return elements, len(sizes), rounding
 
 
-def step_training_phases(spec: Spec) -> tuple[dict[str, int], ...]:
+def step_training_phases(spec: Spec, *, every_layer: bool = False) -> tuple[dict[str, int], ...]:
     """The moments of a training step on the step-by-step path, read from torch's
     ``RNN.cpp`` and autograd's engine, with the bytes alive at each.
 
@@ -615,7 +615,10 @@ def step_training_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     (``grads``), the gradient of the layer's output (``incoming``: the input gradient of the
     layer above), the output. Fitted (:data:`MEMORY_MODEL`): the bookkeeping per kept tensor
     (``kept_tensors``, in KiB), the share of whole pages (``kept_rounding``) and the heap
-    (:func:`heap_terms`)."""
+    (:func:`heap_terms`).
+
+    Of a deep stack only layers 0 and 1 and the top two are walked (``every_layer``: all):
+    the others' moments lie between theirs."""
     m = spec.module
     size = DTYPE_BYTES[spec.run.dtype]
     batch = 1 if spec.input.unbatched else spec.input.batch
@@ -642,7 +645,12 @@ def step_training_phases(spec: Spec) -> tuple[dict[str, int], ...]:
                        "kept_rounding": kept_steps * rounding})  # fmt: skip
 
     projection, stacked = tokens * gates, tokens * m.H_out
-    for k in range(layers):  # forward: the output is the last stack (or concatenation)
+    # every layer above the first has the same sizes, so each moment's bytes grow or shrink
+    # evenly from one such layer to the next: the largest is at layer 0, 1, or the top two
+    # (a stack of 50,000 layers costs 8 layers' moments, not 450,000)
+    ends = {0, 1, layers - 2, layers - 1}
+    walked = [k for k in range(layers) if every_layer or k in ends]
+    for k in walked:  # forward: the output is the last stack (or concatenation)
         moment(k, 1, projections=projection, stacked=stacked)
         if D == 2:  # the second projection while the first is alive, then the concatenation
             moment(k, 1, projections=2 * projection, stacked=stacked)
@@ -651,7 +659,7 @@ def step_training_phases(spec: Spec) -> tuple[dict[str, int], ...]:
         phase["output"] = 0
     step_gates = mapped_bytes(batch * gates * size) // size  # a step's gate gradient
     slices = steps * step_gates
-    for k in reversed(range(layers)):
+    for k in reversed(walked):
         incoming = tokens * D * m.H_out if k < layers - 1 else 0
         for d in range(D):
             done = D * weights_above[k + 1] + d * weights[k]

@@ -147,6 +147,31 @@ def test_memory_parts_by_hand() -> None:
     assert mem.inference == mem.parameters + mem.input + mem.output + mem.states + mem.workspace
 
 
+@QUICK
+@given(
+    st.sampled_from(["lstm", "gru", "rnn"]),
+    st.integers(3, 9),
+    st.booleans(),
+    st.integers(1, 40),
+    st.integers(4, 300),
+    st.booleans(),
+)
+def test_step_training_walks_only_the_layers_that_can_peak(
+    kind: str, layers: int, bidirectional: bool, batch: int, hidden: int, proj: bool
+) -> None:
+    """Layers above the first are alike, so a moment's bytes change evenly from one to the
+    next: walking layers 0, 1 and the top two finds the same peak as walking them all."""
+    proj_size = hidden // 4 if kind == "lstm" and proj else 0
+    sizes = {"input_size": 7, "hidden_size": hidden, "proj_size": proj_size, "seq_len": 5}
+    spec = make_spec(kind=kind, num_layers=layers, bidirectional=bidirectional, batch=batch,
+                     **sizes)  # fmt: skip
+    walked = cost.step_training_phases(spec)
+    every = cost.step_training_phases(spec, every_layer=True)
+    assert len(walked) < len(every) or layers <= 4
+    peak = cost.modelled_peak(walked, "step-by-step", "training")
+    assert peak == cost.modelled_peak(every, "step-by-step", "training")
+
+
 def test_fused_training_phases_walk_the_backward_pass_by_hand() -> None:
     """One moment per layer: at layer 0 every gradient exists and only layer 0 still keeps
     its gates; at the top layer its gradients alone exist and every layer keeps them."""
