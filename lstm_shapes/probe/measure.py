@@ -324,8 +324,9 @@ def _measure(
                 module(model_input)
             sync()
 
-        # every peak before any other run: a timed or counted run (at glibc's 128 KiB
-        # threshold) leaves heap holes that a later measured run would be cut from
+        # every peak before any other run: a timed or counted run (with the heap settled:
+        # blocks under 32 MiB from the heap) leaves heap holes that a later measured run
+        # would be cut from
         first = _peaks(torch, device, forward, 1)[0]
         forward_peaks = _peaks(torch, device, forward, peak_runs)
         first_training = None
