@@ -36,8 +36,9 @@ FLOOR = 8 * MiB
 #: The relative error beyond which a configuration counts less (soft L1): one odd
 #: measurement must not pull every estimate.
 SCALE = 0.1
-#: How strongly each coefficient is drawn to 1 (each term is a tensor the kernel allocates,
-#: so 1 is its physical value): where the grid cannot tell two terms apart, the fit keeps
+#: How strongly each coefficient is drawn to 1 (most terms are tensors the kernel allocates,
+#: so 1 is their physical value; the step-by-step bookkeeping term is in KiB per kept tensor,
+#: and the pull on it is as weak): where the grid cannot tell two terms apart, the fit keeps
 #: both near 1 instead of trading one for the other (the fused training fit moved `output`
 #: from 5.6 to 12.5 and `kept_gates` from 1.3 to 0.04 for the same worst error, on peaks
 #: re-measured within 4%).

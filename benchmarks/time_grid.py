@@ -49,32 +49,25 @@ def configurations(files: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def median_seconds(run: Any, sync: Any, repeats: int = 7) -> float:
-    """The median of ``repeats`` runs after a warm-up, as ``--time`` measures; 3 runs
-    when one takes over half a second (the grid's largest), so the grid runs in minutes."""
-    start = time.perf_counter()
-    run()
-    sync()
-    if time.perf_counter() - start > 0.5:
+    """The median of ``repeats`` runs after a warm-up, as ``--time`` measures
+    (lstm_shapes.probe.measure.timed_runs); 3 runs when one takes over half a second (the
+    grid's largest), so the grid runs in minutes."""
+    from lstm_shapes.probe.measure import timed_runs
+
+    if timed_runs(run, sync, 1)[0] > 0.5:
         repeats = 3
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(timed_runs(run, sync, repeats))
 
 
 def measure_one(config: dict[str, Any], device_name: str) -> dict[str, Any]:
     import torch
 
     from lstm_shapes.probe.calibrate import calibrate
-    from lstm_shapes.probe.runtime import build_module, settle_heap, without_onednn
+    from lstm_shapes.probe.runtime import build_module, without_onednn
     from lstm_shapes.spec.core import make_spec
     from lstm_shapes.theory import cost
     from lstm_shapes.theory import shapes as theory
 
-    settle_heap()  # the heap as --time times it (after its measured peaks)
     spec = make_spec(**config, device=device_name)
     rates = calibrate()
     estimate = cost.estimate(spec)

@@ -10,14 +10,17 @@ frees, so it is honest to a few MiB, not to the byte.
 glibc's malloc moves its mmap threshold up to the largest block freed so far (up to
 32 MiB), after which blocks below it come from the heap and stay there when freed, as free
 chunks that later tensors are cut from: the same forward pass then peaks up to 60% higher
-or not, depending on what the process ran before. While a peak is measured the threshold
-is 4 KiB (:func:`~lstm_shapes.probe.runtime.mapped_tensors`): every tensor of 4 KiB or
-more, the step-by-step path's per-step tensors among them, is then a mapping of its own,
-and the peak is that of the tensors alive at once, in whole pages: two identical runs
-agree to a few percent. Peaks of 16 MiB or more are measured in a new process
+or not, depending on what the process ran before. lstm-shapes fixes the threshold at
+128 KiB before torch allocates anything, and again whenever it asks for torch
+(:func:`~lstm_shapes.probe.runtime.fix_mmap_threshold`, in ``import_torch``, so also in a
+process that imported torch itself). While a peak is measured the threshold is 4 KiB
+(:func:`~lstm_shapes.probe.runtime.mapped_tensors`): every tensor of 4 KiB or more, the
+step-by-step path's per-step tensors among them, is then a mapping of its own, and the
+peak is that of the tensors alive at once, in whole pages: two identical runs agree to a
+few percent. Peaks of 16 MiB or more are measured in a new process
 (:func:`measure_in_fresh_process`), where nothing ran before. Timed runs come after every
-peak, with the heap where glibc's own threshold would have taken it
-(:func:`~lstm_shapes.probe.runtime.settle_heap`): a time is that of your program's loop.
+peak, with the heap as a training loop has it
+(:func:`~lstm_shapes.probe.runtime.loop_heap`): a time is that of your program's loop.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from lstm_shapes.probe.runtime import (
     build_module,
     import_torch,
     libc,
+    loop_heap,
     mapped_tensors,
     resolve_device,
 )
@@ -161,14 +165,18 @@ class PeakMeter:
             self.peak = None if high is None else max(0, high - self.base)
 
 
-def _timed(run: Callable[[], Any], sync: Callable[[], None], repeats: int) -> tuple[float, ...]:
-    """Seconds of ``repeats`` calls of ``run`` (the caller has warmed it up)."""
+def timed_runs(run: Callable[[], Any], sync: Callable[[], None], repeats: int) -> tuple[float, ...]:
+    """Seconds of ``repeats`` calls of ``run``, after one untimed call, with the heap as a
+    training loop has it (:func:`~lstm_shapes.probe.runtime.loop_heap`)."""
     times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+    with loop_heap():
         run()
         sync()
-        times.append(time.perf_counter() - start)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run()
+            sync()
+            times.append(time.perf_counter() - start)
     return tuple(times)
 
 
@@ -222,7 +230,9 @@ def measure(
     calls after it, with ``timing`` the seconds of ``repeats`` calls, with
     ``verify_flops`` FlopCounterMode's count; with ``backward`` the same for a training
     step (forward + backward). ``fresh``: on the CPU, in a new Python process
-    (:func:`measure_in_fresh_process`), here if that cannot start."""
+    (:func:`measure_in_fresh_process`), here if that cannot start: a process that freed
+    large blocks before lstm-shapes first imported torch, or that ran timed measurements,
+    measures here peaks cut from its free heap chunks (up to 19% more, 6%)."""
     torch = import_torch()
     options = {"timing": timing, "backward": backward, "verify_flops": verify_flops,
                "repeats": repeats, "peak_runs": peak_runs}  # fmt: skip
@@ -324,9 +334,8 @@ def _measure(
                 module(model_input)
             sync()
 
-        # every peak before any other run: a timed or counted run (with the heap settled:
-        # blocks under 32 MiB from the heap) leaves heap holes that a later measured run
-        # would be cut from
+        # every peak before any other run: a timed or counted run (timed: blocks under
+        # 32 MiB from the heap) leaves heap holes that a later measured run would be cut from
         first = _peaks(torch, device, forward, 1)[0]
         forward_peaks = _peaks(torch, device, forward, peak_runs)
         first_training = None
@@ -347,14 +356,14 @@ def _measure(
             training_peaks = _peaks(torch, device, train_step, peak_runs)
             module.eval()
         flops_forward = count_flops(forward) if verify_flops else None
-        forward_times = _timed(forward, sync, repeats) if timing else ()
+        forward_times = timed_runs(forward, sync, repeats) if timing else ()
 
         flops_training = None
         training_times: tuple[float, ...] = ()
         if backward:
             module.train()
             flops_training = count_flops(train_step) if verify_flops else None
-            training_times = _timed(train_step, sync, repeats) if timing else ()
+            training_times = timed_runs(train_step, sync, repeats) if timing else ()
 
     method = PeakMeter(torch, device).method_name()
     return Measurement(

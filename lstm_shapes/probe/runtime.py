@@ -19,7 +19,9 @@ T = TypeVar("T")
 
 
 def import_torch() -> ModuleType:
-    """Import torch without letting its import-time warnings (e.g. no NumPy) leak."""
+    """Import torch without letting its import-time warnings (e.g. no NumPy) leak, with
+    glibc's mmap threshold fixed first (:func:`fix_mmap_threshold`)."""
+    fix_mmap_threshold()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import torch
@@ -33,13 +35,16 @@ def import_torch() -> ModuleType:
 M_MMAP_THRESHOLD = -3
 M_TOP_PAD = -2
 M_TRIM_THRESHOLD = -1
-#: The top pad's default.
+#: glibc's initial mmap threshold, where lstm-shapes fixes it, and its initial top pad and
+#: trim threshold.
+MMAP_THRESHOLD_BYTES = 128 * 1024
 TOP_PAD_BYTES = 128 * 1024
+TRIM_THRESHOLD_BYTES = 128 * 1024
 #: Where glibc's dynamic mmap threshold ends in a program that has freed blocks of 32 MiB
 #: (its maximum on 64-bit systems, ``DEFAULT_MMAP_THRESHOLD_MAX``), and the trim threshold
-#: it sets beside it (twice that).
-SETTLED_MMAP_THRESHOLD_BYTES = 32 * 2**20
-SETTLED_TRIM_THRESHOLD_BYTES = 64 * 2**20
+#: it sets beside it (twice that): the heap a training loop runs with.
+LOOP_MMAP_THRESHOLD_BYTES = 32 * 2**20
+LOOP_TRIM_THRESHOLD_BYTES = 64 * 2**20
 
 
 @cache
@@ -67,42 +72,56 @@ def _mallopt(parameter: int, value: int) -> bool:
         return False
 
 
-def settle_heap() -> bool:
-    """Set glibc's heap as its own dynamic threshold leaves a program that has run (and
-    freed) tensors of up to 32 MiB: blocks below 32 MiB come from the heap and are used
-    again, and up to 64 MiB of free room is kept at its top. False where the C library is
-    not glibc.
+def fix_mmap_threshold() -> bool:
+    """Stop glibc from raising its mmap threshold, for the rest of the process (in the
+    Python API, your process too); False where the C library is not glibc.
 
-    Once a program sets the mmap threshold, glibc stops moving it. Left at a small value,
-    every temporary above it would be a mapping of its own, with a page fault for each of
-    its pages at every step: a training step of an RNN with ``H=1495`` and ``N=2`` took
-    2.1 s instead of 0.7 s. So after a measured peak (:func:`mapped_tensors`), timed runs
-    and the rest of the process run with the heap where glibc would have taken it."""
-    done = _mallopt(M_MMAP_THRESHOLD, SETTLED_MMAP_THRESHOLD_BYTES)
-    _mallopt(M_TRIM_THRESHOLD, SETTLED_TRIM_THRESHOLD_BYTES)
-    _mallopt(M_TOP_PAD, TOP_PAD_BYTES)
-    return done
+    glibc moves the threshold up to the largest block freed so far (up to 32 MiB); blocks
+    below it then come from the heap, and a freed one stays there as a free chunk that a
+    later tensor of any size may be cut from. A measured peak then depends on what the
+    process ran before (a full-size shape check first: up to 15% more; a program's earlier
+    work: up to 19%). Fixed at glibc's initial 128 KiB before torch allocates anything,
+    every tensor of 128 KiB or more is its own mapping, returned when it is freed. Calling
+    it again is cheap and changes nothing."""
+    return _mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 @contextmanager
 def mapped_tensors() -> Iterator[None]:
-    """Every block of 4 KiB or more its own mapping while the block runs: the
-    step-by-step path's per-step tensors (a step's ``h``, often 10-100 KiB) would otherwise
-    come from glibc's heap, where a freed one leaves a hole that the next step's aligned
-    request of the same size does not fit, and the peak would depend on how the holes
-    happen to merge (the same RNN forward measured 467 or 621 MiB in one process), or on
-    the free chunks that earlier work left there. Mapped, a freed tensor is returned at
-    once, and the peak is the tensors alive at once, each rounded up to whole pages. The
-    heap's top pad is 0 meanwhile: a 4 KiB tensor would otherwise be cut from the room the
-    heap keeps beyond its last small block, and fragment it (an LSTM's training step in
-    float64, N=29, H=38: 59.7 MiB, 49.5 MiB without the pad). Afterwards the heap is
-    settled (:func:`settle_heap`)."""
+    """Every block of 4 KiB or more its own mapping while the block runs (then 128 KiB
+    again): the step-by-step path's per-step tensors (a step's ``h``, often 10-100 KiB)
+    would otherwise come from glibc's heap, where a freed one leaves a hole that the next
+    step's aligned request of the same size does not fit, and the peak would depend on how
+    the holes happen to merge (the same RNN forward measured 467 or 621 MiB in one
+    process). Mapped, a freed tensor is returned at once, and the peak is the tensors
+    alive at once, each rounded up to whole pages. The heap's top pad is 0 meanwhile: a
+    4 KiB tensor would otherwise be cut from the room the heap keeps beyond its last small
+    block, and fragment it (an LSTM's training step in float64, N=29, H=38: 59.7 MiB,
+    49.5 MiB without the pad)."""
     _mallopt(M_MMAP_THRESHOLD, PEAK_MMAP_THRESHOLD_BYTES)
     _mallopt(M_TOP_PAD, 0)
     try:
         yield
     finally:
-        settle_heap()
+        fix_mmap_threshold()
+        _mallopt(M_TOP_PAD, TOP_PAD_BYTES)
+
+
+@contextmanager
+def loop_heap() -> Iterator[None]:
+    """glibc's heap as a training loop has it while the block runs: blocks below 32 MiB
+    from the heap, used again, and up to 64 MiB of free room kept at its top (where glibc's
+    own dynamic threshold takes a program that frees such blocks). Timed runs run here: at
+    the fixed 128 KiB every temporary would be a mapping of its own, with a page fault per
+    page at every step (an RNN's training step, ``H=1495``, ``N=2``: 2.1 s instead of
+    0.7 s). Afterwards 128 KiB again."""
+    _mallopt(M_MMAP_THRESHOLD, LOOP_MMAP_THRESHOLD_BYTES)
+    _mallopt(M_TRIM_THRESHOLD, LOOP_TRIM_THRESHOLD_BYTES)
+    try:
+        yield
+    finally:
+        fix_mmap_threshold()
+        _mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
 
 
 @contextmanager

@@ -450,11 +450,9 @@ SAVED_PER_STEP = {"lstm": 7, "gru": 7, "rnn": 1}
 #: their h_{t-1} among the per-step tensors, and the last h is not kept).
 SAVED_INITIAL = {"lstm": 0, "gru": 0, "rnn": 1}
 #: Tensors autograd keeps per step, layer and direction (the same hooks; one more with
-#: proj_size): each costs its graph node and bookkeeping, whatever its size.
-SAVED_TENSORS_PER_STEP = {"lstm": 4, "gru": 5, "rnn": 1}
-#: ... their sizes, in units of N*H: LSTM the gates, c, tanh(c) and h (with proj_size, h
-#: before the projection, then the projected h of N*proj_size); GRU its hidden-side gates,
-#: and four of N*H; RNN h.
+#: proj_size), and their sizes, in units of N*H: LSTM the gates, c, tanh(c) and h (with
+#: proj_size, h before the projection, then the projected h of N*proj_size); GRU its
+#: hidden-side gates, and four of N*H; RNN h.
 SAVED_TENSOR_UNITS = {"lstm": (4, 1, 1, 1), "gru": (3, 1, 1, 1, 1), "rnn": (1,)}
 
 
@@ -600,9 +598,11 @@ def step_training_phases(spec: Spec, *, every_layer: bool = False) -> tuple[dict
     """The moments of a training step on the step-by-step path, read from torch's
     ``RNN.cpp`` and autograd's engine, with the bytes alive at each.
 
-    The forward pass as :func:`step_forward_phases` has it (a bidirectional layer computes
-    the second direction's input projection while the first's is alive, and concatenates the
-    two outputs while the second's still is), plus what autograd keeps (``saved``).
+    The forward pass's input projections and stacked outputs as :func:`step_forward_phases`
+    has them (a bidirectional layer computes the second direction's input projection while
+    the first's is alive, and concatenates the two outputs while the second's still is),
+    with what autograd keeps (``saved``) in place of each step's ``h``; its states and a
+    step's temporaries are left out (they are small beside these).
 
     The backward pass runs from the top layer down, one direction after the other (the
     engine runs the newest node first). In a direction's first steps autograd adds each
@@ -657,25 +657,23 @@ def step_training_phases(spec: Spec, *, every_layer: bool = False) -> tuple[dict
             moment(k, 2, projections=projection, stacked=4 * stacked)
     for phase in phases:
         phase["output"] = 0
-    step_gates = batch * gates  # a step's gate gradient
-    slices = steps * step_gates
+    # the second step from the end adds to the last one's gradient: its steps and the
+    # last are done; W_hr's first addition came before W_hh's
+    first = 2 * hidden_side + recurrent if steps > 1 else recurrent
     for k in reversed(walked):
-        incoming = tokens * D * m.H_out if k < layers - 1 else 0
+        above = tokens * D * m.H_out if k < layers - 1 else 0
         for d in range(D):
             done = D * weights_above[k + 1] + d * weights[k]
             pending = d * inputs[k]  # the first direction's input gradient waits
-            # the second step from the end adds to the last one's gradient: its steps
-            # and the last are done; W_hr's first addition came before W_hh's
-            first = 3 * hidden_side + recurrent - hidden_side if steps > 1 else recurrent
             moment(k, D - d - 1, max(0, steps - 2), grads=done, accumulation=first,
-                   gate_grads=min(steps, 2) * step_gates, incoming=incoming,
+                   gate_grads=min(steps, 2) * batch * gates, incoming=above,
                    input_grads=pending)  # fmt: skip
+            # once the last direction's steps are done, the incoming gradient is freed
+            incoming = above if d < D - 1 else 0
             moment(k, D - d - 1, grads=done + recurrent, incoming=incoming,
-                   input_grads=pending, gate_grads=slices + tokens * gates)  # fmt: skip
-            # the last direction's steps are all done: the incoming gradient is freed
+                   input_grads=pending, gate_grads=2 * tokens * gates)  # fmt: skip
             moment(k, D - d - 1, grads=done + weights[k], gate_grads=tokens * gates,
-                   incoming=incoming if d < D - 1 else 0,
-                   input_grads=pending + inputs[k])  # fmt: skip
+                   incoming=incoming, input_grads=pending + inputs[k])  # fmt: skip
     names = set().union(*phases)
     return tuple({n: phase.get(n, 0) for n in sorted(names)} for phase in phases)
 
@@ -799,11 +797,13 @@ def phases_for(spec: Spec, path: str, kind: str) -> tuple[dict[str, int], ...]:
 
 
 #: How many of each term of :func:`phases_for` the measured peak holds, per path and pass
-#: (training: forward and backward, with the gradients). The forward models are held at 1
-#: (each term one allocation, read from the sources); the training models are fitted by
-#: benchmarks/fit_memory.py (robust least squares of the relative error) on the fitting grid's
-#: measured peaks (benchmarks/memory-grid-results.json); benchmarks/holdout-grid.json
-#: checks them on configurations they were not fitted on (docs/cost.md).
+#: (training: forward and backward, with the gradients). The forward models and the
+#: step-by-step training model's tensors are held at 1 (each term one allocation, read from
+#: the sources); the fused training model and the step-by-step training model's bookkeeping,
+#: pages and heap terms are fitted by benchmarks/fit_memory.py (robust least squares of the
+#: relative error) on the fitting grid's measured peaks (benchmarks/memory-grid-results.json);
+#: benchmarks/holdout-grid.json checks them on configurations they were not fitted on
+#: (docs/cost.md).
 MEMORY_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {

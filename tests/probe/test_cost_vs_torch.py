@@ -69,8 +69,9 @@ def test_saved_for_backward_equals_torchs_saved_tensors(config: dict[str, Any], 
 
 
 def test_saved_tensors_per_step_are_torchs() -> None:
-    cases = [(kind, 0, n) for kind, n in cost.SAVED_TENSORS_PER_STEP.items()]
-    cases.append(("lstm", 2, cost.SAVED_TENSORS_PER_STEP["lstm"] + 1))
+    per_step = {kind: len(units) for kind, units in cost.SAVED_TENSOR_UNITS.items()}
+    cases = [(kind, 0, n) for kind, n in per_step.items()]
+    cases.append(("lstm", 2, per_step["lstm"] + 1))
     for kind, proj, per_step in cases:
         sizes = {"kind": kind, "input_size": 3, "hidden_size": 4, "proj_size": proj}
         short = make_spec(**sizes, seq_len=2, dtype="float64")

@@ -225,6 +225,8 @@ def test_step_training_phases_walk_forward_and_backward_by_hand() -> None:
     assert last["grads"] == cost.parameter_count(spec.module) * size
     assert last["input_grads"] == 0
     assert phases[12]["incoming"] == tokens * 40 * size
+    assert phases[13]["incoming"] == tokens * 40 * size  # the second direction still needs it
+    assert phases[16]["incoming"] == 0  # its steps are done: freed
     assert last["incoming"] == 0  # freed with the last direction's steps
 
 
