@@ -16,7 +16,7 @@ from lstm_shapes.cli.errors import EXIT_BUG, user_errors
 from lstm_shapes.cli.output import emit_text, print_renderable
 from lstm_shapes.errors import SpecError
 from lstm_shapes.render.handout_files import HANDOUT_FORMATS, handout_format, handout_text
-from lstm_shapes.render.pictures import PICTURES
+from lstm_shapes.render.picture_names import PICTURES
 from lstm_shapes.spec.core import parse_choice, parse_size
 from lstm_shapes.teach.catalogue import LANGS
 

@@ -4,9 +4,12 @@ as ``<stem>.<picture>.svg`` beside it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lstm_shapes.errors import SpecError
-from lstm_shapes.teach.doc import Page
+
+if TYPE_CHECKING:
+    from lstm_shapes.teach.doc import Page
 
 HANDOUT_EXTENSIONS = (".md", ".html", ".svg")
 HANDOUT_FORMATS = ("md", "html", "svg")
