@@ -185,10 +185,26 @@ def test_fused_training_phases_walk_the_backward_pass_by_hand() -> None:
     assert phases[0]["grads_above"] == cost.parameter_count(spec.module) * size
     assert phases[0]["grads_above"] == 2 * (layer0 + 2 * upper) * size
     assert phases[2]["grads_above"] == 2 * upper * size
-    assert [p["layer_weights"] for p in phases] == [layer0 * size, upper * size, upper * size]
+    weights = [p["layer_weights_bidirectional"] for p in phases]
+    assert weights == [layer0 * size, upper * size, upper * size]
     inputs = [tokens * 10 * size, tokens * 40 * size, tokens * 40 * size]
-    assert [p["layer_input"] for p in phases] == inputs
-    assert [p["kept_gates"] for p in phases] == [tokens * 2 * 80 * k * size for k in (1, 2, 3)]
+    assert [p["layer_input_both"] for p in phases] == [2 * n for n in inputs]
+    gates = [p["kept_gates_bidirectional"] for p in phases]
+    assert gates == [tokens * 2 * 80 * k * size for k in (1, 2, 3)]
+    assert all(p["layer_weights"] == p["kept_gates"] == 0 for p in phases)
+    # (7 steps + 1) x 3 sequences, as wide as max(10, 20) -> 32, then max(40, 20) -> 48
+    diff_states = [p["layer_diff_states"] for p in phases]
+    assert diff_states == [24 * 32 * size, 24 * 48 * size, 24 * 48 * size]
+
+
+def test_fused_training_phases_keep_one_direction_apart() -> None:
+    """A unidirectional stack has the plain terms; the bidirectional ones are 0."""
+    spec = make_spec(input_size=10, hidden_size=20, num_layers=2, batch=3, seq_len=7)
+    phases = cost.fused_training_phases(spec)
+    assert [p["layer_weights"] for p in phases] == [80 * 32 * 4, 80 * 42 * 4]
+    assert [p["kept_gates"] for p in phases] == [21 * 80 * k * 4 for k in (1, 2)]
+    assert all(p["layer_weights_bidirectional"] == p["kept_gates_bidirectional"] == 0
+               for p in phases)  # fmt: skip
 
 
 def test_step_training_phases_walk_forward_and_backward_by_hand() -> None:
