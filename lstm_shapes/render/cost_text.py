@@ -10,7 +10,7 @@ from lstm_shapes.report.cost import CPU_PEAK_METHOD, CostReport
 from lstm_shapes.report.explain import Report
 from lstm_shapes.report.reduced import listed_layers
 from lstm_shapes.spec.units import format_bytes, format_flops, format_seconds
-from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS, CostEstimate
+from lstm_shapes.theory.cost import MEMORY_ERROR_BANDS, CostEstimate, Memory
 
 
 def reduced_line(report: Report) -> str | None:
@@ -78,6 +78,15 @@ KERNEL_WORDS = {
 }
 
 
+def _training_parts(mem: Memory) -> str:
+    """What the training step's memory holds at its peak: what autograd keeps and the
+    gradients, or (a step that peaks in its forward pass) that the gradients come later."""
+    gradients = format_bytes(mem.gradients)
+    if mem.peak_before_gradients:
+        return f"peaks in the forward pass, before the gradients ({gradients}) exist"
+    return f"keeps {format_bytes(mem.saved_for_backward)} for backward, gradients {gradients}"
+
+
 def _band(kernel: str, kind: str) -> str:
     """The measured error of the memory model on this kernel's path, as text."""
     path = {"onednn": "fused", "step-by-step": "step-by-step"}.get(kernel)
@@ -122,8 +131,7 @@ def _estimate_lines(cost: CostReport) -> list[tuple[str, str]]:
         ),
         (
             "your model's training step, memory",
-            f"{format_bytes(mem.training)} (keeps {format_bytes(mem.saved_for_backward)} "
-            f"for backward, gradients {format_bytes(mem.gradients)}; "
+            f"{format_bytes(mem.training)} ({_training_parts(mem)}; "
             f"{_band(est.kernel, 'training')})",
         ),
         *_training_lines(cost),
