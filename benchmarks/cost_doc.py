@@ -90,7 +90,7 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "remaining coefficients were refitted on the fitting grid alone: on seeds 70 and 77 "
         "it is now -7% to +12%.",
         "- The fused training model then gained oneDNN's gradients of the states "
-        "(`layer_diff_states`: a row per step and sequence, as wide as the wider of the "
+        "(`layer_diff_states`: `(L+1)*N` rows as wide as the wider of the "
         "layer's input and hidden size; it replaced the gradient of the layer's input, "
         "fitted at 3.3) and, for bidirectional layers, weights and kept gates of their own "
         "(fitted below 1: perhaps the second direction reuses pages the first one freed; "
@@ -103,9 +103,9 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "and seeds 98 and 105 were measured blind against the refit: -1% to +0%, -4% to "
         "+10%, -1% to +5%, and -6% to +32% for step-by-step training, where one RNN "
         "(`H=1143`, `N=114`, 12 steps, bidirectional) peaks in its forward pass, before any "
-        "gradient exists, and the estimate had added the gradients on top "
-        "(`peak_before_gradients` now takes them off again; no coefficient changed): "
-        "-6% to +9% since.",
+        "gradient exists, and the estimate had added the gradients on top (now it is "
+        "the larger of the modelled peak and what the forward pass holds, and the JSON "
+        "says `peak_in_forward`; no coefficient changed): -6% to +9% since.",
         "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two grids' bands "
         "per path and pass, and `--cost` prints it beside each estimate.",
     ]

@@ -82,8 +82,11 @@ def _training_parts(mem: Memory) -> str:
     """What the training step's memory holds at its peak: what autograd keeps and the
     gradients, or (a step that peaks in its forward pass) that the gradients come later."""
     gradients = format_bytes(mem.gradients)
-    if mem.peak_before_gradients:
+    if mem.peak_in_forward:
         return f"peaks in the forward pass, before the gradients ({gradients}) exist"
+    if mem.freed_before_peak:
+        freed = "the forward's workspace partly freed"
+        return f"peaks in the backward pass, {freed}; gradients {gradients}"
     return f"keeps {format_bytes(mem.saved_for_backward)} for backward, gradients {gradients}"
 
 

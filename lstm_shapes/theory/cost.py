@@ -189,10 +189,12 @@ class Memory:
     gradients: int  # one gradient per parameter
     #: what the backward pass allocates for one layer at a time (fused path)
     backward_workspace: int = 0
-    #: when a training step peaks in its forward pass (before any gradient exists, as
-    #: ``zero_grad(set_to_none=True)`` leaves it), the bytes by which that peak is below
-    #: the forward's tensors and the gradients together
-    peak_before_gradients: int = 0
+    #: bytes by which the parts above add up to more than the training step's modelled
+    #: peak (at most the gradients): at the peak the forward's workspace is freed, or, when
+    #: it comes in the forward pass (``peak_in_forward``), no gradient exists yet (as
+    #: ``zero_grad(set_to_none=True)`` leaves them)
+    freed_before_peak: int = 0
+    peak_in_forward: bool = False
 
     @property
     def inference(self) -> int:
@@ -211,7 +213,7 @@ class Memory:
             + self.workspace
             + self.saved_for_backward
             + self.backward_workspace
-            - self.peak_before_gradients
+            - self.freed_before_peak
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -224,7 +226,8 @@ class Memory:
             "saved_for_backward": self.saved_for_backward,
             "gradients": self.gradients,
             "backward_workspace": self.backward_workspace,
-            "peak_before_gradients": self.peak_before_gradients,
+            "freed_before_peak": self.freed_before_peak,
+            "peak_in_forward": self.peak_in_forward,
             "inference": self.inference,
             "training": self.training,
         }
@@ -559,8 +562,8 @@ def fused_training_phases(spec: Spec) -> tuple[dict[str, int], ...]:
     outputs the layers up to it still keep (``kept_*``), the gradients of the layers from
     it up (``grads_above``), its own weights (the kernel's copies of the weights and of
     their gradients), the gradient of its input, and the kernel's gradients of the states
-    (``layer_diff_states``: a row per step and sequence, and one more, as wide as the wider
-    of its input and hidden size, rounded up to oneDNN's leading dimension). The modelled
+    (``layer_diff_states``: ``(L+1)*N`` rows, as wide as the wider of its input and hidden
+    size rounded up to oneDNN's leading dimension). The modelled
     peak is the largest over these moments (:func:`modelled_peak`).
 
     A bidirectional layer's backward runs one direction after the other, each in a call
@@ -884,8 +887,16 @@ def modelled_peak(phases: tuple[dict[str, int], ...], path: str, kind: str) -> i
     """Bytes the ``kind`` pass (``forward``/``training``) adds on ``path`` (``fused``/
     ``step-by-step``) on top of the parameters and the input, from the sizes of
     :func:`phases_for`: the model, at the largest of its moments."""
-    model = MEMORY_MODEL[path][kind].items()
-    return round(max(sum(terms[name] * k for name, k in model) for terms in phases))
+    return round(_weighed(largest_phase(phases, path, kind), path, kind))
+
+
+def largest_phase(phases: tuple[dict[str, int], ...], path: str, kind: str) -> dict[str, int]:
+    """The moment of :func:`phases_for` at which the model peaks."""
+    return max(phases, key=lambda terms: _weighed(terms, path, kind))
+
+
+def _weighed(terms: dict[str, int], path: str, kind: str) -> float:
+    return sum(terms[name] * k for name, k in MEMORY_MODEL[path][kind].items())
 
 
 def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
@@ -898,7 +909,11 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
     output = tokens * m.D * m.H_out * size
     states = m.D * m.num_layers * batch * (m.H_out + (m.H_cell if m.has_cell else 0)) * size
     params = parameter_count(m) * size
-    fixed = {"parameters": params, "input": tokens * m.input_size * size, "gradients": params}
+    fixed: dict[str, Any] = {
+        "parameters": params,
+        "input": tokens * m.input_size * size,
+        "gradients": params,
+    }
     path = "step-by-step" if stepwise else kernel(spec)
     if m.is_cell:
         # one step: h1 (and c1) are the states and there is no separate output; the
@@ -911,7 +926,9 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
     forward = modelled_peak(phases_for(spec, key, "forward"), key, "forward")
-    training = modelled_peak(phases_for(spec, key, "training"), key, "training")
+    moments = phases_for(spec, key, "training")
+    training = modelled_peak(moments, key, "training")
+    at_peak = largest_phase(moments, key, "training")
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step
@@ -921,12 +938,15 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         saved = saved_for_backward(spec) * size
     rest = training - params - output - 2 * states - workspace  # the gradients: params
     saved = max(0, min(saved, rest))
+    # a training step holds at least what its forward pass does (never below inference)
+    freed = min(max(0, -rest), params)
+    in_forward = freed > 0 and not (at_peak.get("grads") or at_peak.get("grads_above"))
     return Memory(**fixed, output=output, states=states, workspace=workspace,
                   saved_for_backward=saved, backward_workspace=max(0, rest - saved),
-                  peak_before_gradients=max(0, -rest))  # fmt: skip
+                  freed_before_peak=freed, peak_in_forward=in_forward)  # fmt: skip
 
 
-def _cudnn_memory(spec: Spec, fixed: dict[str, int], output: int, states: int) -> Memory:
+def _cudnn_memory(spec: Spec, fixed: dict[str, Any], output: int, states: int) -> Memory:
     """On paper, unverified (no GPU here): cuDNN's workspace holds the input projections
     of one layer for the whole sequence (nn.LSTM's weights are already one flat buffer, so
     nothing is copied), its reserve space for training the gates and states of every step,
@@ -1020,7 +1040,9 @@ def training_memory(spec: Spec, optimizer: str = "adam", amp: bool = False) -> T
     mem = memory(spec)
     size = DTYPE_BYTES[spec.run.dtype]
     params = parameter_count(spec.module)
-    activations = mem.training - mem.parameters - mem.gradients
+    # a step that peaks in its forward pass has no gradients yet at its peak
+    gradients = mem.gradients - (mem.freed_before_peak if mem.peak_in_forward else 0)
+    activations = mem.training - mem.parameters - gradients
     copies = 0
     if amp:
         # autocast runs the products (and oneDNN's LSTM) in bfloat16: 2 bytes an element
@@ -1030,7 +1052,7 @@ def training_memory(spec: Spec, optimizer: str = "adam", amp: bool = False) -> T
         optimizer=optimizer,
         amp=amp,
         parameters=mem.parameters,
-        gradients=mem.gradients,
+        gradients=gradients,
         optimizer_state=OPTIMIZER_STATES[optimizer] * params * size,
         activations=activations,
         weight_copies=copies,

@@ -9,11 +9,18 @@ import pytest
 from lstm_shapes import api
 from lstm_shapes.render.markup import figures_of
 from lstm_shapes.render.mathml import expression, math
-from lstm_shapes.render.pictures import PICTURES, draw
+from lstm_shapes.render.picture_names import PICTURES
+from lstm_shapes.render.pictures import DRAWERS, draw
 from lstm_shapes.teach.doc import Figure
 from lstm_shapes.teach.pages import EQUATIONS
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_every_picture_name_has_its_drawing() -> None:
+    """The names the CLI lists (kept apart so that ``--help`` need not import the drawing
+    code) are the pictures drawn, in order."""
+    assert tuple(DRAWERS) == PICTURES
 
 
 def _pictures(**options: object) -> dict[str, ET.Element]:
