@@ -233,7 +233,7 @@ def measure(
     (:func:`measure_in_fresh_process`), here if that cannot start: a process that freed
     large blocks before lstm-shapes first imported torch, or that ran timed measurements,
     measures here peaks cut from its free heap chunks (up to 19% more; after timed runs
-    +2% to +11%)."""
+    +2% to +17%)."""
     torch = import_torch()
     options = {"timing": timing, "backward": backward, "verify_flops": verify_flops,
                "repeats": repeats, "peak_runs": peak_runs}  # fmt: skip
