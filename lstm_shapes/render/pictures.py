@@ -12,12 +12,9 @@ from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
-from lstm_shapes.render.picture_names import PICTURES
 from lstm_shapes.render.svg import Drawing, text_width
 from lstm_shapes.teach.diagram import shown_layers, shown_steps
 from lstm_shapes.teach.doc import Figure
-
-__all__ = ["DRAWERS", "PICTURES", "draw"]
 
 
 def draw(figure: Figure) -> str:

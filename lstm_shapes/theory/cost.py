@@ -926,9 +926,8 @@ def memory(spec: Spec, *, stepwise: bool = False) -> Memory:
         return _cudnn_memory(spec, fixed, output, states)
     key = "fused" if path == "onednn" else "step-by-step"
     forward = modelled_peak(phases_for(spec, key, "forward"), key, "forward")
-    moments = phases_for(spec, key, "training")
-    training = modelled_peak(moments, key, "training")
-    at_peak = largest_phase(moments, key, "training")
+    at_peak = largest_phase(phases_for(spec, key, "training"), key, "training")
+    training = round(_weighed(at_peak, key, "training"))
     workspace = max(0, forward - output - states)
     # what autograd keeps: on the step path exactly its saved tensors; oneDNN keeps its
     # own workspace instead, on paper the gates and the h and c states of every step

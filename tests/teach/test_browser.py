@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from lstm_shapes.render.pictures import PICTURES
+from lstm_shapes.render.picture_names import PICTURES
 from tests.conftest import ROOT, Result
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from lstm_shapes.render.pictures import PICTURES
+from lstm_shapes.render.picture_names import PICTURES
 from tests.conftest import Result
 
 SIZES = ("-i", "10", "-H", "20", "-l", "2", "--batch-first", "--bidirectional")
