@@ -196,7 +196,7 @@ def section(results: dict[str, dict[str, float]], rounds: int, profile: str | No
         "`--verify-flops`, and the test suite keeps checking the FLOP model against it. The "
         "peak meter's four `gc.collect()` calls each walked torch's tens of thousands of "
         "objects (about 0.3 s each under load): `gc.freeze()` leaves those out. What remains "
-        "above plain `explain` is the calibration of the time model (20-40 ms) and the "
+        "above plain `explain` is the calibration of the time model (30-70 ms) and the "
         "measured run itself: the first oneDNN call sets up its kernels.\n"
         "- `myths`: the myth about `torch.zeros(...)` without `device=` ran a forward pass "
         "on meta tensors, whose `addmm` decomposition imports `torch._dynamo`; the fixed "

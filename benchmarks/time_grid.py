@@ -120,53 +120,52 @@ STEP_LENGTH = 2000
 
 def step_ratios() -> dict[str, dict[str, dict[str, float]]]:
     """The fixed cost of one step, per kernel, family and pass, as a multiple of the
-    calibrated step (an nn.LSTM(4, 8) step on the step-by-step path): 2,000 steps of a
-    module with hidden size 2, whose products cost nothing. fit_time.py takes them as the
-    coefficients of the *_steps terms (``projection``: what proj_size adds to an LSTM
-    step). The fastest of a few runs, as the calibration takes."""
+    calibrated step of that kernel (an nn.LSTM(4, 8) step): 2,000 steps of a module with
+    hidden size 2, whose products cost nothing (``projection``: what proj_size adds to an
+    LSTM step). The fastest of a few runs, as the calibration takes. fit_time.py fits the
+    *_steps coefficients and prints these beside them: a check on the fit, not its input."""
     import torch
 
     from lstm_shapes.probe.calibrate import calibrate
     from lstm_shapes.probe.runtime import without_onednn
 
-    calibrated = calibrate().seconds_per_step
+    rates = calibrate()
     x = torch.randn(STEP_LENGTH, 1, 1)
 
-    def per_step(module: Any, train: bool) -> float:
-        return _fastest(torch, module, x, train, 5) / STEP_LENGTH / calibrated
+    def per_step(module: Any, train: bool, unit: float) -> float:
+        return _fastest(torch, module, x, train, 5) / STEP_LENGTH / unit
 
     out: dict[str, dict[str, dict[str, float]]] = {"fused": {}, "step-by-step": {}}
     fused = torch.nn.LSTM(1, 2)
     for kind in ("forward", "training"):
-        out["fused"][kind] = {"lstm": round(per_step(fused, kind == "training"), 3)}
-        out["fused"][kind].update(call_ratios(torch, kind == "training"))
+        train = kind == "training"
+        out["fused"][kind] = {"lstm": round(per_step(fused, train, rates.seconds_per_fused_step), 3)}
+        out["fused"][kind].update(call_ratios(torch, train, rates.seconds_per_fused_call))
     with without_onednn(torch):
         for kind in ("forward", "training"):
+            train = kind == "training"
             times = {}
             for name, (family, proj) in STEP_MODULES.items():
                 make = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[family]
                 module = make(1, 2, proj_size=proj) if proj else make(1, 2)
-                times[name] = per_step(module, kind == "training")
+                times[name] = per_step(module, train, rates.seconds_per_step)
             times["projection"] -= times["lstm"]
             out["step-by-step"][kind] = {k: round(max(0.0, v), 3) for k, v in times.items()}
-            out["step-by-step"][kind].update(call_ratios(torch, kind == "training"))
+            out["step-by-step"][kind].update(call_ratios(torch, train, rates.seconds_per_call))
     return out
 
 
-def call_ratios(torch: Any, train: bool) -> dict[str, float]:
+def call_ratios(torch: Any, train: bool, unit: float) -> dict[str, float]:
     """The fixed cost of a call and of each further layer and direction, as multiples of
-    the calibrated cost of a call: one step of nn.LSTM(1, 2), and of 8 bidirectional
-    layers of it (15 more layers and directions). Keyed ``call`` and ``layer`` (the
-    coefficients of the call and layer_calls terms)."""
-    from lstm_shapes.probe.calibrate import calibrate
-
-    calibrated = calibrate().seconds_per_call
+    ``unit``, the calibrated cost of a call of the kernel in use: one step of
+    nn.LSTM(1, 2), and of 8 bidirectional layers of it (15 more layers and directions).
+    Keyed ``call`` and ``layer`` (the coefficients of the call and layer_calls terms)."""
     x = torch.randn(1, 1, 1)
     one = _fastest(torch, torch.nn.LSTM(1, 2), x, train, 7)
     deep = _fastest(torch, torch.nn.LSTM(1, 2, num_layers=8, bidirectional=True), x, train, 7)
     return {
-        "call": round(one / calibrated, 3),
-        "layer": round(max(0.0, deep - one) / 15 / calibrated, 3),
+        "call": round(one / unit, 3),
+        "layer": round(max(0.0, deep - one) / 15 / unit, 3),
     }
 
 
@@ -201,6 +200,10 @@ def stored_rates(row: dict[str, Any]) -> Any:
         seconds_per_step=stored["seconds_per_step"],
         seconds_per_call=stored.get("seconds_per_call", 0.0),
         calibration_seconds=stored["calibration_seconds"],
+        seconds_per_fused_step=stored.get("seconds_per_fused_step", 0.0),
+        seconds_per_fused_call=stored.get("seconds_per_fused_call", 0.0),
+        weight_bytes_per_second=stored.get("weight_bytes_per_second", 0.0),
+        gate_bytes_per_second=stored.get("gate_bytes_per_second", 0.0),
     )
 
 

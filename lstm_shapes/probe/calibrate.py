@@ -1,8 +1,10 @@
 """How fast this machine runs what the time model counts, measured once per process.
 
 A short run (tens of milliseconds) times a matrix product of the size the recurrent
-layers multiply, and the cost of torch's step-by-step CPU kernel on a tiny module: per
-step (64 steps against one) and per call (one step's call, less that step).
+layers multiply, a matrix-vector product (the weights a step of one sequence reads), an
+element-wise operation (a step's gates), and the cost of torch's two CPU kernels on a tiny
+module: per step and per call, step by step (64 steps against one) and fused (oneDNN:
+256 steps against 16, at torch's threads, which it meets at every step).
 :func:`lstm_shapes.theory.cost.CostEstimate.forward_seconds` builds the time estimate on
 these rates, and the budget decision uses it.
 """
@@ -23,6 +25,14 @@ from lstm_shapes.theory.cost import ASSUMED_RATES, MachineRates
 CAL_ROWS, CAL_INNER, CAL_COLUMNS = 128, 256, 1024
 #: Steps of the tiny module (LSTM(4, 8), one sequence) whose time per step is the overhead.
 CAL_STEPS = 64
+#: The fused kernel's steps: (short, long) sequences of the tiny module, whose difference
+#: is its cost per step (a one-step call sets up as much as a short one, so it is not used)
+CAL_FUSED_STEPS = (16, 256)
+#: The matrix-vector product: (1, CAL_VECTOR[0]) @ (CAL_VECTOR[0], CAL_VECTOR[1]), 2 MiB
+#: of float32 weights (within the L2 or L3 cache, as most recurrent weights are)
+CAL_VECTOR = (512, 1024)
+#: Elements of the element-wise operation timed (a sigmoid: reads and writes each once)
+CAL_ELEMENTS = 65536
 CAL_REPEATS = 7
 #: Each timing stops repeating after this long (a very busy machine).
 CAL_MAX_SECONDS = 0.02
@@ -65,7 +75,7 @@ def machine_rates() -> MachineRates:
 
 
 def calibrate() -> MachineRates:
-    """Time the matrix product and the step overhead now."""
+    """Time the products, the element-wise operation and both kernels' steps now."""
     torch = import_torch()
     start = time.perf_counter()
     threads = torch.get_num_threads()
@@ -73,27 +83,49 @@ def calibrate() -> MachineRates:
     # 100x slower; the rate of all threads is scaled from it.
     torch.set_num_threads(1)
     try:
-        mm, stepwise, one_step = _time_all(torch)
+        mm, stepwise, one_step, matvec, sigmoid = _time_all(torch)
     finally:
         torch.set_num_threads(threads)
+    short, long = _time_fused(torch)
     flops = 2 * CAL_ROWS * CAL_INNER * CAL_COLUMNS
+    per_step = (stepwise - one_step) / (CAL_STEPS - 1)
+    fused_step = max(0.0, long - short) / (CAL_FUSED_STEPS[1] - CAL_FUSED_STEPS[0])
     return MachineRates(
         flops_per_second=flops / mm * (1 + (threads - 1) * PARALLEL_EFFICIENCY),
-        seconds_per_step=(stepwise - one_step) / (CAL_STEPS - 1),
-        seconds_per_call=max(0.0, one_step - (stepwise - one_step) / (CAL_STEPS - 1)),
+        seconds_per_step=per_step,
+        seconds_per_call=max(0.0, one_step - per_step),
         calibration_seconds=time.perf_counter() - start,
+        seconds_per_fused_step=fused_step,
+        seconds_per_fused_call=max(0.0, short - CAL_FUSED_STEPS[0] * fused_step),
+        weight_bytes_per_second=4 * CAL_VECTOR[0] * CAL_VECTOR[1] / matvec,
+        gate_bytes_per_second=2 * 4 * CAL_ELEMENTS / sigmoid,
     )
 
 
-def _time_all(torch: Any) -> tuple[float, float, float]:
+def _time_all(torch: Any) -> tuple[float, float, float, float, float]:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         a = torch.randn(CAL_ROWS, CAL_INNER)
         b = torch.randn(CAL_INNER, CAL_COLUMNS)
         mm = _best_seconds(lambda: torch.mm(a, b))
+        vector = torch.randn(1, CAL_VECTOR[0])
+        weights = torch.randn(CAL_VECTOR)
+        matvec = _best_seconds(lambda: torch.mm(vector, weights))
+        gates = torch.randn(CAL_ELEMENTS)
+        out = torch.empty(CAL_ELEMENTS)
+        sigmoid = _best_seconds(lambda: torch.sigmoid(gates, out=out))
         module = torch.nn.LSTM(4, 8).eval()
         x = torch.randn(CAL_STEPS, 1, 4)
         with without_onednn(torch):
             stepwise = _best_seconds(lambda: module(x))
             one_step = _best_seconds(lambda: module(x[:1]))
-    return mm, stepwise, one_step
+    return mm, stepwise, one_step, matvec, sigmoid
+
+
+def _time_fused(torch: Any) -> tuple[float, float]:
+    """The tiny module's short and long sequences on the fused kernel, at torch's threads."""
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        module = torch.nn.LSTM(4, 8).eval()
+        short, long = (torch.randn(steps, 1, 4) for steps in CAL_FUSED_STEPS)
+        return _best_seconds(lambda: module(short)), _best_seconds(lambda: module(long))

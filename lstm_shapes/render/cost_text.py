@@ -60,11 +60,17 @@ def _spread(values: Sequence[float], show: Callable[[float], str]) -> str:
 
 
 def _rates_text(cost: CostReport) -> str:
+    """The calibrated rates the estimate of this path is built on."""
     rates = cost.rates
+    if cost.estimate.fused:
+        step, call = rates.seconds_per_fused_step, rates.seconds_per_fused_call
+    else:
+        step, call = rates.seconds_per_step, rates.seconds_per_call
     speed = (
-        f"{format_flops(rates.flops_per_second)}/s for a matrix product and "
-        f"{format_seconds(rates.seconds_per_step)} per step and "
-        f"{format_seconds(rates.seconds_per_call)} per call"
+        f"{format_flops(rates.flops_per_second)}/s for a matrix product, "
+        f"{format_bytes(round(rates.weight_bytes_per_second))}/s of weights, "
+        f"{format_bytes(round(rates.gate_bytes_per_second))}/s of gates, "
+        f"{format_seconds(step)} per step and {format_seconds(call)} per call"
     )
     if rates.calibrated:
         return f"{speed}, calibrated on this machine in {format_seconds(rates.calibration_seconds)}"

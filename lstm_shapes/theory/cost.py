@@ -46,8 +46,10 @@ SECONDS_PER_LAYER_BUILT = 400e-6
 
 @dataclass(frozen=True)
 class MachineRates:
-    """How fast this machine multiplies matrices, and what one step of torch's
-    step-by-step kernel costs on top (:mod:`lstm_shapes.probe.calibrate` measures both).
+    """How fast this machine runs what the time model counts
+    (:mod:`lstm_shapes.probe.calibrate` measures each): a matrix product, one step and one
+    call of torch's step-by-step kernel, one step and one call of the fused oneDNN kernel,
+    a matrix-vector product's stream of weights, and an element-wise operation's bytes.
     ``calibration_seconds`` is 0 for the assumed rates, which hold for no machine."""
 
     flops_per_second: float
@@ -55,6 +57,15 @@ class MachineRates:
     #: a whole call of a one-step module, beyond its one step: Python, dispatch and setup
     seconds_per_call: float = 0.0
     calibration_seconds: float = 0.0
+    #: the fused kernel's cost per step and per call (at torch's threads: it meets them
+    #: at every step), 0 where it was not measured (the step-by-step kernel's stand in)
+    seconds_per_fused_step: float = 0.0
+    seconds_per_fused_call: float = 0.0
+    #: bytes of weights a matrix-vector product reads per second (what a step of a small
+    #: batch is bound by), and bytes an element-wise operation reads and writes per second
+    #: (a step's gates); 0 where not measured (the matrix product's FLOP rate stands in)
+    weight_bytes_per_second: float = 0.0
+    gate_bytes_per_second: float = 0.0
 
     @property
     def calibrated(self) -> bool:
@@ -65,13 +76,25 @@ class MachineRates:
             "flops_per_second": round(self.flops_per_second),
             "seconds_per_step": self.seconds_per_step,
             "seconds_per_call": self.seconds_per_call,
+            "seconds_per_fused_step": self.seconds_per_fused_step,
+            "seconds_per_fused_call": self.seconds_per_fused_call,
+            "weight_bytes_per_second": round(self.weight_bytes_per_second),
+            "gate_bytes_per_second": round(self.gate_bytes_per_second),
             "calibrated": self.calibrated,
             "calibration_seconds": round(self.calibration_seconds, 4),
         }
 
 
 #: Used before anything is calibrated (no torch): a slow, busy 2-core CPU.
-ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6, seconds_per_call=100e-6)
+ASSUMED_RATES = MachineRates(
+    flops_per_second=8e9,
+    seconds_per_step=40e-6,
+    seconds_per_call=100e-6,
+    seconds_per_fused_step=10e-6,
+    seconds_per_fused_call=300e-6,
+    weight_bytes_per_second=8e9,
+    gate_bytes_per_second=4e9,
+)
 #: How many of each term of :meth:`CostEstimate.time_terms` one pass takes, per path
 #: (fused oneDNN / step-by-step) and pass (forward / training: forward + backward). Each
 #: term is seconds at this machine's calibrated rates; a coefficient is the share of that
@@ -82,60 +105,60 @@ ASSUMED_RATES = MachineRates(flops_per_second=8e9, seconds_per_step=40e-6, secon
 TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {
-            "call": 3.426,
-            "layer_calls": 2.555,
-            "input_projection": 0.744,
-            "recurrent": 0.012,
-            "recurrent_weights": 0.267,
-            "uncached_weights": 6.528,
-            "lstm_steps": 0.33,
-            "weights": 17.47,
-            "gates": 46.739,
+            "fused_call": 1.061,
+            "fused_layer_calls": 0.0,
+            "input_projection": 1.511,
+            "recurrent": 0.453,
+            "recurrent_weights": 0.488,
+            "uncached_weights": 1.785,
+            "fused_steps": 1.55,
+            "weights": 13.219,
+            "gates": 8.088,
         },
         "training": {
-            "call": 12.181,
-            "layer_calls": 8.643,
-            "input_projection": 1.976,
-            "recurrent": 0.084,
-            "recurrent_weights": 0.628,
-            "uncached_weights": 19.61,
-            "lstm_steps": 0.294,
-            "weights": 72.83,
-            "gates": 200.973,
+            "fused_call": 4.135,
+            "fused_layer_calls": 0.0,
+            "input_projection": 4.499,
+            "recurrent": 2.464,
+            "recurrent_weights": 0.691,
+            "uncached_weights": 7.646,
+            "fused_steps": 2.19,
+            "weights": 69.238,
+            "gates": 30.009,
             "backward": 0.0,
         },
     },
     "step-by-step": {
         "forward": {
-            "call": 1.416,
-            "layer_calls": 0.826,
-            "input_projection": 1.109,
-            "recurrent": 0.99,
-            "recurrent_weights": 5.095,
-            "uncached_weights": 8.835,
-            "lstm_steps": 1.017,
-            "gru_steps": 1.063,
-            "rnn_steps": 0.412,
-            "projection_steps": 0.135,
-            "gates": 209.583,
-            "recurrent_weights_f64": 4.464,
-            "uncached_weights_f64": 0.0,
+            "call": 0.885,
+            "layer_calls": 1.196,
+            "input_projection": 1.225,
+            "recurrent": 1.382,
+            "recurrent_weights": 0.853,
+            "uncached_weights": 1.109,
+            "lstm_steps": 1.457,
+            "gru_steps": 1.395,
+            "rnn_steps": 0.608,
+            "projection_steps": 0.315,
+            "gates": 19.396,
+            "recurrent_weights_f64": 0.851,
+            "uncached_weights_f64": 0.731,
         },
         "training": {
-            "call": 6.087,
-            "layer_calls": 4.584,
-            "input_projection": 1.365,
-            "recurrent": 0.0,
-            "recurrent_weights": 20.379,
-            "uncached_weights": 0.0,
-            "lstm_steps": 10.12,
-            "gru_steps": 10.78,
-            "rnn_steps": 2.912,
-            "projection_steps": 1.292,
-            "gates": 501.915,
-            "recurrent_weights_f64": 6.864,
-            "uncached_weights_f64": 47.025,
-            "backward": 1.606,
+            "call": 15.304,
+            "layer_calls": 0.0,
+            "input_projection": 1.34,
+            "recurrent": 1.92,
+            "recurrent_weights": 8.518,
+            "uncached_weights": 43.914,
+            "lstm_steps": 9.779,
+            "gru_steps": 9.614,
+            "rnn_steps": 3.269,
+            "projection_steps": 1.941,
+            "gates": 53.703,
+            "recurrent_weights_f64": 7.263,
+            "uncached_weights_f64": 12.83,
+            "backward": 0.0,
         },
     },
 }
@@ -296,27 +319,33 @@ class CostEstimate:
         from memory; in float64 terms of their own, ``*_f64``), the bytes of gates written
         and read at every step (``gates``), the fixed cost per step (per family: their steps
         run different numbers of operations), the weights (oneDNN copies them on every call)
-        and the backward pass's FLOPs. FLOP terms are seconds at the calibrated float32 rate
-        (float64 at half of it); byte terms are bytes at that rate, pseudo-seconds whose
-        coefficient carries the ratio to the memory's speed. Some coefficients are fitted to
-        0 (the table keeps the term, so that a refit can use it)."""
+        and the backward pass's FLOPs. Each is seconds at the rate calibrated for its kind
+        of work: FLOP terms at the matrix product's rate (float64 at half of it), weight
+        bytes at the matrix-vector product's, gate bytes at the element-wise operation's,
+        and the fused kernel's steps and calls (``fused_*``) at its own. A coefficient is
+        how many of those seconds the kernel takes; some are fitted to 0 (the table keeps
+        the term, so that a refit can use it)."""
         m = self.spec.module
         size = DTYPE_BYTES[self.spec.run.dtype]
         rate = rates.flops_per_second * (0.5 if size == 8 else 1.0)
+        weight_rate = rates.weight_bytes_per_second or rates.flops_per_second
+        gate_rate = rates.gate_bytes_per_second or rates.flops_per_second
         recurrent = sum(c.recurrent_projection + c.projection for c in self.layers)
         weight_bytes = (m.gates * m.hidden_size * m.H_out + m.proj_size * m.hidden_size) * size
         step_seconds = self.steps * rates.seconds_per_step
+        fused_call = rates.seconds_per_fused_call or rates.seconds_per_call
         # float64 products run other kernels, which read their weights at another speed
         read = {
-            "recurrent_weights": self.steps * weight_bytes / rates.flops_per_second,
-            "uncached_weights": self.steps
-            * max(0, weight_bytes - CACHE_BYTES)
-            / rates.flops_per_second,
+            "recurrent_weights": self.steps * weight_bytes / weight_rate,
+            "uncached_weights": self.steps * max(0, weight_bytes - CACHE_BYTES) / weight_rate,
         }
         double = size == 8
         terms = {
             "call": rates.seconds_per_call,
             "layer_calls": rates.seconds_per_call * (m.num_layers * m.D - 1),
+            "fused_call": fused_call,
+            "fused_layer_calls": fused_call * (m.num_layers * m.D - 1),
+            "fused_steps": self.steps * (rates.seconds_per_fused_step or rates.seconds_per_step),
             "input_projection": sum(c.input_projection for c in self.layers) / rate,
             "recurrent": recurrent / rate,
             **{name: 0.0 if double else seconds for name, seconds in read.items()},
@@ -328,8 +357,8 @@ class CostEstimate:
             * m.gates
             * m.hidden_size
             * size
-            / rates.flops_per_second,
-            "weights": self.parameter_bytes / rates.flops_per_second,
+            / gate_rate,
+            "weights": self.parameter_bytes / weight_rate,
             "backward": (self.training - self.forward) / rate,
         }
         for family in ("lstm", "gru", "rnn"):
@@ -985,8 +1014,8 @@ def estimate(spec: Spec) -> CostEstimate:
 #: (benchmarks/*memory-results.json; written by benchmarks/cost_doc.py,
 #: tests/docs/test_cost_doc.py keeps them equal).
 MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
-    "fused": {"training": (-0.102, 0.101), "forward": (-0.03, 0.026)},
-    "step-by-step": {"training": (-0.171, 0.118), "forward": (-0.124, 0.09)},
+    "fused": {"training": (-0.114, 0.101), "forward": (-0.03, 0.026)},
+    "step-by-step": {"training": (-0.171, 0.148), "forward": (-0.124, 0.09)},
 }
 
 #: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps

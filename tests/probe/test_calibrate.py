@@ -16,7 +16,31 @@ def test_calibration_measures_positive_rates() -> None:
     assert rates.flops_per_second > 1e8
     assert 0 < rates.seconds_per_step < 1e-2
     assert 0 <= rates.seconds_per_call < 1e-1
-    assert rates.as_dict()["seconds_per_call"] == rates.seconds_per_call
+    assert 0 < rates.seconds_per_fused_step < 1e-2
+    assert 0 <= rates.seconds_per_fused_call < 1e-1
+    assert rates.weight_bytes_per_second > 1e8
+    assert rates.gate_bytes_per_second > 1e8
+    stored = rates.as_dict()
+    assert stored["seconds_per_call"] == rates.seconds_per_call
+    assert stored["seconds_per_fused_step"] == rates.seconds_per_fused_step
+    assert stored["weight_bytes_per_second"] == round(rates.weight_bytes_per_second)
+
+
+def test_uncalibrated_rates_stand_in_for_the_ones_not_measured() -> None:
+    """Rates stored before the fused kernel and the byte rates were calibrated (0) fall
+    back to the step-by-step kernel's and the matrix product's."""
+    estimate = cost.estimate(make_spec(input_size=16, hidden_size=32))
+    old = cost.MachineRates(flops_per_second=1e10, seconds_per_step=1e-5, seconds_per_call=1e-4)
+    same = cost.MachineRates(
+        flops_per_second=1e10,
+        seconds_per_step=1e-5,
+        seconds_per_call=1e-4,
+        seconds_per_fused_step=1e-5,
+        seconds_per_fused_call=1e-4,
+        weight_bytes_per_second=1e10,
+        gate_bytes_per_second=1e10,
+    )
+    assert estimate.time_terms(old) == estimate.time_terms(same)
 
 
 def test_rates_are_cached_per_process_and_feed_the_budget(
