@@ -62,7 +62,9 @@ def samples(
     return out
 
 
-def fit(rows: list[dict[str, Any]], path: str, kind: str) -> tuple[dict[str, float], tuple[float, float]]:
+def fit(
+    rows: list[dict[str, Any]], path: str, kind: str
+) -> tuple[dict[str, float], tuple[float, float]]:
     """The coefficients of ``path``/``kind`` (not negative) and the band of ratios they
     leave on ``rows``."""
     import numpy as np

@@ -139,7 +139,9 @@ def step_ratios() -> dict[str, dict[str, dict[str, float]]]:
     fused = torch.nn.LSTM(1, 2)
     for kind in ("forward", "training"):
         train = kind == "training"
-        out["fused"][kind] = {"lstm": round(per_step(fused, train, rates.seconds_per_fused_step), 3)}
+        out["fused"][kind] = {
+            "lstm": round(per_step(fused, train, rates.seconds_per_fused_step), 3)
+        }
         out["fused"][kind].update(call_ratios(torch, train, rates.seconds_per_fused_call))
     with without_onednn(torch):
         for kind in ("forward", "training"):
