@@ -1014,8 +1014,8 @@ def estimate(spec: Spec) -> CostEstimate:
 #: (benchmarks/*memory-results.json; written by benchmarks/cost_doc.py,
 #: tests/docs/test_cost_doc.py keeps them equal).
 MEMORY_ERROR_BANDS: dict[str, dict[str, tuple[float, float]]] = {
-    "fused": {"training": (-0.114, 0.101), "forward": (-0.03, 0.026)},
-    "step-by-step": {"training": (-0.171, 0.148), "forward": (-0.124, 0.09)},
+    "fused": {"training": (-0.114, 0.101), "forward": (-0.03, 0.034)},
+    "step-by-step": {"training": (-0.171, 0.359), "forward": (-0.124, 0.09)},
 }
 
 #: Optimizer state per parameter, in tensors of the parameter's size: plain SGD keeps
