@@ -16,6 +16,7 @@ keeps the states of every step. Error bands measured per path: docs/cost.md.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -994,8 +995,11 @@ def _cudnn_memory(spec: Spec, fixed: dict[str, Any], output: int, states: int) -
                   saved_for_backward=saved, backward_workspace=backward)  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1024)
 def estimate(spec: Spec) -> CostEstimate:
-    """The cost of one forward (and forward + backward) pass of ``spec`` at its full size."""
+    """The cost of one forward (and forward + backward) pass of ``spec`` at its full size.
+    Cached (specs are frozen): ``check --spec`` asks again for the configurations its
+    cases share, and the memory model walks every moment of a training step."""
     layers = layer_costs(spec)
     return CostEstimate(
         spec=spec,
