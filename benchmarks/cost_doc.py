@@ -116,10 +116,13 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "(step-by-step forward), and -13% to +36% (step-by-step training): one RNN "
         "(`H_in=193`, `H=119`, `N=6`, 680 steps, bidirectional, one layer) measures "
         "18.1 MiB against 24.7 MiB estimated, the same in three fresh processes, while the "
-        "other RNNs of both grids sit at -19% to +7%. Its step's saved tensor (2,856 bytes) "
-        "comes from the heap, and the model counts about 3.6 KiB of autograd bookkeeping "
-        "per kept tensor (`kept_tensors`, fitted mostly on LSTMs, whose steps record more "
-        "operations per saved tensor); not fixed, so the step-by-step training band "
+        "other RNNs of both grids sit at -19% to +7%. Varied alone, the miss follows the "
+        "heap and the second direction: with 3 sequences +24%, with 9 (each step's "
+        "tensor then 4,284 bytes, a mapping of its own while the peak is measured) +0%, "
+        "with one direction +2%, and with 1,500 steps +34%: the bidirectional moments of "
+        "`step_training_phases` (the concatenation of the two directions' outputs) count "
+        "something the heap reuses when a step's tensors are under 4 KiB. Not fixed, so "
+        "the step-by-step training band "
         "`--cost` prints is now -17% to +36%.",
         "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two grids' bands "
         "per path and pass, and `--cost` prints it beside each estimate.",
