@@ -106,27 +106,30 @@ ASSUMED_RATES = MachineRates(
 TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {
-            "fused_call": 1.061,
+            "fused_call": 1.136,
             "fused_layer_calls": 0.0,
-            "input_projection": 1.511,
-            "recurrent": 0.453,
-            "recurrent_weights": 0.488,
-            "uncached_weights": 1.785,
-            "fused_steps": 1.55,
-            "weights": 13.219,
-            "gates": 8.088,
+            "input_projection": 1.213,
+            "recurrent": 0.504,
+            "recurrent_weights": 0.316,
+            "uncached_weights": 2.051,
+            "fused_steps": 1.313,
+            "weights": 10.731,
+            "gates": 8.641,
+            "unmerged_input_weights": 0.623,
         },
         "training": {
-            "fused_call": 4.135,
+            "fused_call": 4.154,
             "fused_layer_calls": 0.0,
-            "input_projection": 4.499,
-            "recurrent": 2.464,
-            "recurrent_weights": 0.691,
-            "uncached_weights": 7.646,
-            "fused_steps": 2.19,
-            "weights": 69.238,
-            "gates": 30.009,
+            "input_projection": 4.36,
+            "recurrent": 2.479,
+            "recurrent_weights": 0.62,
+            "uncached_weights": 7.771,
+            "fused_steps": 2.144,
+            "weights": 67.994,
+            "gates": 30.216,
             "backward": 0.0,
+            "input_weights": 0.0,
+            "unmerged_input_weights": 0.277,
         },
     },
     "step-by-step": {
@@ -361,11 +364,30 @@ class CostEstimate:
             / gate_rate,
             "weights": self.parameter_bytes / weight_rate,
             "backward": (self.training - self.forward) / rate,
+            **self._input_weight_terms(weight_rate),
         }
         for family in ("lstm", "gru", "rnn"):
             terms[f"{family}_steps"] = step_seconds if m.family == family else 0.0
         terms["projection_steps"] = step_seconds if m.proj_size else 0.0
         return terms
+
+    def _input_weight_terms(self, weight_rate: float) -> dict[str, float]:
+        """oneDNN's brgemm kernels (the x64 CPUs with AVX-512) compute a layer's input
+        projection one step at a time, reading ``W_ih`` again at every step, forward and
+        backward (``input_weights``); only a forward pass of one sequence merges the steps
+        into one product (oneDNN's "merged layer compute", for a one-layer call: torch calls
+        it once per layer and direction), so ``unmerged_input_weights`` is 0 there."""
+        m = self.spec.module
+        size = DTYPE_BYTES[self.spec.run.dtype]
+        per_step = sum(
+            m.gates * m.hidden_size * layer_input_size(m, k) * size for k in range(m.num_layers)
+        )
+        seconds = self.spec.input.seq_len * m.D * per_step / weight_rate
+        one_sequence = self.spec.input.unbatched or self.spec.input.batch == 1
+        return {
+            "input_weights": seconds,
+            "unmerged_input_weights": 0.0 if one_sequence else seconds,
+        }
 
     def _seconds(self, path: str, kind: str, rates: MachineRates) -> float:
         terms = self.time_terms(rates)
