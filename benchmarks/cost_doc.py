@@ -35,6 +35,18 @@ GRIDS = (("fitting", "memory-grid-results.json"), ("held out", "holdout-memory-r
 TIME_GRIDS = (("fitting", "time-grid-results.json"), ("held out", "holdout-time-results.json"))
 
 
+def time_grids() -> list[tuple[str, str]]:
+    """(label, results file) of the time grids: the fitting grid on this machine and on the
+    earlier ones it was measured on (time-grid-results.<machine>.json), the held-out grid."""
+    earlier = sorted((ROOT / "benchmarks").glob("time-grid-results.*.json"))
+    fitting, held_out = TIME_GRIDS
+    return [
+        fitting,
+        *((f"fitting ({path.stem.split('.', 1)[1]})", path.name) for path in earlier),
+        held_out,
+    ]
+
+
 def bands_row(grid: str, path: str, data: dict[str, Any]) -> str:
     kinds = data["bands"].get(path, {})
     cells = [
@@ -70,7 +82,7 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "",
         "- The coefficients of `lstm_shapes.theory.cost.MEMORY_MODEL` were fitted on the "
         "fitting grid (`benchmarks/fit_memory.py`). The held-out grid (seeds 63, 70, 77, 98, "
-        "105, 112, 119, 126 and 133) "
+        "105, 112, 119, 126, 133, 140 and 147) "
         "was drawn apart, and no coefficient is fitted on it.",
         "- Earlier held-out grids (seeds 21, 28, 35 and 56) joined the fitting grid once "
         "judged, each after showing a weakness (seed 56: two step-by-step configurations 25% "
@@ -124,6 +136,10 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "something the heap reuses when a step's tensors are under 4 KiB. Not fixed, so "
         "the step-by-step training band "
         "`--cost` prints is now -17% to +36%.",
+        "- Seeds 140 and 147 (40 configurations) were measured blind on a third machine "
+        "(a 2-vCPU Xeon whose L3 reads 480 MiB), with no change to the memory model: -2% "
+        "to +0% (fused forward), -11% to +10% (fused training), -1% to +4% (step-by-step "
+        "forward), -10% to +13% (step-by-step training).",
         "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two grids' bands "
         "per path and pass, and `--cost` prints it beside each estimate.",
     ]
@@ -172,7 +188,7 @@ def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "The coefficients of `lstm_shapes.theory.cost.TIME_MODEL` were fitted on the fitting "
         "grid (`benchmarks/fit_time.py`: least squares on the logarithm of estimate / "
         "measured), and no coefficient is fitted on the held-out grid. Both grids were "
-        "measured on a second machine (another 2-vCPU Xeon, 105 MiB of L3 against the "
+        "first measured on a second machine (another 2-vCPU Xeon, 105 MiB of L3 against the "
         "first one's 32 MiB). There the model fitted on the first machine missed by 2x to "
         "4x on seeds 112 and 119, drawn and measured blind: the fused oneDNN kernel's "
         "cost per step had moved 3x against the step-by-step kernel's (it synchronizes its "
@@ -195,13 +211,32 @@ def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "phase of its own), and fitting the cost per step and per call instead of "
         "fixing them at ratios measured apart on modules with hidden size 2 (these left "
         "runs of many tiny steps 2x to 3x slower than estimated; `fit_time.py` prints "
-        "them beside the fitted ones). On the fitting grid, four of 660 runs remain "
-        "outside 2x: one sequence through layers of 40 to 60 MB of weights on the fused "
-        "path (forward 2.23x, and training 2.33x of another such: those weights partly stay "
-        "in this L3, whose size the model does not read), an RNN with `H=2025` whose "
-        "training step accumulates a gradient just under the 16 MiB cache threshold "
-        "(0.40x), and the step-by-step forward of a fused configuration with `H=1714` "
-        "(0.46x: the path of this tool's check, not of `--time`). This machine has phases of "
+        "them beside the fitted ones). "
+        "Then a third machine (a 2-vCPU Xeon whose L3 reads 480 MiB): seeds 140 and 147, "
+        "drawn and measured blind there, missed twice, both fused forwards: a bidirectional "
+        "LSTM with `H_in=929`, `H=543` and 2 sequences 0.47x (its fused forward takes twice "
+        "as long as the step-by-step one) and one sequence through 3 layers 2.41x. oneDNN's "
+        "brgemm kernels, which it uses on x64 CPUs with AVX-512, compute a layer's input "
+        "projection one step at a time and read `W_ih` again at every step; only a "
+        "forward call of one sequence merges the steps into one product (oneDNN's "
+        "`merged_layer_compute`; torch calls oneDNN once per layer and direction). The model "
+        "gained that read (`unmerged_input_weights`, and `input_weights` for the backward "
+        "pass, which the fit leaves at 0), fitted on the second machine's fitting grid "
+        "alone: seeds 140 and 147 then measure 0.68x to 1.92x, none of 120 runs outside 2x. "
+        "The fitting grid was then measured on the third machine too (the second "
+        "machine's runs are kept in `time-grid-results.l3-105mib.json`), and the table is "
+        "fitted on both machines' runs at once: with the second machine's table, the third "
+        "machine's fitting grid had measured 0.51x to 2.08x (one of 660 runs outside "
+        "2x), a check on 220 configurations no coefficient had seen. "
+        "Against the table fitted on both, four of the 1,320 fitting runs remain outside "
+        "2x, all on the second machine and all between 0.39x and 0.50x: an RNN with "
+        "`H=2025` whose training step accumulates a gradient just under the 16 MiB cache "
+        "threshold (0.39x), the step-by-step forward of a fused configuration with "
+        "`H=1714` (0.43x: the path of this tool's check, not of `--time`), and two "
+        "forwards at 0.498x. On the held-out grid, seeds 140 and 147 measure 0.66x to "
+        "1.84x against it, and one of its 660 runs is outside 2x: a fused training step "
+        "on the second machine (`H=940`, 4 sequences, 222 steps) at 0.498x. "
+        "The second machine has phases of "
         "its own: for "
         "seconds at a time, the same tiny-step run measures up to 2x slower, and "
         "identical runs of a configuration on the first machine differed by 0.81x to "
@@ -217,7 +252,7 @@ def time_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
 
 def section() -> str:
     memory = [(grid, data) for grid, name in GRIDS if (data := _load(name))]
-    timing = [(grid, data) for grid, name in TIME_GRIDS if (data := _load(name))]
+    timing = [(grid, data) for grid, name in time_grids() if (data := _load(name))]
     body = [HEADING, "", "Written by `benchmarks/cost_doc.py` from the last `make bench`.", ""]
     body += memory_part(memory) if memory else ["Memory: not measured yet."]
     body += time_part(timing) if timing else ["", "Time: not measured yet."]

@@ -18,6 +18,10 @@ the second machine the per-step costs measured apart (time_grid.py's step_ratios
 with hidden size 2, whose products cost nothing, timed outside the timed runs' heap) left
 the runs of many tiny steps 2x to 3x slower than estimated, while the fit puts them within
 the band; fit_time.py prints those measured ratios beside the fitted ones.
+The fitting grid's runs on every machine it was measured on count alike (this machine's in
+benchmarks/time-grid-results.json, earlier ones' in time-grid-results.<machine>.json): each
+run's terms are at the rates calibrated in that run, so one table has to serve every
+machine, as it has to on the machines of people who run the tool.
 Every measured run of a path counts once: the step-by-step forward of every configuration
 (``stepwise``; on a configuration whose default path is step-by-step, that is its default
 forward), the default forward and training step of each on its path.
@@ -36,8 +40,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import time_grid  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "time-grid-results.json"
 
 
 def samples(
@@ -102,8 +104,11 @@ def main() -> None:
         import scipy  # noqa: F401
     except ImportError:
         raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
-    stored = json.loads(RESULTS.read_text())
-    rows = stored["rows"]
+    documents = [json.loads(path.read_text()) for path in time_grid.results_files("fit")]
+    stored = documents[0]
+    rows = [row for document in documents for row in document["rows"]]
+    for path, document in zip(time_grid.results_files("fit"), documents, strict=True):
+        print(f"# {path.name}: {len(document['rows'])} rows, {document['machine']}")
     from lstm_shapes.theory import cost
 
     model: dict[str, dict[str, dict[str, float]]] = {}

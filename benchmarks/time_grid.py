@@ -6,6 +6,7 @@ benchmarks/drawn-grid.json) or the held-out one (benchmarks/holdout-grid.json).
     .venv/bin/python benchmarks/time_grid.py --quick         # the first few configurations only
     .venv/bin/python benchmarks/time_grid.py --missing       # only the rows not stored yet
     .venv/bin/python benchmarks/time_grid.py --summary       # re-judge the stored measurements
+                                                             # (earlier machines' too)
     .venv/bin/python benchmarks/time_grid.py --steps-only    # only the cost per step
 
 For every configuration, in one process: the calibration of this machine
@@ -38,6 +39,14 @@ GRIDS = {
     "holdout": (("holdout-grid.json",), "holdout-time-results.json"),
 }
 KINDS = ("forward", "stepwise", "training")
+
+
+def results_files(grid: str) -> list[Path]:
+    """The results of ``grid``: this machine's (the file ``GRIDS`` names), then those kept
+    from earlier machines (``<name>.<machine>.json``, e.g. time-grid-results.l3-105mib.json),
+    which fit_time.py fits on as well."""
+    main = ROOT / "benchmarks" / GRIDS[grid][1]
+    return [main, *sorted(main.parent.glob(f"{main.stem}.*.json"))]
 
 
 def configurations(files: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -275,10 +284,15 @@ def main() -> None:
     args = parser.parse_args()
     files, name = GRIDS[args.grid]
     results = ROOT / "benchmarks" / name
-    if args.summary or args.steps_only:
+    if args.summary:
+        for path in results_files(args.grid):
+            stored = json.loads(path.read_text())
+            print(path.name, end=": ")
+            write(path, stored["device"], stored["rows"], stored["machine"], stored["step_ratios"])
+        return
+    if args.steps_only:
         stored = json.loads(results.read_text())
-        steps = step_ratios() if args.steps_only else stored.get("step_ratios")
-        write(results, stored["device"], stored["rows"], stored["machine"], steps)
+        write(results, stored["device"], stored["rows"], stored["machine"], step_ratios())
         return
     grid = configurations(files)
     stored_document = json.loads(results.read_text()) if args.missing else {}
@@ -291,13 +305,32 @@ def main() -> None:
         row = measure_one(config, args.device)
         rows.append(row)
         print(config, " ".join(f"{r:.2f}" for r in ratios(row)), flush=True)
-    machine = f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    machine = f"{describe_machine()}, load average {os.getloadavg()[0]:.1f}"
     if stored_document:
         machine = f"{stored_document['machine']}; rows added with {machine}"
         steps = stored_document.get("step_ratios")
     else:
         steps = step_ratios() if args.device == "cpu" else None
     write(results, args.device, rows, machine, steps)
+
+
+def describe_machine() -> str:
+    """The CPUs and their last-level cache, as Linux names them (the rates the time model
+    calibrates differ between machines, and so do oneDNN's kernels)."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cache = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
+    size = cache.read_text().strip() if cache.exists() else ""
+    if size.endswith("K") and size[:-1].isdigit():
+        size = f"{int(size[:-1]) // 1024} MiB"
+    l3 = f", L3 {size}" if size else ""
+    return f"{os.cpu_count()} CPUs ({model}{l3})"
 
 
 def _key(config: dict[str, Any]) -> str:
