@@ -1,5 +1,6 @@
-"""The memory model against measured peaks, on the fitting grid (benchmarks/time-grid.json
-and benchmarks/drawn-grid.json) or the held-out one.
+"""The memory model against measured peaks, on the fitting grid (benchmarks/time-grid.json,
+benchmarks/drawn-grid.json and the heap regime's benchmarks/heap-grid.json) or the held-out
+one.
 
     .venv/bin/python benchmarks/memory_grid.py            # measure, print, write the results
     .venv/bin/python benchmarks/memory_grid.py --device cuda
@@ -30,8 +31,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 #: grid name: (configuration files, results)
 GRIDS = {
-    "fit": (("time-grid.json", "drawn-grid.json"), "memory-grid-results.json"),
+    "fit": (("time-grid.json", "drawn-grid.json", "heap-grid.json"), "memory-grid-results.json"),
     "holdout": (("holdout-grid.json",), "holdout-memory-results.json"),
+    # the heap regime's held-out configurations (small per-step tensors, many steps)
+    "heap-holdout": (("heap-holdout-grid.json",), "heap-holdout-memory-results.json"),
     # the hand-picked configurations, each measured twice: how far identical runs agree
     "repeat": (("time-grid.json",), "repeat-memory-results.json"),
 }
