@@ -111,7 +111,7 @@ def section(rows: list[tuple[str, str, int | None, float, str]]) -> str:
         "",
         f"Machine: {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} when run), "
         f"Python {platform.python_version()}, torch {torch.__version__}. Wall time depends "
-        "on the load; torch's import alone is about 2 s of each.\n",
+        "on the load; torch's import alone is 1 to 2 s of each.\n",
         "Rerun: `.venv/bin/python benchmarks/extremes.py --write`.\n",
     ]
     return "\n".join(lines)

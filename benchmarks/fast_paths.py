@@ -212,7 +212,8 @@ def section(results: dict[str, dict[str, float]], rounds: int, profile: str | No
         "is slower against `import torch`) the same code measured 4.85x; the cost estimate "
         "is now cached per configuration (`lstm_shapes.theory.cost.estimate`: the memory "
         "model walks every moment of a training step, and the cases share configurations), "
-        "which brought it to the figure above, just within the target.\n"
+        "which brought it to 3.97x there, just within the target (the figure above is "
+        "from a third machine, whose L3 reads 480 MiB).\n"
     )
     if profile:
         text += (
