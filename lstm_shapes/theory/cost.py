@@ -36,6 +36,11 @@ ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 #: the 32 MiB L3 of the machine the model was fitted on (8, 24 and 32 MiB fitted worse).
 CACHE_BYTES = 16 * 2**20
 
+#: Weights read at every step beyond this many bytes no longer stay in the cores' own (L2)
+#: caches, and come from the shared L3 at about half the speed (2 MiB per core on the
+#: machines the model was fitted on).
+CORE_CACHE_BYTES = 2 * 2**20
+
 #: While a peak is measured, blocks of this many bytes or more are mappings of their own
 #: (``lstm_shapes.probe.runtime.PEAK_MMAP_THRESHOLD_BYTES``); smaller ones come from glibc's
 #: heap, where freed blocks stay resident.
@@ -100,33 +105,36 @@ ASSUMED_RATES = MachineRates(
 #: (fused oneDNN / step-by-step) and pass (forward / training: forward + backward). Each
 #: term is seconds at this machine's calibrated rates; a coefficient is the share of that
 #: rate the kernel reaches (a product's FLOPs at 1/k of the calibration's throughput).
-#: Fitted by benchmarks/fit_time.py (the smallest worst ratio) on the fitting grid's
-#: measured runs (benchmarks/time-grid-results.json); benchmarks/holdout-grid.json checks
-#: them on configurations they were not fitted on (docs/cost.md).
+#: Fitted by benchmarks/fit_time.py (least squares on the log of the ratio) on the fitting
+#: grid's measured runs on two machines (benchmarks/time-grid-results*.json);
+#: benchmarks/holdout-grid.json checks them on configurations they were not fitted on
+#: (docs/cost.md).
 TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
     "fused": {
         "forward": {
-            "fused_call": 1.129,
+            "fused_call": 0.928,
             "fused_layer_calls": 0.0,
-            "input_projection": 1.074,
-            "recurrent": 0.384,
-            "recurrent_weights": 0.375,
-            "uncached_weights": 1.779,
-            "fused_steps": 1.01,
-            "weights": 9.892,
-            "gates": 9.214,
-            "unmerged_input_weights": 0.612,
+            "input_projection": 1.153,
+            "recurrent": 0.292,
+            "spilled_weights": 0.813,
+            "recurrent_weights": 0.143,
+            "uncached_weights": 1.075,
+            "fused_steps": 2.133,
+            "weights": 7.774,
+            "gates": 8.991,
+            "unmerged_input_weights": 0.528,
         },
         "training": {
-            "fused_call": 3.523,
+            "fused_call": 3.032,
             "fused_layer_calls": 0.0,
-            "input_projection": 4.306,
-            "recurrent": 2.222,
-            "recurrent_weights": 0.566,
-            "uncached_weights": 6.251,
-            "fused_steps": 3.019,
-            "weights": 67.35,
-            "gates": 29.753,
+            "input_projection": 4.415,
+            "recurrent": 1.883,
+            "spilled_weights": 1.949,
+            "recurrent_weights": 0.081,
+            "uncached_weights": 4.616,
+            "fused_steps": 5.775,
+            "weights": 59.245,
+            "gates": 29.603,
             "backward": 0.0,
             "input_weights": 0.0,
             "unmerged_input_weights": 0.0,
@@ -134,35 +142,39 @@ TIME_MODEL: dict[str, dict[str, dict[str, float]]] = {
     },
     "step-by-step": {
         "forward": {
-            "call": 0.773,
-            "layer_calls": 1.507,
-            "input_projection": 1.077,
-            "recurrent": 1.207,
-            "recurrent_weights": 0.889,
-            "uncached_weights": 0.93,
-            "lstm_steps": 1.382,
-            "gru_steps": 1.356,
-            "rnn_steps": 0.559,
-            "projection_steps": 0.341,
-            "gates": 19.324,
-            "recurrent_weights_f64": 0.83,
-            "uncached_weights_f64": 0.581,
+            "call": 0.825,
+            "layer_calls": 1.504,
+            "input_projection": 1.057,
+            "recurrent": 1.093,
+            "spilled_weights": 0.796,
+            "recurrent_weights": 0.509,
+            "uncached_weights": 0.342,
+            "lstm_steps": 1.564,
+            "gru_steps": 1.474,
+            "rnn_steps": 0.59,
+            "projection_steps": 0.185,
+            "gates": 20.055,
+            "spilled_weights_f64": 1.142,
+            "recurrent_weights_f64": 0.246,
+            "uncached_weights_f64": 0.0,
         },
         "training": {
-            "call": 11.298,
-            "layer_calls": 1.064,
-            "input_projection": 0.996,
-            "recurrent": 1.411,
-            "recurrent_weights": 8.134,
-            "uncached_weights": 8.567,
-            "lstm_steps": 9.491,
-            "gru_steps": 10.103,
-            "rnn_steps": 3.29,
-            "projection_steps": 1.97,
-            "gates": 50.239,
-            "recurrent_weights_f64": 6.725,
-            "uncached_weights_f64": 14.933,
-            "backward": 0.548,
+            "call": 14.848,
+            "layer_calls": 0.0,
+            "input_projection": 0.69,
+            "recurrent": 0.872,
+            "spilled_weights": 4.463,
+            "recurrent_weights": 6.115,
+            "uncached_weights": 7.641,
+            "lstm_steps": 9.726,
+            "gru_steps": 10.515,
+            "rnn_steps": 3.393,
+            "projection_steps": 1.857,
+            "gates": 52.024,
+            "spilled_weights_f64": 2.581,
+            "recurrent_weights_f64": 5.287,
+            "uncached_weights_f64": 13.524,
+            "backward": 0.766,
         },
     },
 }
@@ -319,7 +331,8 @@ class CostEstimate:
         of each further layer and direction (each a kernel call of its own), the input
         projections (one large product per layer and direction), the recurrent products (one
         small product per step: ``N`` rows), the bytes of weights those read again at every
-        step (what bounds them when ``N`` is small; beyond :data:`CACHE_BYTES` they come
+        step (what bounds them when ``N`` is small; beyond :data:`CORE_CACHE_BYTES` they
+        come from the shared cache, beyond :data:`CACHE_BYTES`
         from memory; in float64 terms of their own, ``*_f64``), the bytes of gates written
         and read at every step (``gates``), the fixed cost per step (per family: their steps
         run different numbers of operations), the weights (oneDNN copies them on every call)
@@ -341,6 +354,7 @@ class CostEstimate:
         # float64 products run other kernels, which read their weights at another speed
         read = {
             "recurrent_weights": self.steps * weight_bytes / weight_rate,
+            "spilled_weights": self.steps * max(0, weight_bytes - CORE_CACHE_BYTES) / weight_rate,
             "uncached_weights": self.steps * max(0, weight_bytes - CACHE_BYTES) / weight_rate,
         }
         double = size == 8
