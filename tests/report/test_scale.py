@@ -133,7 +133,7 @@ def test_the_100_000_step_configuration_is_answered_reduced() -> None:
     assert report.parameter_count == 5_637_668_864
     run = report.as_dict()["run"]
     assert run["reason"] == (
-        "this tool's check at full size needs about 22.1 TiB and 5.18 years, over the memory "
+        "this tool's check at full size needs about 22.1 TiB and 4.92 years, over the memory "
         "budget of 2 GiB (--max-memory)"
     )
     assert run["reduced_sizes"] == "N=3 L=4 H_in=5 D=2 num_layers=4 H_out=7 H_cell=7"
