@@ -215,6 +215,7 @@ def stored_rates(row: dict[str, Any]) -> Any:
         seconds_per_fused_call=stored.get("seconds_per_fused_call", 0.0),
         weight_bytes_per_second=stored.get("weight_bytes_per_second", 0.0),
         gate_bytes_per_second=stored.get("gate_bytes_per_second", 0.0),
+        onednn_brgemm=stored.get("onednn_brgemm", True),
     )
 
 

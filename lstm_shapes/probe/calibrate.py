@@ -15,6 +15,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lstm_shapes.probe.runtime import import_torch, without_onednn
@@ -99,7 +100,37 @@ def calibrate() -> MachineRates:
         seconds_per_fused_call=max(0.0, short - CAL_FUSED_STEPS[0] * fused_step),
         weight_bytes_per_second=4 * CAL_VECTOR[0] * CAL_VECTOR[1] / matvec,
         gate_bytes_per_second=2 * 4 * CAL_ELEMENTS / sigmoid,
+        onednn_brgemm=onednn_brgemm(),
     )
+
+
+#: The CPU flags of oneDNN's ``avx2`` ISA, the least on which its x64 RNN kernels are
+#: brgemm ones (``ONEDNN_VERBOSE=1`` names ``brgemm:avx2`` under ``ONEDNN_MAX_CPU_ISA=AVX2``
+#: and ``ref`` under ``AVX``, with torch 2.13)
+BRGEMM_FLAGS = ("avx2", "fma")
+#: The ISA caps below which oneDNN's RNN falls back to its reference (gemm) kernels
+BELOW_BRGEMM = ("SSE41", "AVX")
+
+
+def onednn_brgemm(cpuinfo: str | None = None, environ: dict[str, str] | None = None) -> bool:
+    """Whether oneDNN runs its brgemm RNN kernels on this CPU: on x64, those with AVX2 and
+    FMA, unless ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``) caps it below. Where the
+    CPU's flags cannot be read (not Linux, not x64), assumed so: they read more per step,
+    and the estimate errs long."""
+    env = os.environ if environ is None else environ
+    cap = (env.get("ONEDNN_MAX_CPU_ISA") or env.get("DNNL_MAX_CPU_ISA") or "").upper()
+    if cap in BELOW_BRGEMM:
+        return False
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return True
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            return all(flag in flags for flag in BRGEMM_FLAGS)
+    return True
 
 
 def _time_all(torch: Any) -> tuple[float, float, float, float, float]:

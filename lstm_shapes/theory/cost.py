@@ -72,6 +72,10 @@ class MachineRates:
     #: (a step's gates); 0 where not measured (the matrix product's FLOP rate stands in)
     weight_bytes_per_second: float = 0.0
     gate_bytes_per_second: float = 0.0
+    #: whether oneDNN runs its brgemm RNN kernels here (x64 with AVX2), which read a
+    #: layer's input weights again at every step; its other kernels merge the steps' input
+    #: products into one (see :meth:`CostEstimate.time_terms`)
+    onednn_brgemm: bool = True
 
     @property
     def calibrated(self) -> bool:
@@ -86,6 +90,7 @@ class MachineRates:
             "seconds_per_fused_call": self.seconds_per_fused_call,
             "weight_bytes_per_second": round(self.weight_bytes_per_second),
             "gate_bytes_per_second": round(self.gate_bytes_per_second),
+            "onednn_brgemm": self.onednn_brgemm,
             "calibrated": self.calibrated,
             "calibration_seconds": round(self.calibration_seconds, 4),
         }
@@ -378,29 +383,32 @@ class CostEstimate:
             / gate_rate,
             "weights": self.parameter_bytes / weight_rate,
             "backward": (self.training - self.forward) / rate,
-            **self._input_weight_terms(weight_rate),
+            **self._input_weight_terms(weight_rate, rates.onednn_brgemm),
         }
         for family in ("lstm", "gru", "rnn"):
             terms[f"{family}_steps"] = step_seconds if m.family == family else 0.0
         terms["projection_steps"] = step_seconds if m.proj_size else 0.0
         return terms
 
-    def _input_weight_terms(self, weight_rate: float) -> dict[str, float]:
-        """oneDNN's brgemm kernels (the x64 CPUs with AVX-512) compute a layer's input
+    def _input_weight_terms(self, weight_rate: float, brgemm: bool) -> dict[str, float]:
+        """oneDNN's brgemm kernels (x64 CPUs with AVX2 and FMA) compute a layer's input
         projection one step at a time, reading ``W_ih`` again at every step, forward and
         backward (``input_weights``); only a forward pass of one sequence merges the steps
         into one product (oneDNN's "merged layer compute", for a one-layer call: torch calls
-        it once per layer and direction), so ``unmerged_input_weights`` is 0 there."""
+        it once per layer and direction), so ``unmerged_input_weights`` is 0 there. Its
+        other kernels (``brgemm`` false) merge them in the backward pass and in a forward
+        pass of fewer than 128 sequences (``rnn_utils.cpp``: ``merge_gemm_layer``)."""
         m = self.spec.module
         size = DTYPE_BYTES[self.spec.run.dtype]
         per_step = sum(
             m.gates * m.hidden_size * layer_input_size(m, k) * size for k in range(m.num_layers)
         )
         seconds = self.spec.input.seq_len * m.D * per_step / weight_rate
-        one_sequence = self.spec.input.unbatched or self.spec.input.batch == 1
+        batch = 1 if self.spec.input.unbatched else self.spec.input.batch
+        unmerged = batch > 1 if brgemm else batch >= 128
         return {
-            "input_weights": seconds,
-            "unmerged_input_weights": 0.0 if one_sequence else seconds,
+            "input_weights": seconds if brgemm else 0.0,
+            "unmerged_input_weights": seconds if unmerged else 0.0,
         }
 
     def _seconds(self, path: str, kind: str, rates: MachineRates) -> float:

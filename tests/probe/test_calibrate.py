@@ -76,3 +76,49 @@ def test_faster_rates_give_shorter_estimates() -> None:
     fast = cost.MachineRates(flops_per_second=1e10, seconds_per_step=1e-5)
     assert estimate.forward_seconds(rates=fast) < estimate.forward_seconds(rates=slow)
     assert estimate.training_seconds(rates=fast) > estimate.forward_seconds(rates=fast)
+
+
+AVX_FLAGS = "processor\t: 0\nflags\t\t: fpu sse sse2 sse4_1 avx\n"
+AVX2_FLAGS = "flags\t\t: fpu sse4_1 avx avx2 fma\n"
+AMX_FLAGS = "flags\t\t: fpu avx avx2 fma avx512f avx512bw amx_tile\n"
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "environ", "brgemm"),
+    [
+        (AMX_FLAGS, {}, True),
+        (AVX2_FLAGS, {}, True),
+        (AVX_FLAGS, {}, False),
+        ("flags\t: avx avx2\n", {}, False),  # no FMA: not oneDNN's avx2
+        (AMX_FLAGS, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, True),
+        (AMX_FLAGS, {"ONEDNN_MAX_CPU_ISA": "avx"}, False),
+        (AMX_FLAGS, {"DNNL_MAX_CPU_ISA": "SSE41"}, False),
+        (AMX_FLAGS, {"ONEDNN_MAX_CPU_ISA": "ALL"}, True),
+        ("processor\t: 0\nFeatures\t: fp asimd\n", {}, True),  # no x64 flags: assumed
+    ],
+)
+def test_onednn_brgemm_reads_the_cpu_flags_and_the_isa_cap(
+    cpuinfo: str, environ: dict[str, str], brgemm: bool
+) -> None:
+    assert calibrate.onednn_brgemm(cpuinfo, environ) is brgemm
+
+
+def test_input_weights_are_read_per_step_only_where_onednn_does() -> None:
+    """brgemm kernels read W_ih at every step, forward (but for one sequence) and backward;
+    oneDNN's other kernels merge the steps, but for a forward pass of 128 sequences or more."""
+    rates = cost.MachineRates(flops_per_second=1e10, seconds_per_step=1e-5)
+    other = dataclasses.replace(rates, onednn_brgemm=False)
+
+    def terms(batch: int, machine: cost.MachineRates) -> tuple[float, float]:
+        spec = make_spec(input_size=64, hidden_size=32, batch=batch, seq_len=10, num_layers=2)
+        t = cost.estimate(spec).time_terms(machine)
+        return t["input_weights"], t["unmerged_input_weights"]
+
+    # 10 steps x (4*32*64 + 4*32*32) float32 weights, at 1e10 B/s
+    per_call = 10 * (4 * 32 * 64 + 4 * 32 * 32) * 4 / 1e10
+    assert terms(1, rates) == pytest.approx((per_call, 0.0))
+    assert terms(2, rates) == pytest.approx((per_call, per_call))
+    assert terms(2, other) == (0.0, 0.0)
+    assert terms(127, other) == (0.0, 0.0)
+    assert terms(128, other) == pytest.approx((0.0, per_call))
+    assert rates.as_dict()["onednn_brgemm"] is True
