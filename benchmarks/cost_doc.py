@@ -161,7 +161,7 @@ def memory_part(grids: list[tuple[str, dict[str, Any]]]) -> list[str]:
         "measured blind there after every change above: -2% to +1% (fused forward), -3% to "
         "+4% (fused training), +0% to +1% (step-by-step forward), -11% to +2% "
         "(step-by-step training).",
-        "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the wider of the two grids' bands "
+        "- `lstm_shapes.theory.cost.MEMORY_ERROR_BANDS` is the widest of the grids' bands "
         "per path and pass, and `--cost` prints it beside each estimate.",
     ]
     repeat = _load("repeat-memory-results.json")
@@ -293,7 +293,7 @@ def section() -> str:
 
 
 def wider_bands() -> dict[str, dict[str, tuple[float, float]]]:
-    """Per path and pass, the wider of the fitting and held-out grids' error bands: what
+    """Per path and pass, the widest of the fitting and held-out grids' error bands: what
     `--cost` prints beside each estimate (MEMORY_ERROR_BANDS)."""
     wider: dict[str, dict[str, tuple[float, float]]] = {}
     for _, name in GRIDS:

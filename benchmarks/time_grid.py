@@ -245,17 +245,21 @@ def write(
     rows: list[dict[str, Any]],
     machine: str,
     steps: dict[str, Any] | None = None,
+    versions: tuple[str, str] | None = None,
 ) -> None:
+    """Write ``rows`` with the current model's estimates; ``versions``: the (Python,
+    torch) they were measured with, where not this process's (an earlier machine's)."""
     import torch
 
+    python, torch_version = versions or (platform.python_version(), torch.__version__)
     rows = [with_estimates(row) for row in rows]
     every = [ratios(row) for row in rows]
     spread = {k: [min(r[i] for r in every), max(r[i] for r in every)] for i, k in enumerate(KINDS)}
     print(json.dumps({k: [round(v, 2) for v in pair] for k, pair in spread.items()}))
     document = {
         "machine": machine,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
+        "python": python,
+        "torch": torch_version,
         "device": device,
         "ratios": spread,
         "step_ratios": steps,
@@ -289,7 +293,11 @@ def main() -> None:
         for path in results_files(args.grid):
             stored = json.loads(path.read_text())
             print(path.name, end=": ")
-            write(path, stored["device"], stored["rows"], stored["machine"], stored["step_ratios"])
+            versions = (stored["python"], stored["torch"])
+            write(
+                path, stored["device"], stored["rows"], stored["machine"],
+                stored.get("step_ratios"), versions,
+            )  # fmt: skip
         return
     if args.steps_only:
         stored = json.loads(results.read_text())
@@ -329,7 +337,7 @@ def describe_machine() -> str:
     cache = Path("/sys/devices/system/cpu/cpu0/cache/index3/size")
     size = cache.read_text().strip() if cache.exists() else ""
     if size.endswith("K") and size[:-1].isdigit():
-        size = f"{int(size[:-1]) // 1024} MiB"
+        size = f"{int(size[:-1]) / 1024:g} MiB"
     l3 = f", L3 {size}" if size else ""
     return f"{os.cpu_count()} CPUs ({model}{l3})"
 

@@ -89,8 +89,8 @@ def calibrate() -> MachineRates:
         torch.set_num_threads(threads)
     short, long = _time_fused(torch)
     flops = 2 * CAL_ROWS * CAL_INNER * CAL_COLUMNS
-    per_step = (stepwise - one_step) / (CAL_STEPS - 1)
-    fused_step = max(0.0, long - short) / (CAL_FUSED_STEPS[1] - CAL_FUSED_STEPS[0])
+    per_step = _per_step(stepwise, one_step, CAL_STEPS, 1)
+    fused_step = _per_step(long, short, *reversed(CAL_FUSED_STEPS))
     return MachineRates(
         flops_per_second=flops / mm * (1 + (threads - 1) * PARALLEL_EFFICIENCY),
         seconds_per_step=per_step,
@@ -104,17 +104,26 @@ def calibrate() -> MachineRates:
     )
 
 
+def _per_step(long: float, short: float, long_steps: int, short_steps: int) -> float:
+    """The cost of one step: what ``long_steps`` cost beyond ``short_steps``. Where a busy
+    machine made the short run the slower one, the long run's time per step instead (an
+    upper bound: it includes the call), never 0."""
+    if long > short:
+        return (long - short) / (long_steps - short_steps)
+    return long / long_steps
+
+
 #: The CPU flags of oneDNN's ``avx2`` ISA, the least on which its x64 RNN kernels are
 #: brgemm ones (``ONEDNN_VERBOSE=1`` names ``brgemm:avx2`` under ``ONEDNN_MAX_CPU_ISA=AVX2``
 #: and ``ref`` under ``AVX``, with torch 2.13)
-BRGEMM_FLAGS = ("avx2", "fma")
+BRGEMM_FLAGS = ("avx2",)
 #: The ISA caps below which oneDNN's RNN falls back to its reference (gemm) kernels
 BELOW_BRGEMM = ("SSE41", "AVX")
 
 
 def onednn_brgemm(cpuinfo: str | None = None, environ: dict[str, str] | None = None) -> bool:
-    """Whether oneDNN runs its brgemm RNN kernels on this CPU: on x64, those with AVX2 and
-    FMA, unless ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``) caps it below. Where the
+    """Whether oneDNN runs its brgemm RNN kernels on this CPU: on x64, those with AVX2,
+    unless ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``) caps it below. Where the
     CPU's flags cannot be read (not Linux, not x64), assumed so: they read more per step,
     and the estimate errs long."""
     env = os.environ if environ is None else environ

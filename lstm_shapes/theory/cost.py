@@ -33,7 +33,8 @@ DTYPE_BYTES = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
 ELEMENTWISE_PER_UNIT = {"lstm": 13, "gru": 11, "rnn": 2}
 
 #: Weights read at every step beyond this many bytes come from memory, not the cache: half
-#: the 32 MiB L3 of the machine the model was fitted on (8, 24 and 32 MiB fitted worse).
+#: the 32 MiB L3 of the machine the model was first fitted on (8, 24 and 32 MiB fitted
+#: worse there; the machines it is fitted on now report 105 and 480 MiB, and this was kept).
 CACHE_BYTES = 16 * 2**20
 
 #: Weights read at every step beyond this many bytes no longer stay in the cores' own (L2)
@@ -391,13 +392,14 @@ class CostEstimate:
         return terms
 
     def _input_weight_terms(self, weight_rate: float, brgemm: bool) -> dict[str, float]:
-        """oneDNN's brgemm kernels (x64 CPUs with AVX2 and FMA) compute a layer's input
-        projection one step at a time, reading ``W_ih`` again at every step, forward and
-        backward (``input_weights``); only a forward pass of one sequence merges the steps
-        into one product (oneDNN's "merged layer compute", for a one-layer call: torch calls
-        it once per layer and direction), so ``unmerged_input_weights`` is 0 there. Its
-        other kernels (``brgemm`` false) merge them in the backward pass and in a forward
-        pass of fewer than 128 sequences (``rnn_utils.cpp``: ``merge_gemm_layer``)."""
+        """oneDNN's brgemm kernels (x64 CPUs with AVX2) compute a layer's input projection
+        one step at a time, reading ``W_ih`` again at every step, forward and backward
+        (``input_weights``: the training fit leaves it at 0); only a forward pass of one
+        sequence merges the steps into one product (oneDNN's "merged layer compute", for a
+        one-layer call: torch calls it once per layer and direction), so
+        ``unmerged_input_weights`` is 0 there. Its other kernels (``brgemm`` false) merge
+        them in the backward pass and in a forward pass of fewer than 128 sequences
+        (``rnn_utils.cpp``: ``merge_gemm_layer``)."""
         m = self.spec.module
         size = DTYPE_BYTES[self.spec.run.dtype]
         per_step = sum(

@@ -28,7 +28,7 @@ def test_docs_cost_md_shows_the_stored_results() -> None:
 
 
 def test_the_reported_error_bands_are_the_measured_ones() -> None:
-    """--cost prints, per path and pass, the wider of the fitting and held-out bands."""
+    """--cost prints, per path and pass, the widest of the fitting and held-out bands."""
     assert _cost_doc().wider_bands() == cost.MEMORY_ERROR_BANDS  # type: ignore[attr-defined]
 
 
