@@ -104,10 +104,11 @@ def main() -> None:
         import scipy  # noqa: F401
     except ImportError:
         raise SystemExit(f"{Path(__file__).name} needs scipy: pip install scipy") from None
-    documents = [json.loads(path.read_text()) for path in time_grid.results_files("fit")]
+    paths = time_grid.results_files("fit")
+    documents = [json.loads(path.read_text()) for path in paths]
     stored = documents[0]
     rows = [row for document in documents for row in document["rows"]]
-    for path, document in zip(time_grid.results_files("fit"), documents, strict=True):
+    for path, document in zip(paths, documents, strict=True):
         print(f"# {path.name}: {len(document['rows'])} rows, {document['machine']}")
     from lstm_shapes.theory import cost
 

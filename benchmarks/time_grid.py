@@ -22,6 +22,7 @@ model and the rates calibrated in that run. Runs unchanged on CUDA
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -202,21 +203,12 @@ def _fastest(torch: Any, module: Any, x: Any, train: bool, repeats: int) -> floa
 
 
 def stored_rates(row: dict[str, Any]) -> Any:
-    """The MachineRates calibrated in the run that measured ``row``."""
+    """The MachineRates calibrated in the run that measured ``row`` (rates stored before a
+    field existed take its default)."""
     from lstm_shapes.theory import cost
 
-    stored = row["rates"]
-    return cost.MachineRates(
-        flops_per_second=stored["flops_per_second"],
-        seconds_per_step=stored["seconds_per_step"],
-        seconds_per_call=stored.get("seconds_per_call", 0.0),
-        calibration_seconds=stored["calibration_seconds"],
-        seconds_per_fused_step=stored.get("seconds_per_fused_step", 0.0),
-        seconds_per_fused_call=stored.get("seconds_per_fused_call", 0.0),
-        weight_bytes_per_second=stored.get("weight_bytes_per_second", 0.0),
-        gate_bytes_per_second=stored.get("gate_bytes_per_second", 0.0),
-        onednn_brgemm=stored.get("onednn_brgemm", True),
-    )
+    fields = {field.name for field in dataclasses.fields(cost.MachineRates)}
+    return cost.MachineRates(**{k: v for k, v in row["rates"].items() if k in fields})
 
 
 def with_estimates(row: dict[str, Any]) -> dict[str, Any]:

@@ -587,13 +587,13 @@ def heap_terms(spec: Spec) -> dict[str, int]:
     tokens = spec.input.seq_len * batch
     small_output = batch * m.H_out * size < MAPPED_BYTES
     small_hidden = batch * m.hidden_size * size < MAPPED_BYTES
+    output = tokens * m.H_out * size if small_output else 0
+    hidden = tokens * m.hidden_size * size if small_hidden else 0
     return {
-        "heap_output": tokens * m.H_out * size if small_output else 0,
-        "heap_output_more": tokens * (m.D - 1) * m.H_out * size if small_output else 0,
-        "heap_hidden": tokens * m.hidden_size * size if small_hidden else 0,
-        "heap_hidden_more": tokens * (m.D * m.num_layers - 1) * m.hidden_size * size
-        if small_hidden
-        else 0,
+        "heap_output": output,
+        "heap_output_more": (m.D - 1) * output,
+        "heap_hidden": hidden,
+        "heap_hidden_more": (m.D * m.num_layers - 1) * hidden,
     }
 
 
@@ -766,7 +766,7 @@ def step_training_phases(spec: Spec, *, every_layer: bool = False) -> tuple[dict
     for phase in phases:
         phase["output"] = 0
         if m.family == "rnn":  # an RNN step's temporary fills the last one's hole
-            phase.update(heap_output=0, heap_hidden=0, heap_output_more=0, heap_hidden_more=0)
+            phase.update(dict.fromkeys(heap_terms(spec), 0))
     # the second step from the end adds to the last one's gradient: its steps and the
     # last are done; W_hr's first addition came before W_hh's
     first = 2 * hidden_side + recurrent if steps > 1 else recurrent
